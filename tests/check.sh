@@ -1,0 +1,245 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make check`: everything that proves dm-band works, in one run.
+#
+#  1. Debian packages (installed when run as root and missing).
+#  2. Static checks: W=1 builds against stock 6.1 and 6.12 headers with
+#     warnings as failures, sparse (C=2) on both, checkpatch --strict on every
+#     .c/.h file.
+#  3. A debug kernel (KASAN, lockdep, kmemleak, KUnit) from linux-source-6.1,
+#     cached in ~/.cache/dm-band.
+#  4. QEMU guests on stock 6.1, stock 6.12 and the debug kernel, each running
+#     every integration test (tests/integration) and, on the debug kernel,
+#     the KUnit suites (tests/kunit); a guest whose kernel log shows a BUG,
+#     WARNING, Oops, KASAN, lockdep, hung task or kmemleak report fails.
+#
+# One line per result and per stage, with its time; the last line is
+# "N passed, N failed".  Exit status is non-zero when anything failed.
+#
+# Environment: BUILD (output dir, default ./build), DM_BAND_KERNELS (subset
+# of "6.1 6.12 debug"), DM_BAND_TESTS (glob of integration tests, default
+# all), DM_BAND_KVM=1 (use KVM), DM_BAND_CACHE (default ~/.cache/dm-band).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$top/build}
+CACHE=${DM_BAND_CACHE:-$HOME/.cache/dm-band}
+KERNELS=${DM_BAND_KERNELS:-6.1 6.12 debug}
+export DM_BAND_CACHE=$CACHE
+
+passed=0
+failed=0
+failures=()
+t_start=$(date +%s)
+
+# result PASS|FAIL NAME SECONDS DETAIL
+result() {
+	local s=$1 name=$2 secs=$3 detail=${4:-}
+	if [ "$s" = PASS ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+	fi
+	printf '%-4s  %-58s %6s  %s\n' "$s" "$name" "${secs}s" "$detail"
+}
+
+stage_t=0
+stage() {
+	stage_t=$(date +%s)
+	printf '==== %s\n' "$*"
+}
+stage_done() {
+	printf '==== %s done (%ss)\n' "$1" "$(($(date +%s) - stage_t))"
+}
+
+finish() {
+	echo
+	if [ ${#failures[@]} -gt 0 ]; then
+		echo "Failed:"
+		printf '  %s\n' "${failures[@]}"
+	fi
+	echo "Total time $(($(date +%s) - t_start))s; logs in $BUILD"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+mkdir -p "$BUILD" "$CACHE"
+
+# ---------------------------------------------------------------- packages
+stage "Debian packages"
+s=$(date +%s)
+if "$top/tests/deps.sh"; then
+	stage_done "Debian packages"
+else
+	result FAIL deps $(($(date +%s) - s)) "could not install the Debian packages"
+	finish
+fi
+
+# ---------------------------------------------------------------- kernels
+# Stock 6.1: what linux-image-amd64 depends on.  Stock 6.12: the newest
+# installed linux-image-6.12.*+deb12-amd64 with headers.
+k61=$(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+k612=$(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*+deb12-amd64' 2>/dev/null |
+       sed -n 's/^linux-image-//p' | sort -rV |
+       while read -r v; do [ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; break; }; done)
+echo "kernels: stock 6.1 = ${k61:-none}, stock 6.12 = ${k612:-none}"
+
+declare -A kver kdir kimg kmodroot
+for k in 6.1 6.12; do
+	case $k in 6.1) v=$k61 ;; 6.12) v=$k612 ;; esac
+	kver[$k]=$v
+	kdir[$k]=/usr/src/linux-headers-$v
+	kimg[$k]=/boot/vmlinuz-$v
+	kmodroot[$k]=/
+done
+
+# Copy the sources to a per-kernel directory so builds never mix objects.
+stage_src() {
+	local dst=$1
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	(cd "$top" && git ls-files -z -- '*.c' '*.h' 'Kbuild' '*/Kbuild' 2>/dev/null ||
+	 find . -name '*.[ch]' -o -name Kbuild | tr '\n' '\0') |
+		(cd "$top" && xargs -0 cp --parents -t "$dst")
+}
+
+# kbuild LABEL KDIR DIR LOG [ARGS...]: build the module(s) in DIR.
+kbuild() {
+	local kd=$2 dir=$3 log=$4
+	shift 4
+	make -C "$kd" M="$dir" "$@" modules >"$log" 2>&1
+}
+
+# Warnings and errors in a build log, without make's own chatter.
+findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
+
+# ---------------------------------------------------------------- static
+stage "Static checks"
+for k in 6.1 6.12; do
+	v=${kver[$k]}
+	d=$BUILD/k/$k
+	if [ -z "$v" ] || [ ! -d "${kdir[$k]}" ]; then
+		result FAIL "static/build-W=1 $k" 0 "no $k headers installed"
+		continue
+	fi
+	stage_src "$d/src"
+	s=$(date +%s)
+	if kbuild "$k" "${kdir[$k]}" "$d/src" "$d/build-w1.log" W=1 &&
+	   [ -z "$(findings "$d/build-w1.log")" ]; then
+		result PASS "static/build-W=1 $k ($v)" $(($(date +%s) - s))
+	else
+		result FAIL "static/build-W=1 $k ($v)" $(($(date +%s) - s)) \
+			"$(findings "$d/build-w1.log" | head -n 3 | tr '\n' ' ') see $d/build-w1.log"
+	fi
+	s=$(date +%s)
+	# C=2 runs sparse over every file whether or not it is rebuilt.
+	if kbuild "$k" "${kdir[$k]}" "$d/src" "$d/sparse.log" C=2 &&
+	   [ -z "$(findings "$d/sparse.log")" ]; then
+		result PASS "static/sparse $k" $(($(date +%s) - s))
+	else
+		result FAIL "static/sparse $k" $(($(date +%s) - s)) \
+			"$(findings "$d/sparse.log" | head -n 3 | tr '\n' ' ') see $d/sparse.log"
+	fi
+done
+
+# checkpatch.pl from Debian's kernel source package (needs its data files).
+cp_dir=$CACHE/checkpatch-$(dpkg-query -W -f='${Version}' linux-source-6.1)
+if [ ! -e "$cp_dir/checkpatch.pl" ]; then
+	rm -rf "$cp_dir.tmp" && mkdir -p "$cp_dir.tmp"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$cp_dir.tmp" --strip-components=2 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch &&
+		mv "$cp_dir.tmp" "$cp_dir"
+fi
+(cd "$top" && git ls-files -- '*.c' '*.h') | while read -r f; do
+	s=$(date +%s)
+	# The compat header is the one place allowed to test kernel versions.
+	ignore=
+	[ "$f" = include/dm-band-compat.h ] && ignore=LINUX_VERSION_CODE,CONSTANT_COMPARISON
+	if o=$(cd "$top" && perl "$cp_dir/checkpatch.pl" --strict --no-tree --terse \
+			--show-types --no-summary ${ignore:+--ignore $ignore} -f "$f" 2>&1) &&
+	   [ -z "$o" ]; then
+		echo "PASS $f $(($(date +%s) - s))"
+	else
+		echo "FAIL $f $(($(date +%s) - s)) $(echo "$o" | head -n 3 | tr '\n' ' ')"
+	fi
+done > "$BUILD/checkpatch.results"
+while read -r st f secs detail; do
+	result "$st" "static/checkpatch $f" "$secs" "$detail"
+done < "$BUILD/checkpatch.results"
+stage_done "Static checks"
+
+# ---------------------------------------------------------------- debug kernel
+if [[ " $KERNELS " == *" debug "* ]]; then
+	stage "Debug kernel (linux-source-6.1 + tests/kernel/debug.config)"
+	s=$(date +%s)
+	if ddir=$("$top/tests/kernel/build-debug-kernel.sh" "$CACHE" 2>"$BUILD/debug-kernel.log"); then
+		kver[debug]=$(cat "$ddir/include/config/kernel.release")
+		kdir[debug]=$ddir
+		kimg[debug]=$ddir/arch/x86/boot/bzImage
+		kmodroot[debug]=$ddir/modroot
+		result PASS "debug-kernel/build (${kver[debug]})" $(($(date +%s) - s))
+	else
+		result FAIL "debug-kernel/build" $(($(date +%s) - s)) "see $BUILD/debug-kernel.log"
+		tail -n 20 "$BUILD/debug-kernel.log"
+	fi
+	stage_done "Debug kernel"
+fi
+
+# ---------------------------------------------------------------- guests
+tests_glob=${DM_BAND_TESTS:-*}
+mapfile -t itests < <(cd "$top/tests/integration" && ls $tests_glob.sh 2>/dev/null |
+		     grep -E '^[0-9]' | sed 's/\.sh$//')
+
+for k in $KERNELS; do
+	v=${kver[$k]:-}
+	d=$BUILD/k/$k
+	[ -n "$v" ] || continue
+	stage "Guest $k ($v)"
+	s=$(date +%s)
+	if [ "$k" = debug ]; then
+		# The stock kernels' modules were built by the static stage.
+		stage_src "$d/src"
+		if ! kbuild "$k" "${kdir[$k]}" "$d/src" "$d/build.log" W=1 ||
+		   [ -n "$(findings "$d/build.log")" ]; then
+			result FAIL "$k/build" $(($(date +%s) - s)) "see $d/build.log"
+			continue
+		fi
+		if ! kbuild "$k" "${kdir[$k]}" "$d/src/tests/kunit" "$d/build-kunit.log" W=1 ||
+		   [ -n "$(findings "$d/build-kunit.log")" ]; then
+			result FAIL "$k/build-kunit" $(($(date +%s) - s)) "see $d/build-kunit.log"
+			continue
+		fi
+	fi
+	if [ ! -e "$d/src/dm_band.ko" ]; then
+		result FAIL "$k/guest" 0 "dm_band.ko was not built for $v"
+		continue
+	fi
+	pl=$d/payload
+	rm -rf "$pl"
+	mkdir -p "$pl/dm-band/modules" "$pl/dm-band/tests" "$pl/dm-band/kunit"
+	install -m 755 "$top/tests/vm/init" "$pl/init"
+	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
+	cp "$d/src/dm_band.ko" "$pl/dm-band/modules/"
+	cp "$top"/tests/integration/*.sh "$pl/dm-band/tests/"
+	if [ "$k" = debug ]; then
+		cp "$d"/src/tests/kunit/*.ko "$pl/dm-band/kunit/"
+	fi
+	if ! "$top/tests/vm/mkinitramfs.sh" "$d/initramfs.cpio" "$v" "${kmodroot[$k]}" "$pl" \
+			>"$d/initramfs.log" 2>&1; then
+		result FAIL "$k/initramfs" $(($(date +%s) - s)) "see $d/initramfs.log"
+		continue
+	fi
+	"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$d/initramfs.cpio" "$d" \
+		"dm_band.tests=$tests_glob"
+	echo "guest exited with status $? after $(($(date +%s) - s))s; console: $d/console.log"
+	while IFS=$'\t' read -r st name secs detail; do
+		result "$st" "$name" "$secs" "$detail"
+	done < <(python3 "$top/tests/vm/parse-results.py" "$d" "$k" "${itests[@]}")
+	stage_done "Guest $k"
+done
+
+finish

@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mkinitramfs.sh OUT KVER MODROOT PAYLOAD
+#
+# Assemble an uncompressed initramfs (newc cpio) for a test guest from the
+# host's Debian packages: busybox-static, kmod, dmsetup, lvm2, fio,
+# e2fsprogs, util-linux and bash, with their shared libraries; the kernel
+# modules the tests need, taken from MODROOT/lib/modules/KVER with their
+# dependencies; and PAYLOAD, a directory copied over the root (the project's
+# modules, tests and the guest runner).  Uncompressed because the guests run
+# under TCG, where gunzip costs more than the copy.
+set -euo pipefail
+
+out=$1 kver=$2 modroot=$3 payload=$4
+
+# Host programs the guests use.  util-linux and e2fsprogs tools by path;
+# everything else busybox provides.
+progs=(
+	/usr/bin/bash /usr/bin/kmod /usr/bin/setpriv /usr/bin/fio
+	/usr/sbin/dmsetup /usr/sbin/lvm /usr/sbin/mke2fs /usr/sbin/e2fsck
+	/usr/sbin/blkdiscard /usr/sbin/blockdev /usr/sbin/losetup
+	/usr/bin/fallocate /usr/bin/lsblk
+)
+kmod_links=(modprobe insmod rmmod lsmod depmod modinfo)
+lvm_links=(pvcreate pvremove pvs vgcreate vgremove vgchange vgs
+	   lvcreate lvremove lvchange lvresize lvs)
+modules=(dm-mod dm-flakey dm-delay null_blk brd loop ext4 configfs
+	 crc32c_generic bfq)
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/dm-band-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib/x86_64-linux-gnu,usr/lib64}
+mkdir -p "$root"/{dev,proc,sys,tmp,run,mnt,root,etc/lvm,var}
+ln -s usr/bin "$root/bin"
+ln -s usr/sbin "$root/sbin"
+ln -s usr/lib "$root/lib"
+ln -s usr/lib64 "$root/lib64"
+ln -s ../run/lock "$root/var/lock"
+ln -s ../run "$root/var/run"
+
+# Copy a host file to the same place in the guest, resolving the merged-/usr
+# symlinks of Debian 12.
+copy_file() {
+	local src=$1 dst=$1
+
+	case $dst in
+	/lib/* | /lib64/* | /bin/* | /sbin/*) dst=/usr$dst ;;
+	esac
+	[ -e "$root$dst" ] && return 0
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$src" "$root$dst"
+}
+
+copy_prog() {
+	local lib
+
+	copy_file "$1"
+	for lib in $(ldd "$1" | awk '/=> \//{print $3} /^\t\//{print $1}'); do
+		copy_file "$lib"
+	done
+}
+
+cp /bin/busybox "$root/usr/bin/busybox"
+for p in "${progs[@]}"; do
+	copy_prog "$p"
+done
+for l in "${kmod_links[@]}"; do
+	ln -s ../bin/kmod "$root/usr/sbin/$l"
+done
+for l in "${lvm_links[@]}"; do
+	ln -s lvm "$root/usr/sbin/$l"
+done
+ln -s mke2fs "$root/usr/sbin/mkfs.ext4"
+ln -s e2fsck "$root/usr/sbin/fsck.ext4"
+
+# Kernel modules with their dependencies, then a fresh depmod of the subset.
+kmods=$root/lib/modules/$kver
+mkdir -p "$kmods"
+for m in "${modules[@]}"; do
+	modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
+	while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		rel=${path#"$modroot"}
+		rel=${rel#/}
+		mkdir -p "$root/$(dirname "$rel")"
+		cp "$modroot/$rel" "$root/$rel"
+	done
+done
+for f in modules.order modules.builtin modules.builtin.modinfo; do
+	[ -e "$modroot/lib/modules/$kver/$f" ] && cp "$modroot/lib/modules/$kver/$f" "$kmods/"
+done
+depmod -b "$root" "$kver"
+
+# LVM inside a guest without udev: libdevmapper makes the nodes itself.
+cat > "$root/etc/lvm/lvm.conf" <<'LVM'
+devices {
+	obtain_device_list_from_udev = 0
+	external_device_info_source = "none"
+	scan = [ "/dev" ]
+}
+activation {
+	udev_sync = 0
+	udev_rules = 0
+	monitoring = 0
+}
+global {
+	use_lvmlockd = 0
+}
+backup {
+	backup = 0
+	archive = 0
+}
+LVM
+cat > "$root/etc/passwd" <<'PW'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+PW
+cat > "$root/etc/group" <<'GR'
+root:x:0:
+nogroup:x:65534:
+GR
+
+cp -a "$payload"/. "$root"/
+
+(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) > "$out"

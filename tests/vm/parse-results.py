@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Judge one guest run.
+
+parse-results.py OUTDIR LABEL [EXPECTED_TEST...]
+
+Reads OUTDIR/results.log (written by tests/vm/run.sh through the guest's
+second serial port) and OUTDIR/console.log, and prints one line per result:
+
+    PASS|FAIL <tab> <name> <tab> <seconds> <tab> <detail>
+
+Results: every KUnit case; every integration test (TAP: passes when the
+script exits 0, prints at least one "ok", no "not ok", no "# SKIP", and as
+many results as its plan says); "kernel-log" (no BUG/WARNING/Oops/KASAN/
+lockdep/hung task/kmemleak report anywhere in the console or the kernel
+log); and "guest" (the guest ran to the end and powered off).
+"""
+import re
+import sys
+
+# What fails a run even when every test passed.
+BAD_LOG = re.compile(
+    r"BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic"
+    r"|possible circular locking|possible recursive locking"
+    r"|inconsistent lock state|lockdep|blocked for more than \d+ seconds"
+    r"|suspected memory leak|kmemleak: .*leak|Call Trace:")
+RESULT = re.compile(r"^(\s*)(ok|not ok) (\d+)(?: -)? ([^#]*?)\s*(#.*)?$")
+
+
+def sections(lines):
+    """Yield (kind, header, body lines) for each @@@ X-BEGIN ... X-END."""
+    cur = None
+    for line in lines:
+        if line.startswith("@@@ "):
+            words = line.split()
+            tag = words[1]
+            if tag.endswith("-BEGIN"):
+                cur = (tag[:-6], words[2:], [])
+                continue
+            if tag.endswith("-END") and cur and tag[:-4] == cur[0]:
+                yield cur[0], cur[1], words[2:], cur[2]
+                cur = None
+                continue
+        if cur:
+            cur[2].append(line)
+
+
+def judge_tap(body, rc):
+    oks = fails = 0
+    plan = None
+    why = []
+    for line in body:
+        if re.match(r"^1\.\.(\d+)\s*$", line):
+            plan = int(line[3:])
+        m = RESULT.match(line)
+        if not m or m.group(1):
+            continue
+        if m.group(2) == "not ok":
+            fails += 1
+            why.append(line.strip())
+        elif m.group(5) and "SKIP" in m.group(5).upper():
+            fails += 1
+            why.append("skipped: " + line.strip())
+        else:
+            oks += 1
+    if rc != 0:
+        why.insert(0, "exit status %d" % rc)
+    if oks == 0 and not why:
+        why.append("no test results")
+    if plan is not None and plan != oks + fails:
+        why.append("planned %d, ran %d" % (plan, oks + fails))
+    return not why, "%d ok, %d not ok" % (oks, fails), why
+
+
+def main():
+    outdir, label = sys.argv[1], sys.argv[2]
+    expected = sys.argv[3:]
+    try:
+        with open(outdir + "/results.log", errors="replace") as f:
+            res = [l.rstrip("\r\n") for l in f]
+    except OSError:
+        res = []
+    try:
+        with open(outdir + "/console.log", errors="replace") as f:
+            console = [l.rstrip("\r\n") for l in f]
+    except OSError:
+        console = []
+
+    out = []
+
+    def report(ok, name, secs, detail):
+        out.append("%s\t%s/%s\t%s\t%s" % ("PASS" if ok else "FAIL", label,
+                                            name, secs, detail))
+
+    seen = set()
+    leftovers = {l.split()[2]: l for l in res if l.startswith("@@@ LEFTOVER ")}
+    dmesg = []
+    kmemleak = []
+    for kind, head, tail, body in sections(res):
+        if kind == "TEST":
+            name = head[0]
+            seen.add(name)
+            info = dict(w.split("=", 1) for w in tail if "=" in w)
+            ok, summary, why = judge_tap(body, int(info.get("rc", "1")))
+            if name in leftovers:
+                ok = False
+                why.append("left devices behind: " + leftovers[name])
+            report(ok, "integration/" + name, info.get("secs", "?"),
+                   summary if ok else "; ".join(why[:3]))
+        elif kind == "KUNIT":
+            suite = head[0]
+            cases = 0
+            for line in body:
+                m = RESULT.match(line)
+                if not m or not m.group(1) or len(m.group(1)) > 4:
+                    continue
+                cases += 1
+                skip = m.group(5) and "SKIP" in m.group(5).upper()
+                ok = m.group(2) == "ok" and not skip
+                report(ok, "kunit/%s.%s" % (suite, m.group(4)), "-",
+                       "" if ok else line.strip())
+            if cases == 0:
+                report(False, "kunit/" + suite, "-", "no KUnit cases found")
+        elif kind == "DMESG":
+            dmesg = body
+        elif kind == "KMEMLEAK":
+            kmemleak = [l for l in body if l.strip()]
+
+    for l in res:
+        if l.startswith("@@@ KUNIT-LOAD-FAILED"):
+            report(False, "kunit/" + l.split()[2], "-", "module did not load")
+    for name in expected:
+        if name not in seen:
+            report(False, "integration/" + name, "-", "not run")
+
+    done = "@@@ DONE" in res
+    report(done, "guest", "-",
+           "ran to the end" if done else "guest did not finish (timeout, panic or hang): see console.log")
+
+    bad = [l.strip() for l in console + dmesg if BAD_LOG.search(l)]
+    if kmemleak:
+        bad += ["kmemleak: " + l.strip() for l in kmemleak[:3]]
+    report(not bad, "kernel-log", "-",
+           "clean" if not bad else "; ".join(bad[:4]))
+
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
