@@ -1,59 +1,847 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dm-band: constructor-line parsing.
+ * dm-band: table and message parsing, band groups and their groups, status.
  *
- * Kept apart from the target so that it can be unit-tested (tests/kunit)
- * without opening devices: nothing here touches a bio or a block device.
+ * Parsing touches no device, so that it can be unit-tested (tests/kunit).
+ * Everything that changes configuration runs under band_mutex, in process
+ * context; what the I/O path reads is also under the band group's lock.
  */
+#include <linux/bsearch.h>
+#include <linux/ctype.h>
 #include <linux/device-mapper.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
 
 #include "dm-band-compat.h"
 #include "dm-band.h"
 
+#define DM_MSG_PREFIX "band"
+
+/* Serialises configuration: ctr, dtr, preresume, messages. */
+DEFINE_MUTEX(band_mutex);
+/* Every band group, under band_mutex. */
+static LIST_HEAD(band_bgs);
+
+const char * const band_type_names[BAND_NR_TYPES] = {
+	[BAND_TYPE_NONE] = "none",
+	[BAND_TYPE_PID] = "pid",
+	[BAND_TYPE_PGRP] = "pgrp",
+	[BAND_TYPE_UID] = "uid",
+	[BAND_TYPE_GID] = "gid",
+	[BAND_TYPE_CGROUP] = "cgroup",
+};
+
+const char * const band_policy_names[] = {
+	[BAND_POLICY_WEIGHT] = "weight",
+	[BAND_POLICY_WEIGHT_IOSIZE] = "weight-iosize",
+};
+
+/* ------------------------------------------------------------ parsing */
+
 /*
- * Parse an unsigned decimal sector number.  kstrtoull() refuses signs other
- * than a leading '+', trailing characters and values past ULLONG_MAX, which
+ * Parse an unsigned decimal number.  kstrtoull() refuses signs other than
+ * a leading '+', trailing characters and values past ULLONG_MAX, which
  * sscanf("%llu") would let through.
  */
-static int band_parse_sector(const char *s, sector_t *sector)
+static int band_parse_u64(const char *s, u64 *v)
 {
 	unsigned long long tmp;
 
-	if (kstrtoull(s, 10, &tmp) || tmp != (sector_t)tmp)
+	if (kstrtoull(s, 10, &tmp))
 		return -EINVAL;
-	*sector = tmp;
+	*v = tmp;
+	return 0;
+}
+
+static int band_parse_weight(const char *s, u32 *weight)
+{
+	u64 w;
+
+	if (band_parse_u64(s, &w) || w < BAND_WEIGHT_MIN || w > BAND_WEIGHT_MAX)
+		return -EINVAL;
+	*weight = w;
+	return 0;
+}
+
+static int band_lookup_name(const char *s, const char * const *names,
+			    unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -EINVAL;
+}
+
+static int band_parse_type(const char *s, enum band_type *type)
+{
+	int i = band_lookup_name(s, band_type_names, BAND_NR_TYPES);
+
+	if (i < 0)
+		return i;
+	*type = i;
+	return 0;
+}
+
+static int band_parse_policy(const char *s, enum band_policy *policy)
+{
+	int i = band_lookup_name(s, band_policy_names,
+				 ARRAY_SIZE(band_policy_names));
+
+	if (i < 0)
+		return i;
+	*policy = i;
 	return 0;
 }
 
 /*
- * <dev_path> <offset>
- *
- * Fills @args and returns 0, or sets *@error to a short reason (suitable
- * for ti->error) and returns -EINVAL.
+ * A job id for @type: pid/pgrp 1..PID_MAX_LIMIT, uid/gid 0..2^32-2 (-1 is
+ * no id), cgroup any non-zero 64-bit id (the cgroup directory's inode).
  */
-int band_parse_ctr_args(struct dm_arg_set *as, struct band_ctr_args *args,
-			char **error)
+int band_parse_id(const char *s, enum band_type type, u64 *id)
 {
-	if (as->argc < 2) {
-		*error = "Not enough arguments: <dev_path> <offset> expected";
+	u64 v;
+
+	if (band_parse_u64(s, &v))
+		return -EINVAL;
+	switch (type) {
+	case BAND_TYPE_PID:
+	case BAND_TYPE_PGRP:
+		if (v < 1 || v > PID_MAX_LIMIT)
+			return -EINVAL;
+		break;
+	case BAND_TYPE_UID:
+	case BAND_TYPE_GID:
+		if (v >= U32_MAX)
+			return -EINVAL;
+		break;
+	case BAND_TYPE_CGROUP:
+		if (!v)
+			return -EINVAL;
+		break;
+	default:
 		return -EINVAL;
 	}
-	if (as->argc > 2) {
-		*error = "Too many arguments: <dev_path> <offset> expected";
+	*id = v;
+	return 0;
+}
+
+static int band_parse_token_base(const char *s, u64 *base)
+{
+	if (band_parse_u64(s, base) || *base > BAND_TOKEN_BASE_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int band_parse_name(const char *s, char *name, char **error)
+{
+	size_t len = strlen(s), i;
+
+	if (len > BAND_NAME_MAX) {
+		*error = "Band group name too long (at most 31 characters)";
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isalnum(s[i]) && !strchr("_.:-", s[i]))
+			break;
+	}
+	if (!len || i < len) {
+		*error = "Invalid band group name: use letters, digits and _.:-";
+		return -EINVAL;
+	}
+	strscpy(name, s, BAND_NAME_MAX + 1);
+	return 0;
+}
+
+static int band_cmp_group(const void *a, const void *b)
+{
+	const struct band_group_conf *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void band_conf_free(struct band_conf *conf)
+{
+	kfree(conf->groups);
+	conf->groups = NULL;
+	conf->nr_groups = 0;
+}
+
+/*
+ * Split "<id>:<weight>" at its first colon: the id into @id (at most
+ * BAND_ID_LEN - 1 characters, else -EINVAL), the weight's position into
+ * *@weight.  No colon: the whole string is the id and *@weight is NULL.
+ */
+#define BAND_ID_LEN 24
+static int band_split_group(const char *arg, char *id, const char **weight)
+{
+	const char *colon = strchr(arg, ':');
+	size_t len = colon ? colon - arg : strlen(arg);
+
+	if (len >= BAND_ID_LEN)
+		return -EINVAL;
+	memcpy(id, arg, len);
+	id[len] = '\0';
+	*weight = colon ? colon + 1 : NULL;
+	return 0;
+}
+
+/* <id>:<weight> or :<weight> (the default group). */
+static int band_parse_group(const char *arg, struct band_conf *conf,
+			    bool *have_default, char **error)
+{
+	struct band_group_conf *g;
+	const char *wstr;
+	char id[BAND_ID_LEN];
+	u32 weight;
+
+	if (band_split_group(arg, id, &wstr) || !wstr) {
+		*error = "Invalid group: <id>:<weight> or :<weight> expected";
+		return -EINVAL;
+	}
+	if (band_parse_weight(wstr, &weight)) {
+		*error = "Invalid weight: 1..1000000 expected";
+		return -EINVAL;
+	}
+	if (!*id) {
+		if (*have_default) {
+			*error = "Default group given twice";
+			return -EINVAL;
+		}
+		*have_default = true;
+		conf->default_weight = weight;
+		return 0;
+	}
+	if (conf->type == BAND_TYPE_NONE) {
+		*error = "Type none has no groups: only :<weight> for the device";
+		return -EINVAL;
+	}
+	g = &conf->groups[conf->nr_groups];
+	if (band_parse_id(id, conf->type, &g->id)) {
+		*error = "Invalid group id for this type";
+		return -EINVAL;
+	}
+	g->weight = weight;
+	conf->nr_groups++;
+	return 0;
+}
+
+/*
+ * <dev_path> <offset> <band_group> <type> <policy> <token_base>
+ *	[<group>...] [<key>=<value>...]
+ *
+ * Fills @conf and returns 0, or sets *@error to a short reason (suitable
+ * for ti->error) and returns -EINVAL.  On success the caller owns
+ * conf->groups (band_conf_free()).
+ */
+int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
+			char **error)
+{
+	bool have_default = false;
+	const char *arg;
+	unsigned int i;
+	int r;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->default_weight = BAND_DEFAULT_WEIGHT;
+
+	if (as->argc < 6) {
+		*error = "Not enough arguments: 6 at least, see Documentation/dm-band.rst";
 		return -EINVAL;
 	}
 
-	args->dev_path = dm_shift_arg(as);
-	if (!*args->dev_path) {
+	conf->dev_path = dm_shift_arg(as);
+	if (!*conf->dev_path) {
 		*error = "Empty device path";
 		return -EINVAL;
 	}
-
-	if (band_parse_sector(dm_shift_arg(as), &args->start)) {
+	if (band_parse_u64(dm_shift_arg(as), &conf->start) ||
+	    conf->start != (sector_t)conf->start) {
 		*error = "Invalid offset: unsigned decimal sector number expected";
 		return -EINVAL;
 	}
+	r = band_parse_name(dm_shift_arg(as), conf->name, error);
+	if (r)
+		return r;
+	if (band_parse_type(dm_shift_arg(as), &conf->type)) {
+		*error = "Unknown type: none, pid, pgrp, uid, gid or cgroup expected";
+		return -EINVAL;
+	}
+	if (band_parse_policy(dm_shift_arg(as), &conf->policy)) {
+		*error = "Unknown policy: weight or weight-iosize expected";
+		return -EINVAL;
+	}
+	if (band_parse_token_base(dm_shift_arg(as), &conf->token_base)) {
+		*error = "Invalid token_base: 0 (automatic) to 1073741824 expected";
+		return -EINVAL;
+	}
 
+	if (as->argc) {
+		conf->groups = kcalloc(as->argc, sizeof(*conf->groups),
+				       GFP_KERNEL);
+		if (!conf->groups) {
+			*error = "Cannot allocate groups";
+			return -ENOMEM;
+		}
+	}
+	while (as->argc) {
+		arg = dm_shift_arg(as);
+		if (strchr(arg, '=')) {
+			*error = "Unknown option";
+			goto bad;
+		}
+		if (band_parse_group(arg, conf, &have_default, error))
+			goto bad;
+	}
+
+	sort(conf->groups, conf->nr_groups, sizeof(*conf->groups),
+	     band_cmp_group, NULL);
+	for (i = 1; i < conf->nr_groups; i++) {
+		if (conf->groups[i].id == conf->groups[i - 1].id) {
+			*error = "Duplicate group id";
+			goto bad;
+		}
+	}
 	return 0;
+
+bad:
+	band_conf_free(conf);
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------------ groups */
+
+static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,
+				       bool is_default)
+{
+	struct band_grp *grp = kzalloc(sizeof(*grp), GFP_KERNEL);
+
+	if (!grp)
+		return NULL;
+	grp->bd = bd;
+	grp->id = id;
+	grp->is_default = is_default;
+	bio_list_init(&grp->held);
+	return grp;
+}
+
+/* Attach a new group to the pool and make it findable by the I/O path. */
+static int band_grp_add(struct band_dev *bd, u64 id, u32 weight)
+{
+	struct band_bg *bg = bd->bg;
+	struct band_grp *grp;
+	unsigned long flags;
+	int r;
+
+	lockdep_assert_held(&band_mutex);
+	grp = band_grp_alloc(bd, id, false);
+	if (!grp)
+		return -ENOMEM;
+	spin_lock_irqsave(&bg->lock, flags);
+	band_pgroup_attach(&bg->pool, &grp->pg, weight);
+	spin_unlock_irqrestore(&bg->lock, flags);
+
+	r = xa_insert(&bd->groups, id, grp, GFP_KERNEL);
+	if (r) {
+		spin_lock_irqsave(&bg->lock, flags);
+		band_pgroup_detach(&bg->pool, &grp->pg);
+		spin_unlock_irqrestore(&bg->lock, flags);
+		kfree(grp);
+	}
+	return r;
+}
+
+/*
+ * Detach a group: the I/O path stops finding it, its held bios move (in
+ * order) to the end of the default group's queue, and it is freed now if
+ * idle, else by the last completion of its bios in flight.
+ */
+static void band_grp_remove(struct band_grp *grp)
+{
+	struct band_dev *bd = grp->bd;
+	struct band_bg *bg = bd->bg;
+	unsigned long flags;
+	bool idle;
+
+	lockdep_assert_held(&band_mutex);
+	spin_lock_irqsave(&bg->lock, flags);
+	xa_erase(&bd->groups, grp->id);
+	while (grp->pg.held) {
+		band_pgroup_unhold(&bg->pool, &grp->pg);
+		band_pgroup_hold(&bg->pool, &bd->dflt->pg);
+		bd->dflt->held_total++;
+	}
+	bio_list_merge(&bd->dflt->held, &grp->held);
+	bio_list_init(&grp->held);
+	band_pgroup_detach(&bg->pool, &grp->pg);
+	grp->dead = true;
+	idle = band_pgroup_idle(&grp->pg);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	if (idle)
+		kfree(grp);
+	band_kick(bg);
+}
+
+static void band_grp_set_weight(struct band_grp *grp, u32 weight)
+{
+	struct band_bg *bg = grp->bd->bg;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bg->lock, flags);
+	band_pgroup_set_weight(&bg->pool, &grp->pg, weight);
+	spin_unlock_irqrestore(&bg->lock, flags);
+}
+
+static bool band_conf_has(struct band_conf *conf, u64 id)
+{
+	struct band_group_conf key = { .id = id };
+
+	return bsearch(&key, conf->groups, conf->nr_groups,
+		       sizeof(*conf->groups), band_cmp_group);
+}
+
+/*
+ * Make a band device's groups match a table line: groups missing from it
+ * are detached, new ones attached, weights set.  The band group's policy
+ * and token_base follow the line when this is the group's only device.
+ */
+int band_dev_apply(struct band_dev *bd, struct band_conf *conf)
+{
+	struct band_bg *bg = bd->bg;
+	struct band_grp *grp;
+	unsigned long flags, id;
+	unsigned int i;
+	int r;
+
+	lockdep_assert_held(&band_mutex);
+	xa_for_each(&bd->groups, id, grp) {
+		if (bd->type != conf->type || !band_conf_has(conf, grp->id))
+			band_grp_remove(grp);
+	}
+	for (i = 0; i < conf->nr_groups; i++) {
+		grp = xa_load(&bd->groups, conf->groups[i].id);
+		if (grp) {
+			band_grp_set_weight(grp, conf->groups[i].weight);
+			continue;
+		}
+		r = band_grp_add(bd, conf->groups[i].id, conf->groups[i].weight);
+		if (r)
+			return r;
+	}
+
+	spin_lock_irqsave(&bg->lock, flags);
+	bd->type = conf->type;
+	band_pgroup_set_weight(&bg->pool, &bd->dflt->pg, conf->default_weight);
+	if (bg->refs == 1) {
+		band_pool_set_policy(&bg->pool, conf->policy);
+		band_pool_set_token_base(&bg->pool, conf->token_base);
+	}
+	spin_unlock_irqrestore(&bg->lock, flags);
+	band_kick(bg);
+	return 0;
+}
+
+static struct band_bg *band_bg_find(const char *name)
+{
+	struct band_bg *bg;
+
+	list_for_each_entry(bg, &band_bgs, node)
+		if (!strcmp(bg->name, name))
+			return bg;
+	return NULL;
+}
+
+static struct band_bg *band_bg_create(struct band_conf *conf)
+{
+	struct band_bg *bg = kzalloc(sizeof(*bg), GFP_KERNEL);
+
+	if (!bg)
+		return NULL;
+	strscpy(bg->name, conf->name, sizeof(bg->name));
+	INIT_LIST_HEAD(&bg->devs);
+	spin_lock_init(&bg->lock);
+	band_pool_init(&bg->pool, conf->policy, conf->token_base);
+	INIT_WORK(&bg->release_work, band_release_work);
+	list_add(&bg->node, &band_bgs);
+	return bg;
+}
+
+static void band_bg_put(struct band_bg *bg)
+{
+	if (--bg->refs)
+		return;
+	list_del(&bg->node);
+	cancel_work_sync(&bg->release_work);
+	kfree(bg);
+}
+
+/*
+ * Find or create the band device state for @md in the band group named by
+ * @conf.  *@reload is set when it already existed (a table reload): the
+ * caller applies @conf at preresume.  A device that would join a band group
+ * with a different policy or token_base is refused.
+ */
+int band_dev_get(struct mapped_device *md, struct band_conf *conf,
+		 struct band_dev **bdp, bool *reload, char **error)
+{
+	struct band_dev *bd, *mine = NULL;
+	struct band_bg *bg;
+	unsigned long flags;
+	bool others = false;
+	int r;
+
+	mutex_lock(&band_mutex);
+	bg = band_bg_find(conf->name);
+	if (bg) {
+		list_for_each_entry(bd, &bg->devs, node) {
+			if (bd->md == md)
+				mine = bd;
+			else
+				others = true;
+		}
+		spin_lock_irqsave(&bg->lock, flags);
+		r = others && (bg->pool.policy != conf->policy ||
+			       bg->pool.token_base != conf->token_base);
+		spin_unlock_irqrestore(&bg->lock, flags);
+		if (r) {
+			DMERR("band group %s: policy and token_base must be %s %llu",
+			      bg->name, band_policy_names[bg->pool.policy],
+			      (unsigned long long)bg->pool.token_base);
+			*error = "Band group settings differ from its other devices";
+			mutex_unlock(&band_mutex);
+			return -EINVAL;
+		}
+		if (mine) {
+			mine->refs++;
+			*bdp = mine;
+			*reload = true;
+			mutex_unlock(&band_mutex);
+			return 0;
+		}
+	} else {
+		bg = band_bg_create(conf);
+		if (!bg)
+			goto nomem;
+	}
+
+	bd = kzalloc(sizeof(*bd), GFP_KERNEL);
+	if (!bd)
+		goto nomem_bg;
+	bd->md = md;
+	bd->bg = bg;
+	bd->refs = 1;
+	bd->type = conf->type;
+	xa_init(&bd->groups);
+	bd->dflt = band_grp_alloc(bd, 0, true);
+	if (!bd->dflt) {
+		kfree(bd);
+		goto nomem_bg;
+	}
+	bg->refs++;
+	list_add_tail(&bd->node, &bg->devs);
+	spin_lock_irqsave(&bg->lock, flags);
+	band_pgroup_attach(&bg->pool, &bd->dflt->pg, conf->default_weight);
+	spin_unlock_irqrestore(&bg->lock, flags);
+
+	r = band_dev_apply(bd, conf);
+	mutex_unlock(&band_mutex);
+	if (r) {
+		band_dev_put(bd);
+		*error = "Cannot allocate groups";
+		return r;
+	}
+	*bdp = bd;
+	*reload = false;
+	return 0;
+
+nomem_bg:
+	if (!bg->refs) {
+		list_del(&bg->node);
+		kfree(bg);
+	}
+nomem:
+	mutex_unlock(&band_mutex);
+	*error = "Cannot allocate band device";
+	return -ENOMEM;
+}
+
+/* Drop a target's reference; the last one frees the groups (all idle). */
+void band_dev_put(struct band_dev *bd)
+{
+	struct band_bg *bg = bd->bg;
+	struct band_grp *grp;
+	unsigned long flags, id;
+
+	mutex_lock(&band_mutex);
+	if (--bd->refs) {
+		mutex_unlock(&band_mutex);
+		return;
+	}
+	xa_for_each(&bd->groups, id, grp)
+		band_grp_remove(grp);
+	xa_destroy(&bd->groups);
+	spin_lock_irqsave(&bg->lock, flags);
+	WARN_ON_ONCE(!band_pgroup_idle(&bd->dflt->pg));
+	band_pgroup_detach(&bg->pool, &bd->dflt->pg);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	kfree(bd->dflt);
+	list_del(&bd->node);
+	kfree(bd);
+	band_bg_put(bg);
+	mutex_unlock(&band_mutex);
+}
+
+/* ------------------------------------------------------------ status */
+
+/* The line `dmsetup table` prints after <dev> <offset>. */
+void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
+		     unsigned int *szp)
+{
+	struct band_bg *bg = bd->bg;
+	unsigned int sz = *szp;
+	struct band_grp *grp;
+	unsigned long flags, id;
+
+	spin_lock_irqsave(&bg->lock, flags);
+	DMEMIT(" %s %s %s %llu :%u", bg->name, band_type_names[bd->type],
+	       band_policy_names[bg->pool.policy],
+	       (unsigned long long)bg->pool.token_base, bd->dflt->pg.weight);
+	xa_for_each(&bd->groups, id, grp)
+		DMEMIT(" %llu:%u", (unsigned long long)grp->id, grp->pg.weight);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	*szp = sz;
+}
+
+static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
+			    char *result, unsigned int maxlen,
+			    unsigned int *szp)
+{
+	unsigned int sz = *szp;
+
+	if (grp->is_default)
+		DMEMIT(" default");
+	else
+		DMEMIT(" %llu", (unsigned long long)grp->id);
+	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u", grp->pg.weight,
+	       (long long)band_pgroup_tokens(&bg->pool, &grp->pg),
+	       grp->bios[BAND_READ], grp->sectors[BAND_READ],
+	       grp->bios[BAND_WRITE], grp->sectors[BAND_WRITE],
+	       grp->pg.held, grp->held_total, grp->pg.in_flight);
+	*szp = sz;
+}
+
+/*
+ * `dmsetup status`: <band_group> <epoch> <nr_groups>, then per group
+ * <id> <weight> <tokens> <read_bios> <read_sectors> <write_bios>
+ * <write_sectors> <held> <held_total> <in_flight>, the default group first.
+ */
+void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
+		    unsigned int *szp)
+{
+	struct band_bg *bg = bd->bg;
+	unsigned int sz = *szp, n = 1;
+	struct band_grp *grp;
+	unsigned long flags, id;
+
+	spin_lock_irqsave(&bg->lock, flags);
+	xa_for_each(&bd->groups, id, grp)
+		n++;
+	DMEMIT("%s %llu %u", bg->name, (unsigned long long)bg->pool.epoch, n);
+	band_emit_group(bg, bd->dflt, result, maxlen, &sz);
+	xa_for_each(&bd->groups, id, grp)
+		band_emit_group(bg, grp, result, maxlen, &sz);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	*szp = sz;
+}
+
+/* ------------------------------------------------------------ messages */
+
+static int band_msg_attach(struct band_dev *bd, const char *arg)
+{
+	u32 weight = BAND_DEFAULT_WEIGHT;
+	char idstr[BAND_ID_LEN];
+	const char *wstr;
+	u64 id;
+	int r;
+
+	if (bd->type == BAND_TYPE_NONE) {
+		DMERR("attach: type none has no groups");
+		return -EINVAL;
+	}
+	if (band_split_group(arg, idstr, &wstr) ||
+	    band_parse_id(idstr, bd->type, &id)) {
+		DMERR("attach: invalid %s id in '%s'", band_type_names[bd->type],
+		      arg);
+		return -EINVAL;
+	}
+	if (wstr && band_parse_weight(wstr, &weight)) {
+		DMERR("attach: invalid weight '%s': 1..1000000 expected", wstr);
+		return -EINVAL;
+	}
+	r = band_grp_add(bd, id, weight);
+	if (r == -EBUSY)
+		DMERR("attach: group %llu is already attached",
+		      (unsigned long long)id);
+	return r == -EBUSY ? -EINVAL : r;
+}
+
+static struct band_grp *band_msg_find(struct band_dev *bd, const char *verb,
+				      const char *arg)
+{
+	struct band_grp *grp;
+	u64 id;
+
+	if (band_parse_id(arg, bd->type, &id)) {
+		DMERR("%s: invalid %s id '%s'", verb, band_type_names[bd->type],
+		      arg);
+		return NULL;
+	}
+	grp = xa_load(&bd->groups, id);
+	if (!grp)
+		DMERR("%s: no group %llu attached", verb,
+		      (unsigned long long)id);
+	return grp;
+}
+
+static int band_msg_weight(struct band_dev *bd, const char *arg)
+{
+	struct band_grp *grp = bd->dflt;
+	char idstr[BAND_ID_LEN];
+	const char *wstr;
+	u32 weight;
+
+	if (band_split_group(arg, idstr, &wstr)) {
+		DMERR("weight: invalid argument '%s': [<id>:]<weight> expected",
+		      arg);
+		return -EINVAL;
+	}
+	if (!wstr) {
+		wstr = arg;
+	} else if (*idstr) {
+		grp = band_msg_find(bd, "weight", idstr);
+		if (!grp)
+			return -EINVAL;
+	}
+	if (band_parse_weight(wstr, &weight)) {
+		DMERR("weight: invalid weight '%s': 1..1000000 expected", wstr);
+		return -EINVAL;
+	}
+	band_grp_set_weight(grp, weight);
+	band_kick(bd->bg);
+	return 0;
+}
+
+static int band_msg_type(struct band_dev *bd, const char *arg)
+{
+	enum band_type type;
+	unsigned long flags;
+
+	if (band_parse_type(arg, &type)) {
+		DMERR("type: unknown type '%s': none, pid, pgrp, uid, gid or cgroup expected",
+		      arg);
+		return -EINVAL;
+	}
+	if (!xa_empty(&bd->groups)) {
+		DMERR("type: cannot change the type while groups are attached: detach them first");
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	bd->type = type;
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	return 0;
+}
+
+static int band_msg_policy(struct band_dev *bd, const char *arg)
+{
+	enum band_policy policy;
+	unsigned long flags;
+
+	if (band_parse_policy(arg, &policy)) {
+		DMERR("policy: unknown policy '%s': weight or weight-iosize expected",
+		      arg);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	band_pool_set_policy(&bd->bg->pool, policy);
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	return 0;
+}
+
+static int band_msg_token(struct band_dev *bd, const char *arg)
+{
+	unsigned long flags;
+	u64 base;
+
+	if (band_parse_token_base(arg, &base)) {
+		DMERR("token: invalid token_base '%s': 0 (automatic) to 1073741824 expected",
+		      arg);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	band_pool_set_token_base(&bd->bg->pool, base);
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	return 0;
+}
+
+static void band_grp_reset(struct band_grp *grp)
+{
+	memset(grp->bios, 0, sizeof(grp->bios));
+	memset(grp->sectors, 0, sizeof(grp->sectors));
+	grp->held_total = 0;
+}
+
+static int band_msg_reset(struct band_dev *bd)
+{
+	struct band_grp *grp;
+	unsigned long flags, id;
+
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	band_grp_reset(bd->dflt);
+	xa_for_each(&bd->groups, id, grp)
+		band_grp_reset(grp);
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	return 0;
+}
+
+/*
+ * attach <id>[:<weight>] | detach <id> | weight [<id>:]<weight> |
+ * type <type> | policy <policy> | token <token_base> | reset
+ */
+int band_message(struct band_dev *bd, unsigned int argc, char **argv,
+		 char *result, unsigned int maxlen)
+{
+	struct band_grp *grp;
+	int r = -EINVAL;
+
+	mutex_lock(&band_mutex);
+	if (argc == 1 && !strcasecmp(argv[0], "reset")) {
+		r = band_msg_reset(bd);
+	} else if (argc != 2) {
+		DMERR("invalid message: see Documentation/dm-band.rst");
+	} else if (!strcasecmp(argv[0], "attach")) {
+		r = band_msg_attach(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "detach")) {
+		grp = band_msg_find(bd, "detach", argv[1]);
+		if (grp) {
+			band_grp_remove(grp);
+			r = 0;
+		}
+	} else if (!strcasecmp(argv[0], "weight")) {
+		r = band_msg_weight(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "type")) {
+		r = band_msg_type(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "policy")) {
+		r = band_msg_policy(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "token")) {
+		r = band_msg_token(bd, argv[1]);
+	} else {
+		DMERR("unknown message '%s'", argv[0]);
+	}
+	mutex_unlock(&band_mutex);
+	return r;
 }

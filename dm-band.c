@@ -2,14 +2,21 @@
 /*
  * dm-band: weighted block-I/O bandwidth control for device-mapper.
  *
- * This file is the target.  The constructor line is parsed in
- * dm-band-ctl.c.  For now every bio is passed to the device below at an
- * offset, as dm-linear does; the scheduler grows here.
+ * Every bio is classified to a group (a job: process, process group, uid,
+ * gid, cgroup, or the whole device) and passes while its group has tokens;
+ * otherwise it is held, in order, until the band group's next refill
+ * releases it from a worker.  The submitter never sleeps.  The token rules
+ * are in dm-band-policy.c; parsing, groups and status in dm-band-ctl.c.
  */
 #include <linux/bio.h>
+#include <linux/blk-cgroup.h>
 #include <linux/blkdev.h>
+#include <linux/cgroup.h>
+#include <linux/cred.h>
 #include <linux/device-mapper.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "dm-band-compat.h"
@@ -17,39 +24,304 @@
 
 #define DM_MSG_PREFIX "band"
 
-struct band_c {
-	struct dm_dev *dev;
-	sector_t start;
+/* At most this many bios are released per worker run before it yields. */
+#define BAND_RELEASE_BATCH	256
+
+/* Per-bio data: the group a bio passed down for was charged to, or NULL. */
+struct band_io {
+	struct band_grp *grp;
 };
+
+static struct workqueue_struct *band_wq;
+
+void band_kick(struct band_bg *bg)
+{
+	queue_work(band_wq, &bg->release_work);
+}
+
+/* ------------------------------------------------------------ classify */
+
+/* The id of the job that submits @bio, or false if it has none. */
+static bool band_task_id(enum band_type type, u64 *id)
+{
+	if (current->flags & PF_KTHREAD)
+		return false;
+	switch (type) {
+	case BAND_TYPE_PID:
+		*id = task_tgid_nr(current);
+		break;
+	case BAND_TYPE_PGRP:
+		*id = task_pgrp_nr(current);
+		break;
+	case BAND_TYPE_UID:
+		*id = from_kuid(&init_user_ns, current_euid());
+		break;
+	case BAND_TYPE_GID:
+		*id = from_kgid(&init_user_ns, current_egid());
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The bio's cgroup (its blkcg: the cgroup that dirtied the pages for
+ * writeback) or its nearest ancestor that has a group.
+ */
+static struct band_grp *band_cgroup_group(struct band_dev *bd, struct bio *bio)
+{
+	struct cgroup_subsys_state *css = bio_blkcg_css(bio);
+	struct cgroup *cgrp;
+	struct band_grp *grp;
+
+	if (!css)
+		return NULL;
+	for (cgrp = css->cgroup; cgrp; cgrp = cgroup_parent(cgrp)) {
+		grp = xa_load(&bd->groups, cgroup_id(cgrp));
+		if (grp)
+			return grp;
+	}
+	return NULL;
+}
+
+/* Called under bg->lock, so a group found cannot be detached meanwhile. */
+static struct band_grp *band_classify(struct band_dev *bd, struct bio *bio)
+{
+	struct band_grp *grp = NULL;
+	u64 id;
+
+	if (xa_empty(&bd->groups))
+		return bd->dflt;
+	if (bd->type == BAND_TYPE_CGROUP)
+		grp = band_cgroup_group(bd, bio);
+	else if (band_task_id(bd->type, &id))
+		grp = xa_load(&bd->groups, id);
+	return grp ?: bd->dflt;
+}
+
+/* ------------------------------------------------------------ I/O path */
+
+static bool band_bio_moves_data(struct bio *bio)
+{
+	switch (bio_op(bio)) {
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+	case REQ_OP_WRITE_ZEROES:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static u64 band_bio_cost(struct band_bg *bg, struct bio *bio)
+{
+	return band_pool_cost(&bg->pool, bio_sectors(bio),
+			      band_bio_moves_data(bio));
+}
+
+/* Count a bio passed down for @grp; under bg->lock. */
+static void band_account(struct band_grp *grp, struct bio *bio)
+{
+	int dir = op_is_write(bio_op(bio)) ? BAND_WRITE : BAND_READ;
+
+	grp->bios[dir]++;
+	grp->sectors[dir] += bio_sectors(bio);
+	((struct band_io *)dm_per_bio_data(bio, sizeof(struct band_io)))->grp = grp;
+}
+
+/* Bios that must not wait: memory reclaim and swap. */
+static bool band_must_pass(struct bio *bio)
+{
+	return (bio->bi_opf & REQ_SWAP) || (current->flags & PF_MEMALLOC);
+}
+
+static int band_map(struct dm_target *ti, struct bio *bio)
+{
+	struct band_c *bc = ti->private;
+	struct band_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct band_dev *bd = bc->bd;
+	struct band_bg *bg = bd->bg;
+	struct band_grp *grp;
+	unsigned long flags;
+	bool kick;
+	u64 cost;
+
+	io->grp = NULL;
+	bio_set_dev(bio, bc->dev->bdev);
+	if (!bio_sectors(bio))
+		return DM_MAPIO_REMAPPED;	/* empty flush: free, never waits */
+	bio->bi_iter.bi_sector = bc->start +
+		dm_target_offset(ti, bio->bi_iter.bi_sector);
+
+	spin_lock_irqsave(&bg->lock, flags);
+	grp = band_classify(bd, bio);
+	cost = band_bio_cost(bg, bio);
+	if (!bd->may_hold || band_must_pass(bio)) {
+		band_pgroup_charge_debt(&bg->pool, &grp->pg, cost);
+	} else if (!band_pgroup_charge(&bg->pool, &grp->pg, cost)) {
+		bio_list_add(&grp->held, bio);
+		band_pgroup_hold(&bg->pool, &grp->pg);
+		grp->held_total++;
+		kick = band_pool_refill_due(&bg->pool);
+		spin_unlock_irqrestore(&bg->lock, flags);
+		if (kick)
+			band_kick(bg);
+		return DM_MAPIO_SUBMITTED;
+	}
+	band_account(grp, bio);
+	kick = band_pool_refill_due(&bg->pool);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	if (kick)
+		band_kick(bg);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int band_end_io(struct dm_target *ti, struct bio *bio,
+		       blk_status_t *error)
+{
+	struct band_io *io = dm_per_bio_data(bio, sizeof(*io));
+	struct band_grp *grp = io->grp;
+	struct band_bg *bg;
+	unsigned long flags;
+	bool kick, free;
+
+	if (!grp)
+		return DM_ENDIO_DONE;
+	io->grp = NULL;
+	bg = grp->bd->bg;
+	spin_lock_irqsave(&bg->lock, flags);
+	band_pgroup_done(&bg->pool, &grp->pg);
+	free = grp->dead && band_pgroup_idle(&grp->pg);
+	kick = band_pool_refill_due(&bg->pool);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	if (free)
+		kfree(grp);
+	if (kick)
+		band_kick(bg);
+	return DM_ENDIO_DONE;
+}
+
+static void band_submit_list(struct bio_list *bios)
+{
+	struct bio *bio;
+
+	while ((bio = bio_list_pop(bios)))
+		dm_submit_bio_remap(bio, NULL);
+}
+
+/*
+ * The worker: start a new epoch when due, then release held bios while
+ * their groups have tokens, one bio per group per round so that groups
+ * interleave.
+ */
+void band_release_work(struct work_struct *work)
+{
+	struct band_bg *bg = container_of(work, struct band_bg, release_work);
+	struct bio_list bios = BIO_EMPTY_LIST;
+	struct band_pgroup *pg, *tmp;
+	unsigned int n = 0;
+	struct band_grp *grp;
+	bool progress;
+	struct bio *bio;
+
+	spin_lock_irq(&bg->lock);
+	do {
+		if (band_pool_refill_due(&bg->pool))
+			band_pool_refill(&bg->pool);
+		progress = false;
+		list_for_each_entry_safe(pg, tmp, &bg->pool.waiting,
+					 waiting_node) {
+			grp = container_of(pg, struct band_grp, pg);
+			bio = bio_list_peek(&grp->held);
+			if (!band_pgroup_release(&bg->pool, pg,
+						 band_bio_cost(bg, bio)))
+				continue;
+			bio_list_pop(&grp->held);
+			band_account(grp, bio);
+			bio_list_add(&bios, bio);
+			progress = true;
+			n++;
+		}
+	} while ((progress || band_pool_refill_due(&bg->pool)) &&
+		 n < BAND_RELEASE_BATCH);
+	if (!list_empty(&bg->pool.waiting) && n >= BAND_RELEASE_BATCH)
+		band_kick(bg);
+	spin_unlock_irq(&bg->lock);
+
+	band_submit_list(&bios);
+}
+
+/*
+ * Stop holding and pass on everything held by @bd's groups, charged as
+ * debt.  Under the same lock as the check in band_map(), so no bio can be
+ * held after this returns until band_resume().
+ */
+void band_release_all(struct band_dev *bd)
+{
+	struct band_bg *bg = bd->bg;
+	struct bio_list bios = BIO_EMPTY_LIST;
+	struct band_grp *grp;
+	unsigned long id;
+	struct bio *bio;
+
+	spin_lock_irq(&bg->lock);
+	bd->may_hold = false;
+	grp = bd->dflt;
+	id = 0;
+	do {
+		while ((bio = bio_list_pop(&grp->held))) {
+			band_pgroup_unhold(&bg->pool, &grp->pg);
+			band_pgroup_charge_debt(&bg->pool, &grp->pg,
+						band_bio_cost(bg, bio));
+			band_account(grp, bio);
+			bio_list_add(&bios, bio);
+		}
+		grp = xa_find(&bd->groups, &id, ULONG_MAX, XA_PRESENT);
+		id++;
+	} while (grp);
+	spin_unlock_irq(&bg->lock);
+
+	band_submit_list(&bios);
+	band_kick(bg);
+}
+
+/* ------------------------------------------------------------ target */
 
 static void band_dtr(struct dm_target *ti)
 {
 	struct band_c *bc = ti->private;
 
+	if (bc->bd)
+		band_dev_put(bc->bd);
 	if (bc->dev)
 		dm_put_device(ti, bc->dev);
+	band_conf_free(&bc->conf);
 	kfree(bc);
 }
 
 /*
  * Construct a band mapping:
  *
- *   <dev_path> <offset>
+ *   <dev_path> <offset> <band_group> <type> <policy> <token_base>
+ *	[<group>...]
  *
- * <dev_path>: the device below, as a path or major:minor.
- * <offset>:   the first sector used on that device.
+ * <dev_path>:   the device below, as a path or major:minor.
+ * <offset>:     the first sector used on that device.
+ * <band_group>: name shared by every band device over one physical device.
+ * <type>:       none, pid, pgrp, uid, gid or cgroup.
+ * <policy>:     weight (a token per bio) or weight-iosize (per 4 KiB).
+ * <token_base>: tokens per epoch, 0 for automatic.
+ * <group>:      :<weight> for the default group, <id>:<weight> for a job.
+ *
+ * See Documentation/dm-band.rst.
  */
 static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
-	struct band_ctr_args args;
 	struct band_c *bc;
 	sector_t dev_size;
 	int r;
-
-	r = band_parse_ctr_args(&as, &args, &ti->error);
-	if (r)
-		return r;
 
 	bc = kzalloc(sizeof(*bc), GFP_KERNEL);
 	if (!bc) {
@@ -57,14 +329,19 @@ static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	ti->private = bc;
-	bc->start = args.start;
 
-	r = dm_get_device(ti, args.dev_path, dm_table_get_mode(ti->table),
+	r = band_parse_ctr_args(&as, &bc->conf, &ti->error);
+	if (r)
+		goto bad;
+	bc->start = bc->conf.start;
+
+	r = dm_get_device(ti, bc->conf.dev_path, dm_table_get_mode(ti->table),
 			  &bc->dev);
 	if (r) {
 		ti->error = "Device lookup failed";
 		goto bad;
 	}
+	bc->conf.dev_path = NULL;	/* points into argv: not kept */
 
 	dev_size = bdev_nr_sectors(bc->dev->bdev);
 	if (bc->start >= dev_size || ti->len > dev_size - bc->start) {
@@ -73,10 +350,17 @@ static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 
+	r = band_dev_get(dm_table_get_md(ti->table), &bc->conf, &bc->bd,
+			 &bc->conf_pending, &ti->error);
+	if (r)
+		goto bad;
+
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
 	ti->num_secure_erase_bios = 1;
 	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct band_io);
+	ti->accounts_remapped_io = true;
 	return 0;
 
 bad:
@@ -84,16 +368,38 @@ bad:
 	return r;
 }
 
-static int band_map(struct dm_target *ti, struct bio *bio)
+static void band_presuspend(struct dm_target *ti)
 {
 	struct band_c *bc = ti->private;
 
-	bio_set_dev(bio, bc->dev->bdev);
-	if (bio_sectors(bio))
-		bio->bi_iter.bi_sector = bc->start +
-			dm_target_offset(ti, bio->bi_iter.bi_sector);
+	band_release_all(bc->bd);
+}
 
-	return DM_MAPIO_REMAPPED;
+static int band_preresume(struct dm_target *ti)
+{
+	struct band_c *bc = ti->private;
+	int r = 0;
+
+	if (bc->conf_pending) {
+		mutex_lock(&band_mutex);
+		r = band_dev_apply(bc->bd, &bc->conf);
+		mutex_unlock(&band_mutex);
+		if (r)
+			DMERR("cannot apply the new table: %d", r);
+		else
+			bc->conf_pending = false;
+	}
+	return r;
+}
+
+static void band_resume(struct dm_target *ti)
+{
+	struct band_c *bc = ti->private;
+	struct band_bg *bg = bc->bd->bg;
+
+	spin_lock_irq(&bg->lock);
+	bc->bd->may_hold = true;
+	spin_unlock_irq(&bg->lock);
 }
 
 static void band_status(struct dm_target *ti, status_type_t type,
@@ -101,23 +407,46 @@ static void band_status(struct dm_target *ti, status_type_t type,
 			unsigned int maxlen)
 {
 	struct band_c *bc = ti->private;
-	unsigned int sz = 0;
+	struct band_conf *conf = &bc->conf;
+	unsigned int sz = 0, i;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		result[0] = '\0';
+		band_emit_info(bc->bd, result, maxlen, &sz);
 		break;
 
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", bc->dev->name, (unsigned long long)bc->start);
+		if (!bc->conf_pending) {
+			band_emit_table(bc->bd, result, maxlen, &sz);
+			break;
+		}
+		/* An inactive table not yet resumed: its own line. */
+		DMEMIT(" %s %s %s %llu :%u", conf->name,
+		       band_type_names[conf->type],
+		       band_policy_names[conf->policy],
+		       (unsigned long long)conf->token_base,
+		       conf->default_weight);
+		for (i = 0; i < conf->nr_groups; i++)
+			DMEMIT(" %llu:%u", (unsigned long long)conf->groups[i].id,
+			       conf->groups[i].weight);
 		break;
 
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",device_name=%s,start=%llu;", bc->dev->name,
-		       (unsigned long long)bc->start);
+		DMEMIT(",device_name=%s,start=%llu,band_group=%s;",
+		       bc->dev->name, (unsigned long long)bc->start,
+		       bc->bd->bg->name);
 		break;
 	}
+}
+
+static int band_message_cb(struct dm_target *ti, unsigned int argc,
+			   char **argv, char *result, unsigned int maxlen)
+{
+	struct band_c *bc = ti->private;
+
+	return band_message(bc->bd, argc, argv, result, maxlen);
 }
 
 static int band_prepare_ioctl(struct dm_target *ti, struct block_device **bdev)
@@ -142,29 +471,41 @@ static int band_iterate_devices(struct dm_target *ti,
 
 static struct target_type band_target = {
 	.name = "band",
-	.version = {0, 1, 0},
+	.version = {1, 0, 0},
 	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = band_ctr,
 	.dtr = band_dtr,
 	.map = band_map,
+	.end_io = band_end_io,
+	.presuspend = band_presuspend,
+	.preresume = band_preresume,
+	.resume = band_resume,
 	.status = band_status,
+	.message = band_message_cb,
 	.prepare_ioctl = band_prepare_ioctl,
 	.iterate_devices = band_iterate_devices,
 };
 
 static int __init dm_band_init(void)
 {
-	int r = dm_register_target(&band_target);
+	int r;
 
-	if (r < 0)
+	band_wq = alloc_workqueue("kbandd", WQ_MEM_RECLAIM, 0);
+	if (!band_wq)
+		return -ENOMEM;
+	r = dm_register_target(&band_target);
+	if (r < 0) {
 		DMERR("register failed %d", r);
+		destroy_workqueue(band_wq);
+	}
 	return r;
 }
 
 static void __exit dm_band_exit(void)
 {
 	dm_unregister_target(&band_target);
+	destroy_workqueue(band_wq);
 }
 
 module_init(dm_band_init);

@@ -1,25 +1,138 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dm-band: declarations shared by the target (dm-band.c) and the table
- * and message parser (dm-band-ctl.c).
+ * dm-band: declarations shared by the target (dm-band.c) and the table,
+ * message, group and status code (dm-band-ctl.c).
  */
 #ifndef DM_BAND_H
 #define DM_BAND_H
 
+#include <linux/bio.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "dm-band-policy.h"
 
 struct dm_arg_set;
+struct dm_dev;
+struct mapped_device;
 
-/*
- * The constructor arguments once parsed, before any device is opened.
- * The strings point into the argv that dm passed to the constructor.
- */
-struct band_ctr_args {
-	const char *dev_path;
-	sector_t start;
+#define BAND_NAME_MAX		31
+#define BAND_DEFAULT_WEIGHT	100U
+
+/* How a band device tells jobs apart. */
+enum band_type {
+	BAND_TYPE_NONE,		/* the whole device is one group */
+	BAND_TYPE_PID,		/* thread group id of the submitter */
+	BAND_TYPE_PGRP,		/* process group of the submitter */
+	BAND_TYPE_UID,		/* effective uid, initial user namespace */
+	BAND_TYPE_GID,		/* effective gid, initial user namespace */
+	BAND_TYPE_CGROUP,	/* the bio's cgroup v2 or its nearest ancestor */
+	BAND_NR_TYPES,
 };
 
-int band_parse_ctr_args(struct dm_arg_set *as, struct band_ctr_args *args,
+struct band_group_conf {
+	u64 id;
+	u32 weight;
+};
+
+/* One constructor line, parsed; nothing opened yet. */
+struct band_conf {
+	const char *dev_path;		/* points into the ctr's argv */
+	sector_t start;
+	char name[BAND_NAME_MAX + 1];	/* band group */
+	enum band_type type;
+	enum band_policy policy;
+	u64 token_base;
+	u32 default_weight;
+	unsigned int nr_groups;
+	struct band_group_conf *groups;	/* kcalloc'd, sorted by id */
+};
+
+/*
+ * A band group: every band device over one physical device, sharing one
+ * token pool.  Found by name; lives while a band device refers to it.
+ */
+struct band_bg {
+	struct list_head node;		/* on band_bgs, under band_mutex */
+	char name[BAND_NAME_MAX + 1];
+	unsigned int refs;		/* band devices, under band_mutex */
+	struct list_head devs;		/* band_dev, under band_mutex */
+
+	/*
+	 * Hold on all accesses to the pool, to every group's bucket, held
+	 * bios and counters, and to each band_dev's may_hold.
+	 */
+	spinlock_t lock;
+	struct band_pool pool;
+	struct work_struct release_work; /* refills and releases held bios */
+};
+
+/*
+ * A band device's groups.  Outlives a table reload (the new table's target
+ * finds it by mapped device), so counters survive reloads.
+ */
+struct band_dev {
+	struct list_head node;		/* on bg->devs, under band_mutex */
+	struct mapped_device *md;
+	struct band_bg *bg;
+	unsigned int refs;		/* targets using it, under band_mutex */
+	enum band_type type;		/* changed under band_mutex + bg->lock */
+	struct xarray groups;		/* id -> band_grp; writes under band_mutex */
+	struct band_grp *dflt;		/* the default group */
+	bool may_hold;			/* under bg->lock */
+};
+
+enum { BAND_READ, BAND_WRITE, BAND_NR_DIRS };
+
+/* One group (job) of a band device.  Everything under bd->bg->lock. */
+struct band_grp {
+	struct band_pgroup pg;
+	struct band_dev *bd;
+	u64 id;
+	bool is_default;
+	bool dead;			/* detached; freed when idle */
+	struct bio_list held;		/* FIFO of bios waiting for tokens */
+	u64 bios[BAND_NR_DIRS];
+	u64 sectors[BAND_NR_DIRS];
+	u64 held_total;			/* bios ever held */
+};
+
+/* The target's private data. */
+struct band_c {
+	struct dm_dev *dev;
+	sector_t start;
+	struct band_dev *bd;
+	struct band_conf conf;		/* the table line, for a reload */
+	bool conf_pending;		/* a reload: applied at preresume */
+};
+
+/* dm-band-ctl.c */
+extern struct mutex band_mutex;
+extern const char * const band_type_names[BAND_NR_TYPES];
+extern const char * const band_policy_names[];
+
+int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 			char **error);
+void band_conf_free(struct band_conf *conf);
+int band_parse_id(const char *s, enum band_type type, u64 *id);
+
+int band_dev_get(struct mapped_device *md, struct band_conf *conf,
+		 struct band_dev **bdp, bool *reload, char **error);
+void band_dev_put(struct band_dev *bd);
+int band_dev_apply(struct band_dev *bd, struct band_conf *conf);
+void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
+		     unsigned int *szp);
+void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
+		    unsigned int *szp);
+int band_message(struct band_dev *bd, unsigned int argc, char **argv,
+		 char *result, unsigned int maxlen);
+
+/* dm-band.c */
+void band_kick(struct band_bg *bg);
+void band_release_all(struct band_dev *bd);
+void band_release_work(struct work_struct *work);
 
 #endif /* DM_BAND_H */

@@ -13,7 +13,7 @@ check_fails "band target gone after unload" sh -c 'dmsetup targets | grep -q "^b
 check "dm_band.ko loads again" insmod "$MODULE"
 
 brd_create 16
-dm_create mod0 "0 $(sectors /dev/ram0) band /dev/ram0 0"
+dm_create mod0 "0 $(sectors /dev/ram0) band /dev/ram0 0 mod none weight 0"
 check_fails "rmmod refused while a band device exists" rmmod dm_band
 dmsetup remove mod0
 check "rmmod succeeds once the device is removed" rmmod dm_band

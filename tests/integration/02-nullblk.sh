@@ -11,14 +11,16 @@ cleanup_add "rmmod null_blk"
 n=$(sectors /dev/nullb0)
 majmin=$(cat /sys/block/nullb0/dev)
 
-check "create band over null_blk" dm_create nb0 "0 $((n - 2048)) band /dev/nullb0 2048"
-is "table round-trips" "$(dmsetup table nb0)" "0 $((n - 2048)) band $majmin 2048"
+check "create band over null_blk" dm_create nb0 "0 $((n - 2048)) band /dev/nullb0 2048 nb none weight 0"
+is "table round-trips" "$(dmsetup table nb0)" "0 $((n - 2048)) band $majmin 2048 nb none weight 0 :100"
 check "fio random read/write through the device" \
 	fio --name=rw --filename=/dev/mapper/nb0 --size=64M --direct=1 \
 	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --io_size=32M
 check "create a second device from dmsetup table output" \
 	dm_create nb1 "$(dmsetup table nb0)"
 is "the copy has the same table" "$(dmsetup table nb1)" "$(dmsetup table nb0)"
-is "status line is empty for now" "$(dmsetup status nb0)" "0 $((n - 2048)) band "
+st=($(dmsetup status nb0))
+is "status: band group, one group, id and 9 fields for it" \
+	"${st[3]} ${st[5]} ${#st[@]} ${st[6]} ${st[7]}" "nb 1 16 default 100"
 is "size is the table length" "$(sectors /dev/mapper/nb0)" "$((n - 2048))"
 finish

@@ -12,7 +12,7 @@ len=4096
 dd if=/dev/zero of=/dev/ram0 bs=1M count=16 2>/dev/null
 dd if=/dev/urandom of=/tmp/pattern bs=512 count=$len 2>/dev/null
 
-check "create band at offset $off" dm_create off0 "0 $len band /dev/ram0 $off"
+check "create band at offset $off" dm_create off0 "0 $len band /dev/ram0 $off off none weight 0"
 check "write the pattern through the band device" \
 	dd if=/tmp/pattern of=/dev/mapper/off0 bs=64k oflag=direct
 dd if=/dev/ram0 of=/tmp/below bs=512 skip=$off count=$len iflag=direct 2>/dev/null

@@ -7,7 +7,7 @@ plan 7
 
 band_load
 brd_create 96
-dm_create fs0 "0 $(sectors /dev/ram0) band /dev/ram0 0"
+dm_create fs0 "0 $(sectors /dev/ram0) band /dev/ram0 0 fs none weight 0"
 check "mkfs.ext4" mkfs.ext4 -q -F /dev/mapper/fs0
 mkdir -p /mnt/fs0
 check "mount" mount -t ext4 /dev/mapper/fs0 /mnt/fs0

@@ -17,7 +17,7 @@ lb=$(basename "$loopdev")
 # /sys/block/<dev>/stat: field 12 is discard I/Os, field 16 flush I/Os.
 stat_field() { awk -v f="$2" '{print $f}' "/sys/block/$1/stat"; }
 
-dm_create fd0 "0 $(sectors "$loopdev") band $loopdev 0"
+dm_create fd0 "0 $(sectors "$loopdev") band $loopdev 0 fd none weight 0"
 dm=dm-$(dmsetup info -c --noheadings -o minor fd0)
 
 is "band device advertises the write cache" \

@@ -8,7 +8,7 @@ plan 6
 band_load
 brd_create 64
 n=$(sectors /dev/ram0)
-dm_create sr0 "0 $n band /dev/ram0 0"
+dm_create sr0 "0 $n band /dev/ram0 0 sr none weight 0"
 
 fio_verify /dev/mapper/sr0 48M --iodepth=16 --loops=2 > /tmp/fio.out 2>&1 &
 fio=$!
@@ -20,7 +20,7 @@ while kill -0 $fio 2>/dev/null; do
 	dmsetup resume sr0 || fail=1
 	dmsetup suspend --nolockfs --noflush sr0 || fail=1
 	dmsetup resume sr0 || fail=1
-	dmsetup reload sr0 --table "0 $n band /dev/ram0 0" || fail=1
+	dmsetup reload sr0 --table "0 $n band /dev/ram0 0 sr none weight 0" || fail=1
 	dmsetup resume sr0 || fail=1
 	cycles=$((cycles + 1))
 	sleep 0.2

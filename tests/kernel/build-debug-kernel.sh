@@ -91,8 +91,8 @@ run extract tar -xJf "$tarball" -C "$tmp" --strip-components=1
 
 log "configuring: allnoconfig + $(basename "$fragment") + olddefconfig"
 run allnoconfig make -C "$tmp" allnoconfig
-run merge_config bash -c 'cd "$1" && scripts/kconfig/merge_config.sh -m .config "$2"' \
-	merge "$tmp" "$fragment"
+merge_fragment() { (cd "$tmp" && scripts/kconfig/merge_config.sh -m .config "$fragment"); }
+run merge_config merge_fragment
 run olddefconfig make -C "$tmp" olddefconfig
 
 # Kconfig drops what it cannot satisfy without a word: every value the
@@ -104,7 +104,7 @@ while IFS= read -r line; do
 	CONFIG_*=*)
 		sym=${line%%=*}
 		if ! grep -qxF -- "$line" "$tmp/.config"; then
-			got=$(grep -E "^(# )?$sym[= ]" "$tmp/.config" || true)
+			got=$(grep -E "^(# )?${sym}[= ]" "$tmp/.config" || true)
 			bad+=("$line  (got: ${got:-nothing, unreachable})")
 		fi
 		;;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests for dm-band's parsing, built as their own module.
+ * KUnit tests for dm-band's table parsing; the module also carries the
+ * policy tests (dm-band-policy-kunit.c).
  *
  * The code under test is compiled into this module (rather than exported
  * from dm_band.ko) so that the target exports nothing.
@@ -10,113 +11,198 @@
 
 #include "../../dm-band-ctl.c"
 
+#include "dm-band-kunit.h"
+
+/*
+ * dm-band-ctl.c calls into the target to wake the worker; nothing here
+ * has a worker to wake.
+ */
+void band_kick(struct band_bg *bg)
+{
+}
+
+void band_release_work(struct work_struct *work)
+{
+}
+
+#define DEV "/dev/sda 0 bg0"
+
 /* Parse a constructor line given as one string of space-separated words. */
 static int parse_line(struct kunit *test, const char *line,
-		      struct band_ctr_args *args, char **error)
+		      struct band_conf *conf, char **error)
 {
 	size_t len = strlen(line) + 1;
 	char *copy = kunit_kzalloc(test, len, GFP_KERNEL);
-	char **argv = kunit_kcalloc(test, 16, sizeof(*argv), GFP_KERNEL);
+	char **argv = kunit_kcalloc(test, 32, sizeof(*argv), GFP_KERNEL);
 	struct dm_arg_set as = { .argv = argv };
 	char *word;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, copy);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, argv);
 	memcpy(copy, line, len);
-	while ((word = strsep(&copy, " ")) && as.argc < 16)
+	while ((word = strsep(&copy, " ")) && as.argc < 32)
 		if (*word)
 			argv[as.argc++] = word;
 	*error = NULL;
-	return band_parse_ctr_args(&as, args, error);
+	return band_parse_ctr_args(&as, conf, error);
+}
+
+/* The error a line is refused with, or "" if it parses. */
+static const char *parse_error(struct kunit *test, const char *line)
+{
+	struct band_conf *conf = kunit_kzalloc(test, sizeof(*conf), GFP_KERNEL);
+	char *error;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, conf);
+	if (!parse_line(test, line, conf, &error)) {
+		band_conf_free(conf);
+		return "";
+	}
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, error);
+	return error ?: "(no error)";
 }
 
 static void band_ctl_valid(struct kunit *test)
 {
-	struct band_ctr_args args;
+	struct band_conf conf;
 	char *error;
 
-	KUNIT_EXPECT_EQ(test, parse_line(test, "/dev/sda 0", &args, &error), 0);
-	KUNIT_EXPECT_STREQ(test, args.dev_path, "/dev/sda");
-	KUNIT_EXPECT_EQ(test, args.start, 0);
+	KUNIT_ASSERT_EQ(test, parse_line(test, DEV " none weight 0", &conf,
+					 &error), 0);
+	KUNIT_EXPECT_STREQ(test, conf.dev_path, "/dev/sda");
+	KUNIT_EXPECT_EQ(test, conf.start, 0);
+	KUNIT_EXPECT_STREQ(test, conf.name, "bg0");
+	KUNIT_EXPECT_EQ(test, conf.type, BAND_TYPE_NONE);
+	KUNIT_EXPECT_EQ(test, conf.policy, BAND_POLICY_WEIGHT);
+	KUNIT_EXPECT_EQ(test, conf.token_base, 0);
+	KUNIT_EXPECT_EQ(test, conf.default_weight, BAND_DEFAULT_WEIGHT);
+	KUNIT_EXPECT_EQ(test, conf.nr_groups, 0);
 	KUNIT_EXPECT_NULL(test, error);
-
-	KUNIT_EXPECT_EQ(test, parse_line(test, "8:16 2048", &args, &error), 0);
-	KUNIT_EXPECT_STREQ(test, args.dev_path, "8:16");
-	KUNIT_EXPECT_EQ(test, args.start, 2048);
+	band_conf_free(&conf);
 }
 
-static void band_ctl_max_offset(struct kunit *test)
+static void band_ctl_groups(struct kunit *test)
 {
-	struct band_ctr_args args;
+	struct band_conf conf;
 	char *error;
+	static const char *line =
+		"8:16 2048 sda uid weight-iosize 5000 1001:100 :300 1000:300 0:7";
 
-	KUNIT_EXPECT_EQ(test, parse_line(test, "/dev/sda 18446744073709551615",
-					 &args, &error), 0);
-	KUNIT_EXPECT_EQ(test, args.start, (sector_t)ULLONG_MAX);
+	KUNIT_ASSERT_EQ(test, parse_line(test, line, &conf, &error), 0);
+	KUNIT_EXPECT_STREQ(test, conf.dev_path, "8:16");
+	KUNIT_EXPECT_EQ(test, conf.start, 2048);
+	KUNIT_EXPECT_EQ(test, conf.type, BAND_TYPE_UID);
+	KUNIT_EXPECT_EQ(test, conf.policy, BAND_POLICY_WEIGHT_IOSIZE);
+	KUNIT_EXPECT_EQ(test, conf.token_base, 5000);
+	KUNIT_EXPECT_EQ(test, conf.default_weight, 300);
+	KUNIT_ASSERT_EQ(test, conf.nr_groups, 3);
+	/* sorted by id */
+	KUNIT_EXPECT_EQ(test, conf.groups[0].id, 0);
+	KUNIT_EXPECT_EQ(test, conf.groups[0].weight, 7);
+	KUNIT_EXPECT_EQ(test, conf.groups[1].id, 1000);
+	KUNIT_EXPECT_EQ(test, conf.groups[1].weight, 300);
+	KUNIT_EXPECT_EQ(test, conf.groups[2].id, 1001);
+	KUNIT_EXPECT_EQ(test, conf.groups[2].weight, 100);
+	band_conf_free(&conf);
 }
 
-static void band_ctl_arg_count(struct kunit *test)
+static void band_ctl_types(struct kunit *test)
 {
-	struct band_ctr_args args;
-	char *error;
-
-	KUNIT_EXPECT_EQ(test, parse_line(test, "", &args, &error), -EINVAL);
-	KUNIT_EXPECT_STREQ(test, error,
-			   "Not enough arguments: <dev_path> <offset> expected");
-	KUNIT_EXPECT_EQ(test, parse_line(test, "/dev/sda", &args, &error),
-			-EINVAL);
-	KUNIT_EXPECT_STREQ(test, error,
-			   "Not enough arguments: <dev_path> <offset> expected");
-	KUNIT_EXPECT_EQ(test, parse_line(test, "/dev/sda 0 1", &args, &error),
-			-EINVAL);
-	KUNIT_EXPECT_STREQ(test, error,
-			   "Too many arguments: <dev_path> <offset> expected");
-}
-
-/* Every malformed offset is refused with the same message. */
-static const char * const bad_offsets[] = {
-	"12x", "-1", "-0", "1.5", "0x10", "1e3", " ", "x",
-	"18446744073709551616", "99999999999999999999",
-};
-
-static void band_ctl_bad_offset(struct kunit *test)
-{
-	struct band_ctr_args args;
-	char *argv[2], *error;
-	struct dm_arg_set as;
+	static const char * const ok[] = {
+		DEV " pid weight 0 1:1 4194304:1",
+		DEV " pgrp weight 0 1:1",
+		DEV " gid weight 0 0:1 4294967294:1",
+		DEV " cgroup weight 0 1:1 18446744073709551615:1",
+		DEV " none weight 1073741824 :1000000",
+	};
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(bad_offsets); i++) {
-		argv[0] = "/dev/sda";
-		argv[1] = (char *)bad_offsets[i];
-		as.argc = 2;
-		as.argv = argv;
-		error = NULL;
-		KUNIT_EXPECT_EQ_MSG(test, band_parse_ctr_args(&as, &args, &error),
-				    -EINVAL, "offset '%s'", bad_offsets[i]);
-		KUNIT_EXPECT_STREQ_MSG(test, error,
-				       "Invalid offset: unsigned decimal sector number expected",
-				       "offset '%s'", bad_offsets[i]);
-	}
+	for (i = 0; i < ARRAY_SIZE(ok); i++)
+		KUNIT_EXPECT_STREQ_MSG(test, parse_error(test, ok[i]), "",
+				       "line '%s'", ok[i]);
+}
+
+/* Each malformed line and the reason it is refused with. */
+static const struct {
+	const char *line, *error;
+} bad_lines[] = {
+	{ "", "Not enough arguments: 6 at least, see Documentation/dm-band.rst" },
+	{ "/dev/sda 0 bg0 none weight",
+	  "Not enough arguments: 6 at least, see Documentation/dm-band.rst" },
+	{ "/dev/sda 12x bg0 none weight 0",
+	  "Invalid offset: unsigned decimal sector number expected" },
+	{ "/dev/sda -1 bg0 none weight 0",
+	  "Invalid offset: unsigned decimal sector number expected" },
+	{ "/dev/sda 0x10 bg0 none weight 0",
+	  "Invalid offset: unsigned decimal sector number expected" },
+	{ "/dev/sda 18446744073709551616 bg0 none weight 0",
+	  "Invalid offset: unsigned decimal sector number expected" },
+	{ "/dev/sda 1.5 bg0 none weight 0",
+	  "Invalid offset: unsigned decimal sector number expected" },
+	{ "/dev/sda 0 a23456789012345678901234567890123 none weight 0",
+	  "Band group name too long (at most 31 characters)" },
+	{ "/dev/sda 0 bad/name none weight 0",
+	  "Invalid band group name: use letters, digits and _.:-" },
+	{ DEV " nonesuch weight 0",
+	  "Unknown type: none, pid, pgrp, uid, gid or cgroup expected" },
+	{ DEV " none weighted 0",
+	  "Unknown policy: weight or weight-iosize expected" },
+	{ DEV " none weight -1",
+	  "Invalid token_base: 0 (automatic) to 1073741824 expected" },
+	{ DEV " none weight 1073741825",
+	  "Invalid token_base: 0 (automatic) to 1073741824 expected" },
+	{ DEV " none weight 10x",
+	  "Invalid token_base: 0 (automatic) to 1073741824 expected" },
+	{ DEV " uid weight 0 :0", "Invalid weight: 1..1000000 expected" },
+	{ DEV " uid weight 0 :1000001", "Invalid weight: 1..1000000 expected" },
+	{ DEV " uid weight 0 1000:", "Invalid weight: 1..1000000 expected" },
+	{ DEV " uid weight 0 1000:4294967397",
+	  "Invalid weight: 1..1000000 expected" },
+	{ DEV " uid weight 0 1000:1x", "Invalid weight: 1..1000000 expected" },
+	{ DEV " uid weight 0 1000", "Invalid group: <id>:<weight> or :<weight> expected" },
+	{ DEV " uid weight 0 123456789012345678901234:1",
+	  "Invalid group: <id>:<weight> or :<weight> expected" },
+	{ DEV " uid weight 0 :1 :2", "Default group given twice" },
+	{ DEV " uid weight 0 1000:1 1000:2", "Duplicate group id" },
+	{ DEV " uid weight 0 1000:1 +1000:2", "Duplicate group id" },
+	{ DEV " uid weight 0 -5:1", "Invalid group id for this type" },
+	{ DEV " uid weight 0 4294967295:1", "Invalid group id for this type" },
+	{ DEV " pid weight 0 0:1", "Invalid group id for this type" },
+	{ DEV " pid weight 0 4194305:1", "Invalid group id for this type" },
+	{ DEV " cgroup weight 0 0:1", "Invalid group id for this type" },
+	{ DEV " none weight 0 1000:1",
+	  "Type none has no groups: only :<weight> for the device" },
+	{ DEV " uid weight 0 1000:1 foo=1", "Unknown option" },
+};
+
+static void band_ctl_bad_lines(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_lines); i++)
+		KUNIT_EXPECT_STREQ_MSG(test, parse_error(test, bad_lines[i].line),
+				       bad_lines[i].error, "line '%s'",
+				       bad_lines[i].line);
 }
 
 static void band_ctl_empty_path(struct kunit *test)
 {
-	struct band_ctr_args args;
-	char empty[] = "", zero[] = "0";
-	char *argv[2] = { empty, zero };
-	struct dm_arg_set as = { .argc = 2, .argv = argv };
+	char empty[] = "", zero[] = "0", name[] = "bg", type[] = "none";
+	char policy[] = "weight";
+	char *argv[6] = { empty, zero, name, type, policy, zero };
+	struct dm_arg_set as = { .argc = 6, .argv = argv };
+	struct band_conf conf;
 	char *error = NULL;
 
-	KUNIT_EXPECT_EQ(test, band_parse_ctr_args(&as, &args, &error), -EINVAL);
+	KUNIT_EXPECT_EQ(test, band_parse_ctr_args(&as, &conf, &error), -EINVAL);
 	KUNIT_EXPECT_STREQ(test, error, "Empty device path");
 }
 
 static struct kunit_case band_ctl_cases[] = {
 	KUNIT_CASE(band_ctl_valid),
-	KUNIT_CASE(band_ctl_max_offset),
-	KUNIT_CASE(band_ctl_arg_count),
-	KUNIT_CASE(band_ctl_bad_offset),
+	KUNIT_CASE(band_ctl_groups),
+	KUNIT_CASE(band_ctl_types),
+	KUNIT_CASE(band_ctl_bad_lines),
 	KUNIT_CASE(band_ctl_empty_path),
 	{}
 };
@@ -126,7 +212,7 @@ static struct kunit_suite band_ctl_suite = {
 	.test_cases = band_ctl_cases,
 };
 
-kunit_test_suites(&band_ctl_suite);
+kunit_test_suites(&band_ctl_suite, &band_policy_suite);
 
 MODULE_DESCRIPTION("KUnit tests for dm-band");
 MODULE_LICENSE("GPL");

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-band policy core: token buckets, epochs and the refill rule.
+ *
+ * Every group has a bucket of tokens.  A bio passes while its group has
+ * tokens left (it costs one token, or one per 4 KiB with weight-iosize);
+ * otherwise it is held.  A group is *active* while it has bios held or in
+ * flight, and *blocking* while it is active and still has tokens.  When
+ * some group has bios held and no group is blocking, the pool starts a new
+ * epoch: every group gets weight * unit tokens, where unit is
+ * ceil(token_base / total weight), so shares follow weights exactly.
+ * Unused tokens do not carry over; debt (tokens below zero, from bios that
+ * may not wait) does.  Idle groups never hold up a refill.
+ *
+ * Refills are O(active groups); idle groups catch up lazily, by comparing
+ * the epoch their tokens belong to with the pool's, when they are next
+ * touched.  Every per-bio call is O(1).
+ */
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+
+#include "dm-band-policy.h"
+
+void band_pool_init(struct band_pool *p, enum band_policy policy,
+		    u64 token_base)
+{
+	memset(p, 0, sizeof(*p));
+	p->policy = policy;
+	p->token_base = token_base;
+	INIT_LIST_HEAD(&p->active);
+	INIT_LIST_HEAD(&p->waiting);
+}
+
+/* Both take effect from the next epoch. */
+void band_pool_set_policy(struct band_pool *p, enum band_policy policy)
+{
+	p->policy = policy;
+}
+
+void band_pool_set_token_base(struct band_pool *p, u64 token_base)
+{
+	p->token_base = token_base;
+}
+
+/* The tokens handed out per epoch before rounding up to whole weights. */
+u64 band_pool_effective_base(const struct band_pool *p)
+{
+	u64 base = p->token_base;
+
+	if (!base) {
+		base = (u64)BAND_AUTO_TOKENS_PER_GROUP * max(p->nr_groups, 1U);
+		if (p->policy == BAND_POLICY_WEIGHT_IOSIZE)
+			base *= BAND_AUTO_IOSIZE_FACTOR;
+		base = min(base, BAND_TOKEN_BASE_MAX);
+	}
+	return base;
+}
+
+/*
+ * A group's tokens per epoch: weight * ceil(base / total weight), never
+ * zero.  At most BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX < 2^50.
+ */
+u64 band_pool_allotment(const struct band_pool *p, u32 weight)
+{
+	u64 unit = div64_u64(band_pool_effective_base(p) +
+			     max(p->total_weight, 1ULL) - 1,
+			     max(p->total_weight, 1ULL));
+
+	return (u64)max(weight, BAND_WEIGHT_MIN) * max(unit, 1ULL);
+}
+
+/*
+ * What a bio costs.  @data is false for bios that move no data through the
+ * device's bus (discard, write-zeroes, secure erase): one token each.
+ */
+u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data)
+{
+	if (p->policy != BAND_POLICY_WEIGHT_IOSIZE || !data)
+		return 1;
+	return max(DIV_ROUND_UP_ULL(sectors, BAND_IOSIZE_UNIT_SECTORS), 1ULL);
+}
+
+/*
+ * Tokens after @n refills from @t with allotment @a: each refill gives
+ * min(t, 0) + a (leftovers are dropped, debt is kept).
+ */
+static s64 band_tokens_after(s64 t, u64 a, u64 n)
+{
+	u64 k;
+
+	if (!n)
+		return t;
+	if (t >= 0)
+		return a;
+	/* Refills that bring t above zero; -t <= BAND_DEBT_MAX. */
+	k = div64_u64((u64)(-t), a) + 1;
+	if (n > k)
+		return a;
+	return t + (s64)(n * a);
+}
+
+/* Bring an idle group's tokens up to the pool's epoch. */
+static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
+{
+	if (g->epoch == p->epoch)
+		return;
+	g->tokens = band_tokens_after(g->tokens,
+				      band_pool_allotment(p, g->weight),
+				      p->epoch - g->epoch);
+	g->epoch = p->epoch;
+}
+
+/* Recompute a group's memberships after any change to it. */
+static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
+{
+	bool active = !band_pgroup_idle(g);
+	bool waiting = g->held > 0;
+	bool blocking = active && g->tokens > 0;
+
+	if (active != g->active) {
+		if (active)
+			list_add_tail(&g->active_node, &p->active);
+		else
+			list_del_init(&g->active_node);
+		g->active = active;
+	}
+	if (waiting != g->waiting) {
+		if (waiting)
+			list_add_tail(&g->waiting_node, &p->waiting);
+		else
+			list_del_init(&g->waiting_node);
+		g->waiting = waiting;
+	}
+	if (blocking != g->blocking) {
+		if (blocking)
+			p->nr_blocking++;
+		else
+			p->nr_blocking--;
+		g->blocking = blocking;
+	}
+}
+
+/* Some group waits for tokens and no active group has any left. */
+bool band_pool_refill_due(const struct band_pool *p)
+{
+	return !list_empty(&p->waiting) && !p->nr_blocking;
+}
+
+/*
+ * Start a new epoch.  If even a full allotment leaves every waiting group
+ * in debt, skip as many epochs as the first of them needs, in one go.
+ */
+void band_pool_refill(struct band_pool *p)
+{
+	struct band_pgroup *g, *tmp;
+	u64 n = U64_MAX;
+
+	list_for_each_entry(g, &p->waiting, waiting_node) {
+		u64 a = band_pool_allotment(p, g->weight);
+		s64 t;
+
+		band_pgroup_catch_up(p, g);
+		t = min(g->tokens, 0LL);
+		/* epochs until min(t, 0) + k * a > 0 */
+		n = min(n, div64_u64((u64)(-t), a) + 1);
+	}
+	if (n == U64_MAX)
+		return;
+
+	p->epoch += n;
+	list_for_each_entry_safe(g, tmp, &p->active, active_node) {
+		band_pgroup_catch_up(p, g);
+		band_pgroup_update(p, g);
+	}
+}
+
+void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
+			u32 weight)
+{
+	memset(g, 0, sizeof(*g));
+	INIT_LIST_HEAD(&g->active_node);
+	INIT_LIST_HEAD(&g->waiting_node);
+	g->weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
+	g->attached = true;
+	p->total_weight += g->weight;
+	p->nr_groups++;
+	/* A new group starts with a full allotment in the current epoch. */
+	g->epoch = p->epoch;
+	g->tokens = band_pool_allotment(p, g->weight);
+}
+
+/*
+ * Take a group out of the pool's totals.  Bios it still has in flight stay
+ * counted (and may keep it active) until they complete; the caller moves
+ * any held bios elsewhere first.
+ */
+void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
+{
+	if (!g->attached)
+		return;
+	p->total_weight -= g->weight;
+	p->nr_groups--;
+	g->attached = false;
+	band_pgroup_update(p, g);
+}
+
+/* Takes effect from the next epoch. */
+void band_pgroup_set_weight(struct band_pool *p, struct band_pgroup *g,
+			    u32 weight)
+{
+	weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
+	if (g->attached)
+		p->total_weight = p->total_weight - g->weight + weight;
+	g->weight = weight;
+}
+
+s64 band_pgroup_tokens(struct band_pool *p, struct band_pgroup *g)
+{
+	band_pgroup_catch_up(p, g);
+	return g->tokens;
+}
+
+static void band_pgroup_spend(struct band_pgroup *g, u64 cost)
+{
+	g->tokens = max(g->tokens - (s64)min_t(u64, cost, BAND_DEBT_MAX),
+			-BAND_DEBT_MAX);
+	g->in_flight++;
+}
+
+/*
+ * A new bio for @g: pass it (true) if the group has tokens and nothing
+ * held before it, else the caller holds it (false).
+ */
+bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
+{
+	band_pgroup_catch_up(p, g);
+	if (g->held || g->tokens <= 0)
+		return false;
+	band_pgroup_spend(g, cost);
+	band_pgroup_update(p, g);
+	return true;
+}
+
+/* A bio that may not wait: it passes, and its cost becomes debt if need be. */
+void band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
+			     u64 cost)
+{
+	band_pgroup_catch_up(p, g);
+	band_pgroup_spend(g, cost);
+	band_pgroup_update(p, g);
+}
+
+void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g)
+{
+	band_pgroup_catch_up(p, g);
+	g->held++;
+	band_pgroup_update(p, g);
+}
+
+/* A held bio leaves without being charged (suspend, or a group's detach). */
+void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g)
+{
+	g->held--;
+	band_pgroup_update(p, g);
+}
+
+/* The oldest held bio of @g may go if the group has tokens again. */
+bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
+			 u64 cost)
+{
+	band_pgroup_catch_up(p, g);
+	if (!g->held || g->tokens <= 0)
+		return false;
+	g->held--;
+	band_pgroup_spend(g, cost);
+	band_pgroup_update(p, g);
+	return true;
+}
+
+/* A bio passed down for @g has completed. */
+void band_pgroup_done(struct band_pool *p, struct band_pgroup *g)
+{
+	g->in_flight--;
+	band_pgroup_update(p, g);
+}

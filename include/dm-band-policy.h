@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dm-band policy core: token buckets, epochs and the refill rule.
+ *
+ * Plain structs only, no bio or device-mapper types, so that KUnit can
+ * drive it directly.  The caller serialises every call for one pool with
+ * one lock (the band group's lock in dm-band.c).
+ */
+#ifndef DM_BAND_POLICY_H
+#define DM_BAND_POLICY_H
+
+#include <linux/bits.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+enum band_policy {
+	BAND_POLICY_WEIGHT,		/* one token per bio */
+	BAND_POLICY_WEIGHT_IOSIZE,	/* one token per 4 KiB (rounded up) */
+};
+
+#define BAND_WEIGHT_MIN		1U
+#define BAND_WEIGHT_MAX		1000000U
+#define BAND_TOKEN_BASE_MAX	BIT_ULL(30)
+/* weight-iosize: one token per this many 512-byte sectors (4 KiB). */
+#define BAND_IOSIZE_UNIT_SECTORS 8U
+/*
+ * token_base 0 (automatic): this many tokens per epoch per attached group
+ * (per 4 KiB unit with weight-iosize, times BAND_AUTO_IOSIZE_FACTOR).
+ */
+#define BAND_AUTO_TOKENS_PER_GROUP 64U
+#define BAND_AUTO_IOSIZE_FACTOR	32U
+/* Debt is bounded so that token arithmetic cannot overflow. */
+#define BAND_DEBT_MAX		((s64)BIT_ULL(52))
+
+/* One band group's token pool. */
+struct band_pool {
+	enum band_policy policy;
+	u64 token_base;			/* as configured; 0 = automatic */
+	u64 total_weight;		/* of every attached group */
+	u32 nr_groups;			/* attached groups */
+	u64 epoch;			/* refills so far */
+	struct list_head active;	/* groups with bios held or in flight */
+	struct list_head waiting;	/* groups with bios held */
+	u32 nr_blocking;		/* active groups that still have tokens */
+};
+
+/* One group's bucket. */
+struct band_pgroup {
+	struct list_head active_node;	/* on pool->active */
+	struct list_head waiting_node;	/* on pool->waiting */
+	u32 weight;
+	bool attached;			/* counted in the pool's totals */
+	bool active, waiting, blocking;	/* membership, see band_pool */
+	s64 tokens;			/* left this epoch; < 0 is debt */
+	u64 epoch;			/* the pool epoch @tokens belong to */
+	u32 held;			/* bios held, waiting for tokens */
+	u32 in_flight;			/* bios passed down, not completed */
+};
+
+void band_pool_init(struct band_pool *p, enum band_policy policy,
+		    u64 token_base);
+void band_pool_set_policy(struct band_pool *p, enum band_policy policy);
+void band_pool_set_token_base(struct band_pool *p, u64 token_base);
+u64 band_pool_effective_base(const struct band_pool *p);
+u64 band_pool_allotment(const struct band_pool *p, u32 weight);
+u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data);
+bool band_pool_refill_due(const struct band_pool *p);
+void band_pool_refill(struct band_pool *p);
+
+void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
+			u32 weight);
+void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g);
+void band_pgroup_set_weight(struct band_pool *p, struct band_pgroup *g,
+			    u32 weight);
+s64 band_pgroup_tokens(struct band_pool *p, struct band_pgroup *g);
+bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost);
+void band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
+			     u64 cost);
+void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g);
+void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g);
+bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
+			 u64 cost);
+void band_pgroup_done(struct band_pool *p, struct band_pgroup *g);
+
+static inline bool band_pgroup_idle(const struct band_pgroup *g)
+{
+	return !g->held && !g->in_flight;
+}
+
+#endif /* DM_BAND_POLICY_H */

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for dm-band's policy core (dm-band-policy.c): the refill
+ * rule, weighted shares, reconfiguration mid-epoch, idle groups, iosize
+ * charging, debt and arithmetic limits.
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+
+#include "../../dm-band-policy.c"
+
+#include "dm-band-kunit.h"
+
+/*
+ * A simulated group: backlogged (always has another bio to submit) or not,
+ * with bios kept in flight until the test completes them.
+ */
+struct sim_group {
+	struct band_pgroup g;
+	bool backlogged;
+	u64 passed;		/* bios passed down, ever */
+};
+
+/*
+ * Submit as the map path does: pass if the group can be charged, else
+ * hold.  Returns true if it passed.
+ */
+static bool sim_submit(struct band_pool *p, struct sim_group *s, u64 cost)
+{
+	if (band_pgroup_charge(p, &s->g, cost)) {
+		s->passed++;
+		return true;
+	}
+	band_pgroup_hold(p, &s->g);
+	return false;
+}
+
+/* The worker: refill when due, then release held bios round-robin. */
+static void sim_worker(struct band_pool *p, struct sim_group *s, int n,
+		       u64 cost)
+{
+	bool progress;
+	int i;
+
+	do {
+		if (band_pool_refill_due(p))
+			band_pool_refill(p);
+		progress = false;
+		for (i = 0; i < n; i++) {
+			if (band_pgroup_release(p, &s[i].g, cost)) {
+				s[i].passed++;
+				progress = true;
+			}
+		}
+	} while (progress || band_pool_refill_due(p));
+}
+
+/* Complete every bio in flight. */
+static void sim_complete_all(struct band_pool *p, struct sim_group *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		while (s[i].g.in_flight)
+			band_pgroup_done(p, &s[i].g);
+}
+
+/*
+ * Run @rounds rounds: each backlogged group keeps one bio queued (it
+ * submits until one is held), the worker runs, everything completes.
+ */
+static void sim_run(struct band_pool *p, struct sim_group *s, int n,
+		    int rounds, u64 cost)
+{
+	int r, i;
+
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i++) {
+			if (!s[i].backlogged || s[i].g.held)
+				continue;
+			while (sim_submit(p, &s[i], cost))
+				;
+		}
+		sim_worker(p, s, n, cost);
+		sim_complete_all(p, s, n);
+	}
+}
+
+static void sim_attach(struct band_pool *p, struct sim_group *s, int n,
+		       const u32 *weights)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		band_pgroup_attach(p, &s[i].g, weights[i]);
+		s[i].backlogged = true;
+		s[i].passed = 0;
+	}
+}
+
+/*
+ * The refill rule, exactly: no refill while any group with bios pending
+ * (held or in flight) has tokens; a refill as soon as none has.
+ */
+static void band_policy_refill_rule(struct kunit *test)
+{
+	struct sim_group s[2] = {};
+	static const u32 w[2] = { 1, 1 };
+	struct band_pool p;
+	u64 a;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 4);
+	sim_attach(&p, s, 2, w);
+	a = band_pool_allotment(&p, 1);
+	KUNIT_ASSERT_EQ(test, a, 2);	/* ceil(4 / 2) per unit of weight */
+
+	/* A spends its tokens and is held. */
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+	KUNIT_EXPECT_FALSE(test, sim_submit(&p, &s[0], 1));
+	/* B is idle: it has tokens but holds nothing up. */
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+
+	/* Once B has a bio in flight and tokens left, it blocks the refill. */
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	/* Completing it makes B idle again: due. */
+	band_pgroup_done(&p, &s[1].g);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+	/* B active again, then spends its last token: due at once. */
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 0);
+	KUNIT_EXPECT_FALSE(test, sim_submit(&p, &s[1], 1));
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+
+	band_pool_refill(&p);
+	KUNIT_EXPECT_EQ(test, p.epoch, 1);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), 2);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 2);
+	/* Held bios are still there, so no one has passed: not due. */
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(&p, &s[0].g, 1));
+	KUNIT_EXPECT_FALSE(test, band_pgroup_release(&p, &s[0].g, 1));
+	KUNIT_EXPECT_EQ(test, s[0].g.held, 0);
+}
+
+/* Nothing pending at all: never due. */
+static void band_policy_no_refill_when_idle(struct kunit *test)
+{
+	struct sim_group s[3] = {};
+	static const u32 w[3] = { 5, 1, 1 };
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	sim_attach(&p, s, 3, w);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	while (band_pgroup_tokens(&p, &s[0].g) > 0)
+		KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+	/* Out of tokens but nothing held: not due. */
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	sim_complete_all(&p, s, 3);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_EQ(test, p.epoch, 0);
+}
+
+/* Shares of passed bios over many epochs equal the weights exactly. */
+static void band_policy_shares(struct kunit *test)
+{
+	static const u32 w[4] = { 40, 20, 10, 1 };
+	struct sim_group s[4] = {};
+	struct band_pool p;
+	int i;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	sim_attach(&p, s, 4, w);
+	sim_run(&p, s, 4, 200, 1);
+	KUNIT_EXPECT_GT(test, p.epoch, 100);
+	for (i = 1; i < 4; i++) {
+		/* passed_i / passed_0 == w_i / w_0, within one epoch's worth */
+		u64 lhs = s[i].passed * w[0], rhs = s[0].passed * w[i];
+		u64 slack = band_pool_allotment(&p, w[0]) * w[i];
+
+		KUNIT_EXPECT_LE_MSG(test, lhs, rhs + slack, "group %d", i);
+		KUNIT_EXPECT_GE_MSG(test, lhs + slack, rhs, "group %d", i);
+	}
+}
+
+/* 1:4 over the weight-iosize policy with 64 KiB bios. */
+static void band_policy_iosize_shares(struct kunit *test)
+{
+	static const u32 w[2] = { 1, 4 };
+	struct sim_group s[2] = {};
+	struct band_pool p;
+	u64 cost;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, 0);
+	cost = band_pool_cost(&p, 128, true);
+	KUNIT_EXPECT_EQ(test, cost, 16);	/* 64 KiB / 4 KiB */
+	sim_attach(&p, s, 2, w);
+	sim_run(&p, s, 2, 100, cost);
+	KUNIT_EXPECT_GT(test, s[0].passed, 0);
+	KUNIT_EXPECT_LE(test, s[0].passed * 4,
+			s[1].passed + band_pool_allotment(&p, 4) / cost + 1);
+	KUNIT_EXPECT_GE(test, s[0].passed * 4 + band_pool_allotment(&p, 4) / cost + 1,
+			s[1].passed);
+}
+
+static void band_policy_cost(struct kunit *test)
+{
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 2048, true), 1);
+	band_pool_set_policy(&p, BAND_POLICY_WEIGHT_IOSIZE);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 1, true), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 8, true), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 9, true), 2);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 2048, true), 256);
+	/* discard / write-zeroes move no data: one token whatever the size */
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 1 << 21, false), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, U64_MAX, true),
+			DIV_ROUND_UP_ULL(U64_MAX, 8));
+}
+
+/* An idle group never delays the others, and catches up lazily. */
+static void band_policy_idle_groups(struct kunit *test)
+{
+	static const u32 w[3] = { 1, 1, 100 };
+	struct sim_group s[3] = {};
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	sim_attach(&p, s, 3, w);
+	s[2].backlogged = false;	/* the heaviest group is idle */
+	sim_run(&p, s, 3, 50, 1);
+	KUNIT_EXPECT_GE(test, p.epoch, 50);
+	KUNIT_EXPECT_EQ(test, s[2].passed, 0);
+	KUNIT_EXPECT_EQ(test, s[2].g.epoch, 0);	/* never touched */
+	KUNIT_EXPECT_EQ(test, s[0].passed, s[1].passed);
+	/* Once touched it has one full allotment, not fifty. */
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[2].g),
+			band_pool_allotment(&p, 100));
+}
+
+/* A weight change takes effect at the next epoch and moves the shares. */
+static void band_policy_weight_change(struct kunit *test)
+{
+	static const u32 w[2] = { 1, 1 };
+	struct sim_group s[2] = {};
+	struct band_pool p;
+	u64 before0, before1;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	sim_attach(&p, s, 2, w);
+	sim_run(&p, s, 2, 20, 1);
+	KUNIT_EXPECT_EQ(test, s[0].passed, s[1].passed);
+
+	/* mid-epoch: A has spent part of its tokens */
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+	band_pgroup_set_weight(&p, &s[1].g, 3);
+	KUNIT_EXPECT_EQ(test, p.total_weight, 4);
+	sim_complete_all(&p, s, 2);
+	sim_run(&p, s, 2, 2, 1);	/* finish the epoch in progress */
+	before0 = s[0].passed;
+	before1 = s[1].passed;
+	sim_run(&p, s, 2, 40, 1);
+	KUNIT_EXPECT_EQ(test, (s[1].passed - before1),
+			3 * (s[0].passed - before0));
+}
+
+/* Attach and detach mid-epoch; a detached group's bios in flight. */
+static void band_policy_attach_detach(struct kunit *test)
+{
+	static const u32 w[3] = { 1, 2, 4 };
+	struct sim_group s[3] = {};
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	sim_attach(&p, s, 2, w);
+	sim_run(&p, s, 2, 5, 1);
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+
+	/* attach mid-epoch: a full allotment, counted in the totals */
+	band_pgroup_attach(&p, &s[2].g, w[2]);
+	s[2].backlogged = true;
+	KUNIT_EXPECT_EQ(test, p.total_weight, 7);
+	KUNIT_EXPECT_EQ(test, p.nr_groups, 3);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[2].g),
+			band_pool_allotment(&p, 4));
+	sim_complete_all(&p, s, 3);
+	sim_run(&p, s, 3, 30, 1);
+	KUNIT_EXPECT_GT(test, s[2].passed, 0);
+
+	/* detach with a bio in flight: out of the totals at once ... */
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[2], 1) || s[2].g.held);
+	while (s[2].g.held)
+		band_pgroup_unhold(&p, &s[2].g);
+	band_pgroup_detach(&p, &s[2].g);
+	KUNIT_EXPECT_EQ(test, p.total_weight, 3);
+	KUNIT_EXPECT_EQ(test, p.nr_groups, 2);
+	/* ... and its completion still accounted */
+	sim_complete_all(&p, s, 3);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_idle(&s[2].g));
+	KUNIT_EXPECT_FALSE(test, s[2].g.active);
+	KUNIT_EXPECT_EQ(test, p.nr_blocking, 0);
+	s[2].backlogged = false;
+	sim_run(&p, s, 3, 10, 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&p.waiting));
+}
+
+/* Bios that may not wait pass and leave debt, repaid over epochs. */
+static void band_policy_debt(struct kunit *test)
+{
+	static const u32 w[2] = { 1, 1 };
+	struct sim_group s[2] = {};
+	struct band_pool p;
+	u64 a;
+	int i;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 2);
+	sim_attach(&p, s, 2, w);
+	a = band_pool_allotment(&p, 1);
+	KUNIT_ASSERT_EQ(test, a, 1);
+	for (i = 0; i < 10; i++)
+		band_pgroup_charge_debt(&p, &s[0].g, 1);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), -9);
+	sim_complete_all(&p, s, 2);
+	/* A waits; B idle: the pool skips the 10 epochs A needs at once */
+	KUNIT_EXPECT_FALSE(test, sim_submit(&p, &s[0], 1));
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+	band_pool_refill(&p);
+	KUNIT_EXPECT_EQ(test, p.epoch, 10);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), 1);
+	/* B, idle all along, has one allotment, not ten */
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 1);
+
+	/* debt is bounded */
+	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
+	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), -BAND_DEBT_MAX);
+	sim_complete_all(&p, s, 2);
+}
+
+/* 10000 groups at the largest weight: sums fit, shares hold. */
+static void band_policy_10000_groups(struct kunit *test)
+{
+	const int n = 10000;
+	struct sim_group *s = kunit_kcalloc(test, n, sizeof(*s), GFP_KERNEL);
+	struct band_pool p;
+	u64 a;
+	int i;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
+	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, BAND_TOKEN_BASE_MAX);
+	for (i = 0; i < n; i++) {
+		band_pgroup_attach(&p, &s[i].g, BAND_WEIGHT_MAX);
+		s[i].backlogged = true;
+	}
+	KUNIT_EXPECT_EQ(test, p.total_weight, (u64)n * BAND_WEIGHT_MAX);
+	a = band_pool_allotment(&p, BAND_WEIGHT_MAX);
+	KUNIT_EXPECT_GT(test, a, 0);
+	KUNIT_EXPECT_LE(test, a, (u64)BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX);
+	/* the largest bio a group can be charged, forced, twice */
+	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
+	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), -BAND_DEBT_MAX);
+	sim_complete_all(&p, s, n);
+	sim_run(&p, s, n, 3, a / 2 + 1);
+	for (i = 1; i < n; i++)
+		if (s[i].passed != s[1].passed)
+			break;
+	KUNIT_EXPECT_EQ(test, i, n);
+	KUNIT_EXPECT_GT(test, s[1].passed, 0);
+	KUNIT_EXPECT_EQ(test, p.nr_blocking, 0);
+}
+
+/* Allotments at the extremes of weight and token_base. */
+static void band_policy_limits(struct kunit *test)
+{
+	struct band_pgroup g1, g2;
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, BAND_TOKEN_BASE_MAX);
+	band_pgroup_attach(&p, &g1, BAND_WEIGHT_MIN);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MIN),
+			BAND_TOKEN_BASE_MAX);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MAX),
+			(u64)BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX);
+	band_pgroup_attach(&p, &g2, BAND_WEIGHT_MAX);
+	/* never zero, however small a share */
+	band_pool_set_token_base(&p, 1);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MIN), 1);
+	/* out-of-range weights are clamped, never zero */
+	band_pgroup_set_weight(&p, &g1, 0);
+	KUNIT_EXPECT_EQ(test, g1.weight, BAND_WEIGHT_MIN);
+	band_pgroup_set_weight(&p, &g1, U32_MAX);
+	KUNIT_EXPECT_EQ(test, g1.weight, BAND_WEIGHT_MAX);
+	KUNIT_EXPECT_EQ(test, p.total_weight, 2ULL * BAND_WEIGHT_MAX);
+	/* automatic token_base: 64 per group */
+	band_pool_set_token_base(&p, 0);
+	KUNIT_EXPECT_EQ(test, band_pool_effective_base(&p), 128);
+	band_pool_set_policy(&p, BAND_POLICY_WEIGHT_IOSIZE);
+	KUNIT_EXPECT_EQ(test, band_pool_effective_base(&p), 128 * 32);
+}
+
+static struct kunit_case band_policy_cases[] = {
+	KUNIT_CASE(band_policy_refill_rule),
+	KUNIT_CASE(band_policy_no_refill_when_idle),
+	KUNIT_CASE(band_policy_shares),
+	KUNIT_CASE(band_policy_iosize_shares),
+	KUNIT_CASE(band_policy_cost),
+	KUNIT_CASE(band_policy_idle_groups),
+	KUNIT_CASE(band_policy_weight_change),
+	KUNIT_CASE(band_policy_attach_detach),
+	KUNIT_CASE(band_policy_debt),
+	KUNIT_CASE(band_policy_10000_groups),
+	KUNIT_CASE(band_policy_limits),
+	{}
+};
+
+struct kunit_suite band_policy_suite = {
+	.name = "dm_band_policy",
+	.test_cases = band_policy_cases,
+};
