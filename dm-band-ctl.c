@@ -231,6 +231,36 @@ static int band_parse_group(const char *arg, struct band_conf *conf,
 	return 0;
 }
 
+static int band_parse_idle(const char *s, u32 *idle_us)
+{
+	u64 v;
+
+	if (band_parse_u64(s, &v) || v > BAND_IDLE_US_MAX)
+		return -EINVAL;
+	*idle_us = v;
+	return 0;
+}
+
+/* <key>=<value>: idle=<usec> is the only option so far. */
+static int band_parse_option(const char *arg, struct band_conf *conf,
+			     bool *have_idle, char **error)
+{
+	if (strncmp(arg, "idle=", 5)) {
+		*error = "Unknown option: idle=<usec> expected";
+		return -EINVAL;
+	}
+	if (*have_idle) {
+		*error = "Option idle given twice";
+		return -EINVAL;
+	}
+	*have_idle = true;
+	if (band_parse_idle(arg + 5, &conf->idle_us)) {
+		*error = "Invalid idle: 0 to 1000000 microseconds expected";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * <dev_path> <offset> <band_group> <type> <policy> <token_base>
  *	[<group>...] [<key>=<value>...]
@@ -242,13 +272,14 @@ static int band_parse_group(const char *arg, struct band_conf *conf,
 int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 			char **error)
 {
-	bool have_default = false;
+	bool have_default = false, have_idle = false;
 	const char *arg;
 	unsigned int i;
 	int r;
 
 	memset(conf, 0, sizeof(*conf));
 	conf->default_weight = BAND_DEFAULT_WEIGHT;
+	conf->idle_us = BAND_IDLE_US_DEFAULT;
 
 	if (as->argc < 6) {
 		*error = "Not enough arguments: 6 at least, see Documentation/dm-band.rst";
@@ -292,7 +323,12 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 	while (as->argc) {
 		arg = dm_shift_arg(as);
 		if (strchr(arg, '=')) {
-			*error = "Unknown option";
+			if (band_parse_option(arg, conf, &have_idle, error))
+				goto bad;
+			continue;
+		}
+		if (have_idle) {
+			*error = "Groups must come before options";
 			goto bad;
 		}
 		if (band_parse_group(arg, conf, &have_default, error))
@@ -440,6 +476,7 @@ int band_dev_apply(struct band_dev *bd, struct band_conf *conf)
 	if (bg->refs == 1) {
 		band_pool_set_policy(&bg->pool, conf->policy);
 		band_pool_set_token_base(&bg->pool, conf->token_base);
+		band_pool_set_idle(&bg->pool, conf->idle_us);
 	}
 	spin_unlock_irqrestore(&bg->lock, flags);
 	band_kick(bg);
@@ -465,8 +502,9 @@ static struct band_bg *band_bg_create(struct band_conf *conf)
 	strscpy(bg->name, conf->name, sizeof(bg->name));
 	INIT_LIST_HEAD(&bg->devs);
 	spin_lock_init(&bg->lock);
-	band_pool_init(&bg->pool, conf->policy, conf->token_base);
-	INIT_WORK(&bg->release_work, band_release_work);
+	band_pool_init(&bg->pool, conf->policy, conf->token_base,
+		       conf->idle_us);
+	INIT_DELAYED_WORK(&bg->release_work, band_release_work);
 	list_add(&bg->node, &band_bgs);
 	return bg;
 }
@@ -476,7 +514,7 @@ static void band_bg_put(struct band_bg *bg)
 	if (--bg->refs)
 		return;
 	list_del(&bg->node);
-	cancel_work_sync(&bg->release_work);
+	cancel_delayed_work_sync(&bg->release_work);
 	kfree(bg);
 }
 
@@ -506,12 +544,14 @@ int band_dev_get(struct mapped_device *md, struct band_conf *conf,
 		}
 		spin_lock_irqsave(&bg->lock, flags);
 		r = others && (bg->pool.policy != conf->policy ||
-			       bg->pool.token_base != conf->token_base);
+			       bg->pool.token_base != conf->token_base ||
+			       band_pool_idle_us(&bg->pool) != conf->idle_us);
 		spin_unlock_irqrestore(&bg->lock, flags);
 		if (r) {
-			DMERR("band group %s: policy and token_base must be %s %llu",
+			DMERR("band group %s: policy, token_base and idle must be %s %llu idle=%u",
 			      bg->name, band_policy_names[bg->pool.policy],
-			      (unsigned long long)bg->pool.token_base);
+			      (unsigned long long)bg->pool.token_base,
+			      band_pool_idle_us(&bg->pool));
 			*error = "Band group settings differ from its other devices";
 			mutex_unlock(&band_mutex);
 			return -EINVAL;
@@ -613,6 +653,7 @@ void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 	       (unsigned long long)bg->pool.token_base, bd->dflt->pg.weight);
 	xa_for_each(&bd->groups, id, grp)
 		DMEMIT(" %llu:%u", (unsigned long long)grp->id, grp->pg.weight);
+	DMEMIT(" idle=%u", band_pool_idle_us(&bg->pool));
 	spin_unlock_irqrestore(&bg->lock, flags);
 	*szp = sz;
 }
@@ -788,6 +829,22 @@ static int band_msg_token(struct band_dev *bd, const char *arg)
 	return 0;
 }
 
+static int band_msg_idle(struct band_dev *bd, const char *arg)
+{
+	unsigned long flags;
+	u32 idle_us;
+
+	if (band_parse_idle(arg, &idle_us)) {
+		DMERR("idle: invalid value '%s': 0 to 1000000 microseconds expected",
+		      arg);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	band_pool_set_idle(&bd->bg->pool, idle_us);
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	return 0;
+}
+
 static void band_grp_reset(struct band_grp *grp)
 {
 	memset(grp->bios, 0, sizeof(grp->bios));
@@ -810,7 +867,7 @@ static int band_msg_reset(struct band_dev *bd)
 
 /*
  * attach <id>[:<weight>] | detach <id> | weight [<id>:]<weight> |
- * type <type> | policy <policy> | token <token_base> | reset
+ * type <type> | policy <policy> | token <token_base> | idle <usec> | reset
  */
 int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		 char *result, unsigned int maxlen)
@@ -839,6 +896,8 @@ int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		r = band_msg_policy(bd, argv[1]);
 	} else if (!strcasecmp(argv[0], "token")) {
 		r = band_msg_token(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "idle")) {
+		r = band_msg_idle(bd, argv[1]);
 	} else {
 		DMERR("unknown message '%s'", argv[0]);
 	}

@@ -5,7 +5,9 @@
  * Every group has a bucket of tokens.  A bio passes while its group has
  * tokens left (it costs one token, or one per 4 KiB with weight-iosize);
  * otherwise it is held.  A group is *active* while it has bios held or in
- * flight, and *blocking* while it is active and still has tokens.  When
+ * flight, or its last bio completed less than idle_ns ago (it *lingers*:
+ * a job between two bios is not idle), and *blocking* while it is active
+ * and still has tokens.  When
  * some group has bios held and no group is blocking, the pool starts a new
  * epoch: every group gets weight * unit tokens, where unit is
  * ceil(token_base / total weight), so shares follow weights exactly.
@@ -20,17 +22,31 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+#include <linux/time64.h>
 
 #include "dm-band-policy.h"
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,
-		    u64 token_base)
+		    u64 token_base, u32 idle_us)
 {
 	memset(p, 0, sizeof(*p));
 	p->policy = policy;
 	p->token_base = token_base;
+	p->idle_ns = (u64)idle_us * NSEC_PER_USEC;
 	INIT_LIST_HEAD(&p->active);
 	INIT_LIST_HEAD(&p->waiting);
+	INIT_LIST_HEAD(&p->lingering);
+}
+
+u32 band_pool_idle_us(const struct band_pool *p)
+{
+	return div_u64(p->idle_ns, NSEC_PER_USEC);
+}
+
+/* Applies to groups that go idle from now on. */
+void band_pool_set_idle(struct band_pool *p, u32 idle_us)
+{
+	p->idle_ns = (u64)idle_us * NSEC_PER_USEC;
 }
 
 /* Both take effect from the next epoch. */
@@ -115,7 +131,13 @@ static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
 /* Recompute a group's memberships after any change to it. */
 static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 {
-	bool active = !band_pgroup_idle(g);
+	bool active;
+
+	if (g->lingering && !band_pgroup_idle(g)) {
+		list_del_init(&g->linger_node);
+		g->lingering = false;
+	}
+	active = !band_pgroup_idle(g) || g->lingering;
 	bool waiting = g->held > 0;
 	bool blocking = active && g->tokens > 0;
 
@@ -140,6 +162,30 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 			p->nr_blocking--;
 		g->blocking = blocking;
 	}
+}
+
+/* Groups that have lingered for idle_ns become idle. */
+void band_pool_expire(struct band_pool *p, u64 now)
+{
+	struct band_pgroup *g, *tmp;
+
+	list_for_each_entry_safe(g, tmp, &p->lingering, linger_node) {
+		if (g->linger_until > now)
+			break;
+		list_del_init(&g->linger_node);
+		g->lingering = false;
+		band_pgroup_update(p, g);
+	}
+}
+
+/* When the oldest lingering group becomes idle, or 0 if none lingers. */
+u64 band_pool_next_expiry(struct band_pool *p)
+{
+	struct band_pgroup *g;
+
+	g = list_first_entry_or_null(&p->lingering, struct band_pgroup,
+				     linger_node);
+	return g ? g->linger_until : 0;
 }
 
 /* Some group waits for tokens and no active group has any left. */
@@ -182,6 +228,7 @@ void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 	memset(g, 0, sizeof(*g));
 	INIT_LIST_HEAD(&g->active_node);
 	INIT_LIST_HEAD(&g->waiting_node);
+	INIT_LIST_HEAD(&g->linger_node);
 	g->weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
 	g->attached = true;
 	p->total_weight += g->weight;
@@ -203,6 +250,10 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 	p->total_weight -= g->weight;
 	p->nr_groups--;
 	g->attached = false;
+	if (g->lingering) {
+		list_del_init(&g->linger_node);
+		g->lingering = false;
+	}
 	band_pgroup_update(p, g);
 }
 
@@ -279,9 +330,18 @@ bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 	return true;
 }
 
-/* A bio passed down for @g has completed. */
-void band_pgroup_done(struct band_pool *p, struct band_pgroup *g)
+/*
+ * A bio passed down for @g has completed at @now (ns).  If that leaves the
+ * group idle, it lingers for idle_ns first (not once detached).
+ */
+void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now)
 {
 	g->in_flight--;
+	if (band_pgroup_idle(g) && g->attached && p->idle_ns) {
+		/* idle_ns is the same for all: the list stays in order */
+		list_move_tail(&g->linger_node, &p->lingering);
+		g->lingering = true;
+		g->linger_until = now + p->idle_ns;
+	}
 	band_pgroup_update(p, g);
 }

@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "dm-band-compat.h"
 #include "dm-band.h"
@@ -34,9 +35,34 @@ struct band_io {
 
 static struct workqueue_struct *band_wq;
 
+/* Run the worker now. */
 void band_kick(struct band_bg *bg)
 {
-	queue_work(band_wq, &bg->release_work);
+	mod_delayed_work(band_wq, &bg->release_work, 0);
+}
+
+/*
+ * Under bg->lock, after anything that may make a refill due: run the worker
+ * now if it is, or when the oldest lingering group goes idle if bios wait
+ * for that.
+ */
+void band_schedule(struct band_bg *bg)
+{
+	struct band_pool *p = &bg->pool;
+	u64 expiry, now;
+
+	if (band_pool_refill_due(p)) {
+		band_kick(bg);
+		return;
+	}
+	if (list_empty(&p->waiting))
+		return;
+	expiry = band_pool_next_expiry(p);
+	if (!expiry)
+		return;
+	now = ktime_get_ns();
+	queue_delayed_work(band_wq, &bg->release_work,
+			   expiry > now ? nsecs_to_jiffies(expiry - now) + 1 : 0);
 }
 
 /* ------------------------------------------------------------ classify */
@@ -144,7 +170,6 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	struct band_bg *bg = bd->bg;
 	struct band_grp *grp;
 	unsigned long flags;
-	bool kick;
 	u64 cost;
 
 	io->grp = NULL;
@@ -163,17 +188,13 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		bio_list_add(&grp->held, bio);
 		band_pgroup_hold(&bg->pool, &grp->pg);
 		grp->held_total++;
-		kick = band_pool_refill_due(&bg->pool);
+		band_schedule(bg);
 		spin_unlock_irqrestore(&bg->lock, flags);
-		if (kick)
-			band_kick(bg);
 		return DM_MAPIO_SUBMITTED;
 	}
 	band_account(grp, bio);
-	kick = band_pool_refill_due(&bg->pool);
+	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
-	if (kick)
-		band_kick(bg);
 	return DM_MAPIO_REMAPPED;
 }
 
@@ -184,21 +205,19 @@ static int band_end_io(struct dm_target *ti, struct bio *bio,
 	struct band_grp *grp = io->grp;
 	struct band_bg *bg;
 	unsigned long flags;
-	bool kick, free;
+	bool free;
 
 	if (!grp)
 		return DM_ENDIO_DONE;
 	io->grp = NULL;
 	bg = grp->bd->bg;
 	spin_lock_irqsave(&bg->lock, flags);
-	band_pgroup_done(&bg->pool, &grp->pg);
+	band_pgroup_done(&bg->pool, &grp->pg, ktime_get_ns());
 	free = grp->dead && band_pgroup_idle(&grp->pg);
-	kick = band_pool_refill_due(&bg->pool);
+	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
 	if (free)
 		kfree(grp);
-	if (kick)
-		band_kick(bg);
 	return DM_ENDIO_DONE;
 }
 
@@ -217,7 +236,8 @@ static void band_submit_list(struct bio_list *bios)
  */
 void band_release_work(struct work_struct *work)
 {
-	struct band_bg *bg = container_of(work, struct band_bg, release_work);
+	struct band_bg *bg = container_of(to_delayed_work(work), struct band_bg,
+					  release_work);
 	struct bio_list bios = BIO_EMPTY_LIST;
 	struct band_pgroup *pg, *tmp;
 	unsigned int n = 0;
@@ -226,6 +246,7 @@ void band_release_work(struct work_struct *work)
 	struct bio *bio;
 
 	spin_lock_irq(&bg->lock);
+	band_pool_expire(&bg->pool, ktime_get_ns());
 	do {
 		if (band_pool_refill_due(&bg->pool))
 			band_pool_refill(&bg->pool);
@@ -247,6 +268,8 @@ void band_release_work(struct work_struct *work)
 		 n < BAND_RELEASE_BATCH);
 	if (!list_empty(&bg->pool.waiting) && n >= BAND_RELEASE_BATCH)
 		band_kick(bg);
+	else
+		band_schedule(bg);
 	spin_unlock_irq(&bg->lock);
 
 	band_submit_list(&bios);
@@ -304,7 +327,7 @@ static void band_dtr(struct dm_target *ti)
  * Construct a band mapping:
  *
  *   <dev_path> <offset> <band_group> <type> <policy> <token_base>
- *	[<group>...]
+ *	[<group>...] [idle=<usec>]
  *
  * <dev_path>:   the device below, as a path or major:minor.
  * <offset>:     the first sector used on that device.
@@ -313,6 +336,8 @@ static void band_dtr(struct dm_target *ti)
  * <policy>:     weight (a token per bio) or weight-iosize (per 4 KiB).
  * <token_base>: tokens per epoch, 0 for automatic.
  * <group>:      :<weight> for the default group, <id>:<weight> for a job.
+ * idle=<usec>:  how long a job that has just gone idle still counts as
+ *               active (default 8000).
  *
  * See Documentation/dm-band.rst.
  */
@@ -430,6 +455,7 @@ static void band_status(struct dm_target *ti, status_type_t type,
 		for (i = 0; i < conf->nr_groups; i++)
 			DMEMIT(" %llu:%u", (unsigned long long)conf->groups[i].id,
 			       conf->groups[i].weight);
+		DMEMIT(" idle=%u", conf->idle_us);
 		break;
 
 	case STATUSTYPE_IMA:

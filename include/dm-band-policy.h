@@ -29,6 +29,14 @@ enum band_policy {
  */
 #define BAND_AUTO_TOKENS_PER_GROUP 64U
 #define BAND_AUTO_IOSIZE_FACTOR	32U
+/*
+ * A group whose last bio completed less than idle_ns ago still counts as
+ * active (it holds up refills while it has tokens), so that a job that
+ * submits its next bio right after a completion keeps its share.  Like
+ * BFQ's slice_idle.  0: a group is idle as soon as nothing is in flight.
+ */
+#define BAND_IDLE_US_DEFAULT	8000U
+#define BAND_IDLE_US_MAX	1000000U
 /* Debt is bounded so that token arithmetic cannot overflow. */
 #define BAND_DEBT_MAX		((s64)BIT_ULL(52))
 
@@ -41,15 +49,20 @@ struct band_pool {
 	u64 epoch;			/* refills so far */
 	struct list_head active;	/* groups with bios held or in flight */
 	struct list_head waiting;	/* groups with bios held */
+	struct list_head lingering;	/* idle for less than idle_ns, oldest first */
 	u32 nr_blocking;		/* active groups that still have tokens */
+	u64 idle_ns;
 };
 
 /* One group's bucket. */
 struct band_pgroup {
 	struct list_head active_node;	/* on pool->active */
 	struct list_head waiting_node;	/* on pool->waiting */
+	struct list_head linger_node;	/* on pool->lingering */
+	u64 linger_until;		/* ns: active until then */
 	u32 weight;
 	bool attached;			/* counted in the pool's totals */
+	bool lingering;			/* on pool->lingering */
 	bool active, waiting, blocking;	/* membership, see band_pool */
 	s64 tokens;			/* left this epoch; < 0 is debt */
 	u64 epoch;			/* the pool epoch @tokens belong to */
@@ -58,7 +71,11 @@ struct band_pgroup {
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,
-		    u64 token_base);
+		    u64 token_base, u32 idle_us);
+void band_pool_set_idle(struct band_pool *p, u32 idle_us);
+u32 band_pool_idle_us(const struct band_pool *p);
+void band_pool_expire(struct band_pool *p, u64 now);
+u64 band_pool_next_expiry(struct band_pool *p);
 void band_pool_set_policy(struct band_pool *p, enum band_policy policy);
 void band_pool_set_token_base(struct band_pool *p, u64 token_base);
 u64 band_pool_effective_base(const struct band_pool *p);
@@ -80,8 +97,9 @@ void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g);
 void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g);
 bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 			 u64 cost);
-void band_pgroup_done(struct band_pool *p, struct band_pgroup *g);
+void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now);
 
+/* Nothing held and nothing in flight (it may still be lingering). */
 static inline bool band_pgroup_idle(const struct band_pgroup *g)
 {
 	return !g->held && !g->in_flight;

@@ -46,6 +46,7 @@ struct band_conf {
 	enum band_type type;
 	enum band_policy policy;
 	u64 token_base;
+	u32 idle_us;			/* option idle=<usec> */
 	u32 default_weight;
 	unsigned int nr_groups;
 	struct band_group_conf *groups;	/* kcalloc'd, sorted by id */
@@ -67,7 +68,8 @@ struct band_bg {
 	 */
 	spinlock_t lock;
 	struct band_pool pool;
-	struct work_struct release_work; /* refills and releases held bios */
+	/* Refills and releases held bios; delayed while groups linger. */
+	struct delayed_work release_work;
 };
 
 /*
@@ -132,6 +134,7 @@ int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 
 /* dm-band.c */
 void band_kick(struct band_bg *bg);
+void band_schedule(struct band_bg *bg);
 void band_release_all(struct band_dev *bd);
 void band_release_work(struct work_struct *work);
 

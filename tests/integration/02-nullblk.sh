@@ -12,7 +12,7 @@ n=$(sectors /dev/nullb0)
 majmin=$(cat /sys/block/nullb0/dev)
 
 check "create band over null_blk" dm_create nb0 "0 $((n - 2048)) band /dev/nullb0 2048 nb none weight 0"
-is "table round-trips" "$(dmsetup table nb0)" "0 $((n - 2048)) band $majmin 2048 nb none weight 0 :100"
+is "table round-trips" "$(dmsetup table nb0)" "0 $((n - 2048)) band $majmin 2048 nb none weight 0 :100 idle=8000"
 check "fio random read/write through the device" \
 	fio --name=rw --filename=/dev/mapper/nb0 --size=64M --direct=1 \
 	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --io_size=32M

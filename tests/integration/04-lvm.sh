@@ -17,7 +17,7 @@ n=$(sectors $lv)
 
 check "create band over the LV" dm_create lvb "0 $n band $lv 0 lvm none weight 0"
 is "table names the LV's device" "$(dmsetup table lvb)" \
-	"0 $n band $(dmsetup info -c --noheadings -o major,minor --separator : bandvg-data) 0 lvm none weight 0 :100"
+	"0 $n band $(dmsetup info -c --noheadings -o major,minor --separator : bandvg-data) 0 lvm none weight 0 :100 idle=8000"
 dd if=/dev/urandom of=/tmp/pattern bs=1M count=8 2>/dev/null
 dd if=/tmp/pattern of=/dev/mapper/lvb bs=1M oflag=direct 2>/dev/null
 check "data written through band is on the LV" \

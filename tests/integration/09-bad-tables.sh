@@ -35,6 +35,7 @@ cases=(
 	"0 $n band $R 0 bg pid weight 0 0:5	Invalid group id for this type"
 	"0 $n band $R 0 bg none weight 0 1000:1	Type none has no groups"
 	"0 $n band $R 0 bg uid weight 0 1000:1 speed=fast	Unknown option"
+	"0 $n band $R 0 bg uid weight 0 idle=2000000	Invalid idle"
 )
 plan $((${#cases[@]} * 3 + 4))
 
@@ -63,7 +64,7 @@ klog_mark mismatch
 check_fails "second device with another policy refused" \
 	dmsetup create sh2 --table "0 $half band $R $half shared uid weight-iosize 100"
 is "kernel log names the band group" \
-	"$(klog_since mismatch | grep -c 'band group shared: policy and token_base must be weight 100')" 1
+	"$(klog_since mismatch | grep -c 'band group shared: policy, token_base and idle must be weight 100 idle=8000')" 1
 dmsetup remove sh1
 is "no devices at all" "$(dmsetup ls)" "No devices found"
 finish

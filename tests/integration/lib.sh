@@ -111,3 +111,172 @@ fio_verify() {
 	echo "# fio: error=$err read_kb=$rkb write_kb=$wkb"
 	[ "$err" = 0 ] && [ -n "$wkb" ] && [ "$wkb" -gt 0 ] && [ "$rkb" = "$wkb" ]
 }
+
+# ---------------------------------------------------------------- shares
+
+# A device whose bandwidth is the bottleneck: null_blk completing from a
+# timer, two requests at a time.  Reads cost nothing else, so the band
+# device's order of dispatch decides who gets the bandwidth.
+nullb_slow() {
+	modprobe null_blk nr_devices=1 gb=1 queue_mode=2 irqmode=2 \
+		completion_nsec="${1:-2000000}" hw_queue_depth=2 \
+		submit_queues=1 || return 1
+	cleanup_add "rmmod null_blk"
+	[ -b /dev/nullb0 ]
+}
+
+# Fields of one group in `dmsetup status DEV`, by id ("default" for the
+# default group): weight tokens read_bios read_sectors write_bios
+# write_sectors held held_total in_flight.
+grp_stat() {
+	dmsetup status "$1" | awk -v id="$2" '{
+		for (i = 7; i + 9 <= NF; i += 10)
+			if ($i == id) {
+				print $(i+1), $(i+2), $(i+3), $(i+4), $(i+5),
+				      $(i+6), $(i+7), $(i+8), $(i+9)
+				exit
+			}
+	}'
+}
+
+# grp_field DEV ID N: the Nth field of grp_stat (1 = weight).
+grp_field() { grp_stat "$1" "$2" | cut -d' ' -f"$3"; }
+
+# fio_job DEV SECONDS [ARGS...]: the fio command line of one job.  Threads,
+# so that a job's I/O all comes from one process (thread group).
+fio_job() {
+	local dev=$1 secs=$2
+	shift 2
+	echo fio --name=job --filename="$dev" --direct=1 --rw=randread \
+		--bs=4k --ioengine=libaio --iodepth=8 --thread --time_based \
+		--runtime="$secs" --output=/dev/null "$@"
+}
+
+# start_job TYPE N DEV SECONDS [FIO ARGS...]: start the Nth job (1-based)
+# of TYPE in the background, in this shell; sets JOB_PID to its process and
+# JOB_ID to its id for that type.
+start_job() {
+	local type=$1 n=$2 dev=$3 secs=$4 cg
+	shift 4
+	case $type in
+	pid)
+		$(fio_job "$dev" "$secs" "$@") >/dev/null 2>&1 &
+		JOB_PID=$!
+		JOB_ID=$!
+		;;
+	pgrp)
+		setsid $(fio_job "$dev" "$secs" "$@") >/dev/null 2>&1 &
+		JOB_PID=$!
+		JOB_ID=$!
+		;;
+	uid)
+		setpriv --reuid=$((1000 + n)) --regid=$((1000 + n)) --clear-groups \
+			$(fio_job "$dev" "$secs" "$@") >/dev/null 2>&1 &
+		JOB_PID=$!
+		JOB_ID=$((1000 + n))
+		;;
+	gid)
+		setpriv --regid=$((2000 + n)) --clear-groups \
+			$(fio_job "$dev" "$secs" "$@") >/dev/null 2>&1 &
+		JOB_PID=$!
+		JOB_ID=$((2000 + n))
+		;;
+	cgroup)
+		cg=/sys/fs/cgroup/job$n
+		mkdir -p "$cg"
+		(echo "$BASHPID" > "$cg/cgroup.procs" &&
+		 exec $(fio_job "$dev" "$secs" "$@")) >/dev/null 2>&1 &
+		JOB_PID=$!
+		JOB_ID=$(stat -c %i "$cg")
+		;;
+	esac
+}
+
+cgroup_setup() {
+	echo "+io +memory" > /sys/fs/cgroup/cgroup.subtree_control
+}
+
+# shares_within LABEL PCT "count1 count2 ..." "weight1 weight2 ...": one
+# point per group, passing when its share of the counts is within PCT
+# percent (relative) of its share of the weights.
+shares_within() {
+	local label=$1 pct=$2 counts=($3) weights=($4) i
+	local out
+	out=$(awk -v c="${counts[*]}" -v w="${weights[*]}" -v pct="$pct" 'BEGIN {
+		n = split(c, C, " "); split(w, W, " ")
+		for (i = 1; i <= n; i++) { sc += C[i]; sw += W[i] }
+		for (i = 1; i <= n; i++) {
+			got = sc ? C[i] / sc : 0; want = W[i] / sw
+			dev = want ? (got - want) / want * 100 : 100
+			printf "%d %.4f %.4f %.1f %s\n", i, got, want, dev,
+				(dev <= pct && dev >= -pct) ? "ok" : "bad"
+		}
+	}')
+	while read -r i got want dev verdict; do
+		local d="$label: group $i share $got, weight share $want (${dev}%, ${counts[$((i - 1))]} of total)"
+		if [ "$verdict" = ok ]; then ok "$d"; else not_ok "$d"; fi
+	done <<< "$out"
+}
+
+# measure_shares DEV FIELD WARMUP SECONDS ID...: reset the counters after
+# WARMUP seconds, wait SECONDS, print each group's FIELD (3 = read bios,
+# 4 = read sectors) in the order of the ids.
+measure_shares() {
+	local dev=$1 field=$2 warm=$3 secs=$4 id counts=()
+	shift 4
+	sleep "$warm"
+	dmsetup message "$dev" 0 reset
+	sleep "$secs"
+	for id in "$@"; do
+		counts+=("$(grp_field "$dev" "$id" "$field")")
+	done
+	echo "${counts[*]}"
+}
+
+# A job that has just gone idle counts as active for this long (the idle=
+# option).  The default, 8 ms, is for real machines; a TCG guest schedules
+# its fio threads ten times slower.
+GUEST_IDLE_US=50000
+
+# shares_test TYPE [WEIGHTS]: three (or as many as weights) fio jobs of
+# TYPE read from one band device over a bandwidth-limited null_blk; each
+# job's share of the bios passed down must be within 10% of its weight
+# share.  uid and gid groups come from the table line, the others are
+# attached by message once the jobs run (their ids are only known then).
+shares_test() {
+	local type=$1 weights=(${2:-40 20 10}) ids=() pids=() i n counts
+	local dev=sh$type groups=""
+
+	band_load || return 1
+	nullb_slow || return 1
+	[ "$type" = cgroup ] && cgroup_setup
+	n=$(sectors /dev/nullb0)
+	if [ "$type" = uid ] || [ "$type" = gid ]; then
+		for i in "${!weights[@]}"; do
+			case $type in
+			uid) groups+=" $((1001 + i)):${weights[$i]}" ;;
+			gid) groups+=" $((2001 + i)):${weights[$i]}" ;;
+			esac
+		done
+	fi
+	check "create a $type band device (weights ${weights[*]})" \
+		dm_create "$dev" "0 $n band /dev/nullb0 0 $dev $type weight 0 :10$groups idle=$GUEST_IDLE_US"
+	chmod 666 "/dev/mapper/$dev"
+	for i in "${!weights[@]}"; do
+		start_job "$type" $((i + 1)) "/dev/mapper/$dev" 20
+		pids+=("$JOB_PID")
+		ids+=("$JOB_ID")
+	done
+	cleanup_add "kill ${pids[*]}; wait"
+	if [ -z "$groups" ]; then
+		for i in "${!ids[@]}"; do
+			dmsetup message "$dev" 0 attach "${ids[$i]}:${weights[$i]}" ||
+				not_ok "attach ${ids[$i]}"
+		done
+	fi
+	counts=$(measure_shares "$dev" 3 3 6 "${ids[@]}")
+	diag "read bios per group: $counts; default group: $(grp_field "$dev" default 3)"
+	shares_within "$type ${weights[*]}" 10 "$counts" "${weights[*]}"
+	kill "${pids[@]}" 2>/dev/null
+	wait
+}

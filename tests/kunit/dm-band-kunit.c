@@ -77,6 +77,7 @@ static void band_ctl_valid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, conf.token_base, 0);
 	KUNIT_EXPECT_EQ(test, conf.default_weight, BAND_DEFAULT_WEIGHT);
 	KUNIT_EXPECT_EQ(test, conf.nr_groups, 0);
+	KUNIT_EXPECT_EQ(test, conf.idle_us, BAND_IDLE_US_DEFAULT);
 	KUNIT_EXPECT_NULL(test, error);
 	band_conf_free(&conf);
 }
@@ -86,7 +87,7 @@ static void band_ctl_groups(struct kunit *test)
 	struct band_conf conf;
 	char *error;
 	static const char *line =
-		"8:16 2048 sda uid weight-iosize 5000 1001:100 :300 1000:300 0:7";
+		"8:16 2048 sda uid weight-iosize 5000 1001:100 :300 1000:300 0:7 idle=0";
 
 	KUNIT_ASSERT_EQ(test, parse_line(test, line, &conf, &error), 0);
 	KUNIT_EXPECT_STREQ(test, conf.dev_path, "8:16");
@@ -95,6 +96,7 @@ static void band_ctl_groups(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, conf.policy, BAND_POLICY_WEIGHT_IOSIZE);
 	KUNIT_EXPECT_EQ(test, conf.token_base, 5000);
 	KUNIT_EXPECT_EQ(test, conf.default_weight, 300);
+	KUNIT_EXPECT_EQ(test, conf.idle_us, 0);
 	KUNIT_ASSERT_EQ(test, conf.nr_groups, 3);
 	/* sorted by id */
 	KUNIT_EXPECT_EQ(test, conf.groups[0].id, 0);
@@ -172,7 +174,12 @@ static const struct {
 	{ DEV " cgroup weight 0 0:1", "Invalid group id for this type" },
 	{ DEV " none weight 0 1000:1",
 	  "Type none has no groups: only :<weight> for the device" },
-	{ DEV " uid weight 0 1000:1 foo=1", "Unknown option" },
+	{ DEV " uid weight 0 1000:1 foo=1", "Unknown option: idle=<usec> expected" },
+	{ DEV " uid weight 0 idle=1000001",
+	  "Invalid idle: 0 to 1000000 microseconds expected" },
+	{ DEV " uid weight 0 idle=", "Invalid idle: 0 to 1000000 microseconds expected" },
+	{ DEV " uid weight 0 idle=1 idle=2", "Option idle given twice" },
+	{ DEV " uid weight 0 idle=1 1000:2", "Groups must come before options" },
 };
 
 static void band_ctl_bad_lines(struct kunit *test)

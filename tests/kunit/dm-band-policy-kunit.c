@@ -62,7 +62,7 @@ static void sim_complete_all(struct band_pool *p, struct sim_group *s, int n)
 
 	for (i = 0; i < n; i++)
 		while (s[i].g.in_flight)
-			band_pgroup_done(p, &s[i].g);
+			band_pgroup_done(p, &s[i].g, 0);
 }
 
 /*
@@ -109,7 +109,7 @@ static void band_policy_refill_rule(struct kunit *test)
 	struct band_pool p;
 	u64 a;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 4);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 4, 0);
 	sim_attach(&p, s, 2, w);
 	a = band_pool_allotment(&p, 1);
 	KUNIT_ASSERT_EQ(test, a, 2);	/* ceil(4 / 2) per unit of weight */
@@ -125,7 +125,7 @@ static void band_policy_refill_rule(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
 	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
 	/* Completing it makes B idle again: due. */
-	band_pgroup_done(&p, &s[1].g);
+	band_pgroup_done(&p, &s[1].g, 0);
 	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
 	/* B active again, then spends its last token: due at once. */
 	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
@@ -152,7 +152,7 @@ static void band_policy_no_refill_when_idle(struct kunit *test)
 	static const u32 w[3] = { 5, 1, 1 };
 	struct band_pool p;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
 	sim_attach(&p, s, 3, w);
 	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
 	while (band_pgroup_tokens(&p, &s[0].g) > 0)
@@ -164,6 +164,51 @@ static void band_policy_no_refill_when_idle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.epoch, 0);
 }
 
+/*
+ * With idle_ns, a group whose last bio just completed still holds up the
+ * refill while it has tokens, until idle_ns has passed.
+ */
+static void band_policy_lingering(struct kunit *test)
+{
+	struct sim_group s[2] = {};
+	static const u32 w[2] = { 1, 1 };
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 4, 1000);	/* 1 ms */
+	KUNIT_EXPECT_EQ(test, band_pool_idle_us(&p), 1000);
+	sim_attach(&p, s, 2, w);
+	/* B does one bio and completes it at t = 5 ms */
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
+	band_pgroup_done(&p, &s[1].g, 5000000);
+	KUNIT_EXPECT_TRUE(test, s[1].g.lingering);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(&p), 6000000);
+	/* A spends its tokens and waits: B, lingering with a token, blocks */
+	while (sim_submit(&p, &s[0], 1))
+		;
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	band_pool_expire(&p, 5999999);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	band_pool_expire(&p, 6000000);
+	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(&p), 0);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+
+	/* a new bio ends the lingering at once */
+	band_pool_refill(&p);
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
+	band_pgroup_done(&p, &s[1].g, 7000000);
+	KUNIT_EXPECT_TRUE(test, s[1].g.lingering);
+	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
+	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(&p), 0);
+	/* a detached group does not linger */
+	band_pgroup_detach(&p, &s[1].g);
+	band_pgroup_done(&p, &s[1].g, 8000000);
+	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
+	KUNIT_EXPECT_FALSE(test, s[1].g.active);
+	sim_complete_all(&p, s, 2);
+}
+
 /* Shares of passed bios over many epochs equal the weights exactly. */
 static void band_policy_shares(struct kunit *test)
 {
@@ -172,7 +217,7 @@ static void band_policy_shares(struct kunit *test)
 	struct band_pool p;
 	int i;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
 	sim_attach(&p, s, 4, w);
 	sim_run(&p, s, 4, 200, 1);
 	KUNIT_EXPECT_GT(test, p.epoch, 100);
@@ -194,7 +239,7 @@ static void band_policy_iosize_shares(struct kunit *test)
 	struct band_pool p;
 	u64 cost;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, 0, 0);
 	cost = band_pool_cost(&p, 128, true);
 	KUNIT_EXPECT_EQ(test, cost, 16);	/* 64 KiB / 4 KiB */
 	sim_attach(&p, s, 2, w);
@@ -210,7 +255,7 @@ static void band_policy_cost(struct kunit *test)
 {
 	struct band_pool p;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
 	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 2048, true), 1);
 	band_pool_set_policy(&p, BAND_POLICY_WEIGHT_IOSIZE);
 	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 1, true), 1);
@@ -230,7 +275,7 @@ static void band_policy_idle_groups(struct kunit *test)
 	struct sim_group s[3] = {};
 	struct band_pool p;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
 	sim_attach(&p, s, 3, w);
 	s[2].backlogged = false;	/* the heaviest group is idle */
 	sim_run(&p, s, 3, 50, 1);
@@ -251,7 +296,7 @@ static void band_policy_weight_change(struct kunit *test)
 	struct band_pool p;
 	u64 before0, before1;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
 	sim_attach(&p, s, 2, w);
 	sim_run(&p, s, 2, 20, 1);
 	KUNIT_EXPECT_EQ(test, s[0].passed, s[1].passed);
@@ -276,7 +321,7 @@ static void band_policy_attach_detach(struct kunit *test)
 	struct sim_group s[3] = {};
 	struct band_pool p;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
 	sim_attach(&p, s, 2, w);
 	sim_run(&p, s, 2, 5, 1);
 	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
@@ -318,7 +363,7 @@ static void band_policy_debt(struct kunit *test)
 	u64 a;
 	int i;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 2);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 2, 0);
 	sim_attach(&p, s, 2, w);
 	a = band_pool_allotment(&p, 1);
 	KUNIT_ASSERT_EQ(test, a, 1);
@@ -352,7 +397,7 @@ static void band_policy_10000_groups(struct kunit *test)
 	int i;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
-	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, BAND_TOKEN_BASE_MAX);
+	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, BAND_TOKEN_BASE_MAX, 0);
 	for (i = 0; i < n; i++) {
 		band_pgroup_attach(&p, &s[i].g, BAND_WEIGHT_MAX);
 		s[i].backlogged = true;
@@ -381,7 +426,7 @@ static void band_policy_limits(struct kunit *test)
 	struct band_pgroup g1, g2;
 	struct band_pool p;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, BAND_TOKEN_BASE_MAX);
+	band_pool_init(&p, BAND_POLICY_WEIGHT, BAND_TOKEN_BASE_MAX, 0);
 	band_pgroup_attach(&p, &g1, BAND_WEIGHT_MIN);
 	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MIN),
 			BAND_TOKEN_BASE_MAX);
@@ -407,6 +452,7 @@ static void band_policy_limits(struct kunit *test)
 static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_refill_rule),
 	KUNIT_CASE(band_policy_no_refill_when_idle),
+	KUNIT_CASE(band_policy_lingering),
 	KUNIT_CASE(band_policy_shares),
 	KUNIT_CASE(band_policy_iosize_shares),
 	KUNIT_CASE(band_policy_cost),

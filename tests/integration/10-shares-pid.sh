@@ -1,0 +1,8 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Weighted shares between jobs told apart by pid: 40:20:10.
+. "$TESTS/lib.sh"
+plan 4
+
+shares_test pid "40 20 10"
+finish
