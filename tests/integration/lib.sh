@@ -115,11 +115,12 @@ fio_verify() {
 # ---------------------------------------------------------------- shares
 
 # A device whose bandwidth is the bottleneck: null_blk completing from a
-# timer, two requests at a time.  Reads cost nothing else, so the band
-# device's order of dispatch decides who gets the bandwidth.
+# timer after 5 ms, two requests at a time (400 IOPS), well below what one
+# fio thread submits even in a TCG guest.  Reads cost nothing else, so the
+# band device's order of dispatch decides who gets the bandwidth.
 nullb_slow() {
 	modprobe null_blk nr_devices=1 gb=1 queue_mode=2 irqmode=2 \
-		completion_nsec="${1:-2000000}" hw_queue_depth=2 \
+		completion_nsec="${1:-5000000}" hw_queue_depth=2 \
 		submit_queues=1 || return 1
 	cleanup_add "rmmod null_blk"
 	[ -b /dev/nullb0 ]
@@ -234,9 +235,9 @@ measure_shares() {
 }
 
 # A job that has just gone idle counts as active for this long (the idle=
-# option).  The default, 8 ms, is for real machines; a TCG guest schedules
-# its fio threads ten times slower.
-GUEST_IDLE_US=50000
+# option).  The default, 8 ms, is for real machines; a TCG guest on a busy
+# two-core host can leave a fio thread unscheduled for tens of ms.
+GUEST_IDLE_US=200000
 
 # shares_test TYPE [WEIGHTS]: three (or as many as weights) fio jobs of
 # TYPE read from one band device over a bandwidth-limited null_blk; each
@@ -259,8 +260,10 @@ shares_test() {
 			esac
 		done
 	fi
+	# token_base 1: every group gets its weight in tokens each epoch, so
+	# that a few seconds hold dozens of epochs.
 	check "create a $type band device (weights ${weights[*]})" \
-		dm_create "$dev" "0 $n band /dev/nullb0 0 $dev $type weight 0 :10$groups idle=$GUEST_IDLE_US"
+		dm_create "$dev" "0 $n band /dev/nullb0 0 $dev $type weight 1 :10$groups idle=$GUEST_IDLE_US"
 	chmod 666 "/dev/mapper/$dev"
 	for i in "${!weights[@]}"; do
 		start_job "$type" $((i + 1)) "/dev/mapper/$dev" 20
@@ -279,4 +282,27 @@ shares_test() {
 	shares_within "$type ${weights[*]}" 10 "$counts" "${weights[*]}"
 	kill "${pids[@]}" 2>/dev/null
 	wait
+}
+
+# nullb_mem_slow NAME SIZE_MB [COMPLETION_NS]: a memory-backed null_blk
+# device (it keeps data, so LVM and fio verify work) that is also the
+# bottleneck.  Made through configfs; sets NULLB_DEV to its /dev path.
+nullb_mem_slow() {
+	local d=/sys/kernel/config/nullb/$1
+	grep -q '^null_blk ' /proc/modules || {
+		modprobe null_blk nr_devices=0 || return 1
+		cleanup_add "rmmod null_blk"
+	}
+	mkdir "$d" || return 1
+	cleanup_add "echo 0 > $d/power; rmdir $d"
+	echo 1 > "$d/memory_backed"
+	echo "$2" > "$d/size"
+	echo 2 > "$d/irqmode"
+	echo "${3:-2000000}" > "$d/completion_nsec"
+	echo 2 > "$d/hw_queue_depth"
+	echo 1 > "$d/submit_queues"
+	echo 1 > "$d/power" || return 1
+	# Named after the configfs directory.
+	NULLB_DEV=/dev/$1
+	[ -b "$NULLB_DEV" ]
 }

@@ -96,6 +96,8 @@ depmod -b "$root" "$kver"
 # LVM inside a guest without udev: libdevmapper makes the nodes itself.
 cat > "$root/etc/lvm/lvm.conf" <<'LVM'
 devices {
+	# null_blk is not among the block device types LVM knows.
+	types = [ "nullb", 16 ]
 	obtain_device_list_from_udev = 0
 	external_device_info_source = "none"
 	scan = [ "/dev" ]

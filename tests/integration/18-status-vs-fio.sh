@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The counters in `dmsetup status` match what fio did: bios and bytes, read
+# and write, charged to the job's group and to no other.
+. "$TESTS/lib.sh"
+plan 7
+
+band_load
+brd_create 64
+n=$(sectors /dev/ram0)
+dm_create st0 "0 $n band /dev/ram0 0 st0 uid weight 0 :10 1001:5"
+chmod 666 /dev/mapper/st0
+dmsetup message st0 0 reset
+line=$(setpriv --reuid=1001 --regid=1001 --clear-groups \
+	fio --name=st --filename=/dev/mapper/st0 --direct=1 --ioengine=libaio \
+	--iodepth=4 --rw=randrw --bs=4k --size=16M --output-format=terse | tail -n 1)
+rkb=$(echo "$line" | cut -d';' -f6)
+wkb=$(echo "$line" | cut -d';' -f47)
+diag "fio: read ${rkb} KiB, write ${wkb} KiB"
+read -r w tok rb rs wb ws held ht inf <<< "$(grp_stat st0 1001)"
+is "read bios = fio's reads" "$rb" $((rkb / 4))
+is "read sectors = fio's read bytes / 512" "$rs" $((rkb * 2))
+is "write bios = fio's writes" "$wb" $((wkb / 4))
+is "write sectors = fio's written bytes / 512" "$ws" $((wkb * 2))
+is "nothing held or in flight now" "$held $inf" "0 0"
+is "default group saw nothing" "$(grp_stat st0 default | cut -d' ' -f3-6)" "0 0 0 0"
+check "fio moved all 16 MiB" test $((rkb + wkb)) -eq 16384
+finish

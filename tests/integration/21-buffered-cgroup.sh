@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Buffered writes under type cgroup: two cgroups write files through the
+# page cache of an ext4 file system on the band device.  Writeback runs in
+# kernel threads, but each bio carries the blkcg of the cgroup that dirtied
+# the pages, so the written bytes follow the weights 1:3.  The groups are
+# attached to parents of the writers' cgroups (ancestor matching).
+. "$TESTS/lib.sh"
+plan 5
+
+band_load
+cgroup_setup
+nullb_mem_slow nbbw 512
+dev=$NULLB_DEV
+n=$(sectors "$dev")
+for vm in vm1 vm2; do
+	mkdir -p /sys/fs/cgroup/$vm
+	echo "+io +memory" > /sys/fs/cgroup/$vm/cgroup.subtree_control
+	mkdir -p /sys/fs/cgroup/$vm/writer
+done
+id1=$(stat -c %i /sys/fs/cgroup/vm1)
+id2=$(stat -c %i /sys/fs/cgroup/vm2)
+check "create a cgroup band device (vm1:1, vm2:3)" \
+	dm_create bw0 "0 $n band $dev 0 bw0 cgroup weight 0 :10 $id1:1 $id2:3 idle=$GUEST_IDLE_US"
+mkfs.ext4 -q -F /dev/mapper/bw0
+mkdir -p /mnt/bw
+check "mount ext4" mount -t ext4 -o nodelalloc /dev/mapper/bw0 /mnt/bw
+cleanup_add "umount /mnt/bw"
+writers=()
+for vm in vm1 vm2; do
+	(echo "$BASHPID" > /sys/fs/cgroup/$vm/writer/cgroup.procs &&
+	 exec dd if=/dev/zero of=/mnt/bw/$vm bs=1M count=200 conv=fsync) >/dev/null 2>&1 &
+	writers+=($!)
+done
+cleanup_add "kill ${writers[*]}; wait"
+counts=$(measure_shares bw0 6 4 8 "$id1" "$id2")
+diag "written sectors per group: $counts; default group: $(grp_field bw0 default 6)"
+shares_within "buffered 1:3" 10 "$counts" "1 3"
+check "writeback was attributed (default group wrote less than the jobs)" \
+	test "$(grp_field bw0 default 6)" -lt "$(echo $counts | cut -d' ' -f2)"
+finish
