@@ -11,7 +11,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 # per-kernel builds, initramfs images).
 BUILD ?= $(CURDIR)/build
 
-.PHONY: all modules clean check deps help
+.PHONY: all modules clean check demo deps help
 
 all: modules
 
@@ -29,9 +29,14 @@ deps:
 check:
 	BUILD=$(BUILD) tests/check.sh
 
+demo:
+	BUILD=$(BUILD) demo/run.sh
+
 help:
 	@echo "dm-band targets:"
 	@echo "  make              build dm_band.ko against KDIR (now: $(or $(KDIR),none found))"
+	@echo "  make demo         boot stock 6.12 in QEMU: three jobs in cgroups share an LVM"
+	@echo "                    volume 100:200:400; live table, chart in $(BUILD)/demo"
 	@echo "  make check        install missing Debian packages (as root), run static checks,"
 	@echo "                    build a debug kernel (cached in ~/.cache/dm-band), and run"
 	@echo "                    KUnit and integration tests in QEMU guests on stock 6.1,"

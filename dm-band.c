@@ -9,11 +9,11 @@
  * are in dm-band-policy.c; parsing, groups and status in dm-band-ctl.c.
  */
 #include <linux/bio.h>
-#include <linux/blk-cgroup.h>
 #include <linux/blkdev.h>
 #include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/device-mapper.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -92,23 +92,38 @@ static bool band_task_id(enum band_type type, u64 *id)
 }
 
 /*
- * The bio's cgroup (its blkcg: the cgroup that dirtied the pages for
- * writeback) or its nearest ancestor that has a group.
+ * The cgroup that owns @bio.  Device-mapper associates a clone with the
+ * original bio's blkcg only when it submits it, after map(), so the blkcg
+ * is not there to read yet.  Its source is: the memory cgroup that the
+ * bio's first page is charged to (for writeback, the cgroup that dirtied
+ * the page: the same one whose blkcg writeback puts on the bio), else the
+ * submitting task's cgroup.  Under rcu_read_lock().
  */
+static struct cgroup *band_bio_cgroup(struct bio *bio)
+{
+	struct mem_cgroup *memcg = NULL;
+
+	if (bio_has_data(bio))
+		memcg = folio_memcg(page_folio(bio_page(bio)));
+	if (memcg && memcg->css.parent)		/* not the root */
+		return memcg->css.cgroup;
+	if (current->flags & PF_KTHREAD)
+		return NULL;
+	return task_dfl_cgroup(current);
+}
+
+/* The group of the bio's cgroup or of its nearest attached ancestor. */
 static struct band_grp *band_cgroup_group(struct band_dev *bd, struct bio *bio)
 {
-	struct cgroup_subsys_state *css = bio_blkcg_css(bio);
+	struct band_grp *grp = NULL;
 	struct cgroup *cgrp;
-	struct band_grp *grp;
 
-	if (!css)
-		return NULL;
-	for (cgrp = css->cgroup; cgrp; cgrp = cgroup_parent(cgrp)) {
+	rcu_read_lock();
+	for (cgrp = band_bio_cgroup(bio); cgrp && !grp;
+	     cgrp = cgroup_parent(cgrp))
 		grp = xa_load(&bd->groups, cgroup_id(cgrp));
-		if (grp)
-			return grp;
-	}
-	return NULL;
+	rcu_read_unlock();
+	return grp;
 }
 
 /* Called under bg->lock, so a group found cannot be detached meanwhile. */

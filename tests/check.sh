@@ -79,42 +79,9 @@ else
 fi
 
 # ---------------------------------------------------------------- kernels
-# Stock 6.1: what linux-image-amd64 depends on.  Stock 6.12: the newest
-# installed linux-image-6.12.*+deb12-amd64 with headers.
-k61=$(dpkg-query -W -f='${Depends}' linux-image-amd64 | sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
-k612=$(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*+deb12-amd64' 2>/dev/null |
-       sed -n 's/^linux-image-//p' | sort -rV |
-       while read -r v; do [ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; break; }; done)
+. "$top/tests/vm/host-lib.sh"
+resolve_stock_kernels
 echo "kernels: stock 6.1 = ${k61:-none}, stock 6.12 = ${k612:-none}"
-
-declare -A kver kdir kimg kmodroot
-for k in 6.1 6.12; do
-	case $k in 6.1) v=$k61 ;; 6.12) v=$k612 ;; esac
-	kver[$k]=$v
-	kdir[$k]=/usr/src/linux-headers-$v
-	kimg[$k]=/boot/vmlinuz-$v
-	kmodroot[$k]=/
-done
-
-# Copy the sources to a per-kernel directory so builds never mix objects.
-stage_src() {
-	local dst=$1
-	rm -rf "$dst"
-	mkdir -p "$dst"
-	(cd "$top" && git ls-files -z -- '*.c' '*.h' 'Kbuild' '*/Kbuild' 2>/dev/null ||
-	 find . -name '*.[ch]' -o -name Kbuild | tr '\n' '\0') |
-		(cd "$top" && xargs -0 cp --parents -t "$dst")
-}
-
-# kbuild LABEL KDIR DIR LOG [ARGS...]: build the module(s) in DIR.
-kbuild() {
-	local kd=$2 dir=$3 log=$4
-	shift 4
-	make -C "$kd" M="$dir" "$@" modules >"$log" 2>&1
-}
-
-# Warnings and errors in a build log, without make's own chatter.
-findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 
 # ---------------------------------------------------------------- static
 stage "Static checks"
@@ -127,7 +94,7 @@ for k in 6.1 6.12; do
 	fi
 	stage_src "$d/src"
 	s=$(date +%s)
-	if kbuild "$k" "${kdir[$k]}" "$d/src" "$d/build-w1.log" W=1 &&
+	if kbuild "${kdir[$k]}" "$d/src" "$d/build-w1.log" W=1 &&
 	   [ -z "$(findings "$d/build-w1.log")" ]; then
 		result PASS "static/build-W=1 $k ($v)" $(($(date +%s) - s))
 	else
@@ -136,7 +103,7 @@ for k in 6.1 6.12; do
 	fi
 	s=$(date +%s)
 	# C=2 runs sparse over every file whether or not it is rebuilt.
-	if kbuild "$k" "${kdir[$k]}" "$d/src" "$d/sparse.log" C=2 &&
+	if kbuild "${kdir[$k]}" "$d/src" "$d/sparse.log" C=2 &&
 	   [ -z "$(findings "$d/sparse.log")" ]; then
 		result PASS "static/sparse $k" $(($(date +%s) - s))
 	else
@@ -203,12 +170,12 @@ for k in $KERNELS; do
 	if [ "$k" = debug ]; then
 		# The stock kernels' modules were built by the static stage.
 		stage_src "$d/src"
-		if ! kbuild "$k" "${kdir[$k]}" "$d/src" "$d/build.log" W=1 ||
+		if ! kbuild "${kdir[$k]}" "$d/src" "$d/build.log" W=1 ||
 		   [ -n "$(findings "$d/build.log")" ]; then
 			result FAIL "$k/build" $(($(date +%s) - s)) "see $d/build.log"
 			continue
 		fi
-		if ! kbuild "$k" "${kdir[$k]}" "$d/src/tests/kunit" "$d/build-kunit.log" W=1 ||
+		if ! kbuild "${kdir[$k]}" "$d/src/tests/kunit" "$d/build-kunit.log" W=1 ||
 		   [ -n "$(findings "$d/build-kunit.log")" ]; then
 			result FAIL "$k/build-kunit" $(($(date +%s) - s)) "see $d/build-kunit.log"
 			continue
@@ -218,18 +185,7 @@ for k in $KERNELS; do
 		result FAIL "$k/guest" 0 "dm_band.ko was not built for $v"
 		continue
 	fi
-	pl=$d/payload
-	rm -rf "$pl"
-	mkdir -p "$pl/dm-band/modules" "$pl/dm-band/tests" "$pl/dm-band/kunit"
-	install -m 755 "$top/tests/vm/init" "$pl/init"
-	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
-	cp "$d/src/dm_band.ko" "$pl/dm-band/modules/"
-	cp "$top"/tests/integration/*.sh "$pl/dm-band/tests/"
-	if [ "$k" = debug ]; then
-		cp "$d"/src/tests/kunit/*.ko "$pl/dm-band/kunit/"
-	fi
-	if ! "$top/tests/vm/mkinitramfs.sh" "$d/initramfs.cpio" "$v" "${kmodroot[$k]}" "$pl" \
-			>"$d/initramfs.log" 2>&1; then
+	if ! guest_initramfs "$k" "$d"; then
 		result FAIL "$k/initramfs" $(($(date +%s) - s)) "see $d/initramfs.log"
 		continue
 	fi

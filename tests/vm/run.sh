@@ -8,7 +8,8 @@
 # also goes to the console so that console.log tells the whole story.
 #
 # Kernel command line: dm_band.tests=<glob> selects tests (default: all),
-# dm_band.timeout=<seconds> limits each test (default 300).
+# dm_band.timeout=<seconds> limits each test (default 300),
+# dm_band.run=<script> runs that script instead (make demo).
 export PATH=/usr/sbin:/usr/bin
 export DM_DISABLE_UDEV=1
 export TESTS=/dm-band/tests
@@ -19,10 +20,12 @@ exec 3>"$out"
 
 glob='*'
 limit=300
+run=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	dm_band.tests=*) glob=${arg#*=} ;;
 	dm_band.timeout=*) limit=${arg#*=} ;;
+	dm_band.run=*) run=${arg#*=} ;;
 	esac
 done
 
@@ -32,6 +35,14 @@ emit "@@@ BOOT $(uname -r)"
 sysctl -qw kernel.hung_task_timeout_secs=60 2>/dev/null
 modprobe configfs 2>/dev/null
 mount -t configfs configfs /sys/kernel/config 2>/dev/null
+
+if [ -n "$run" ]; then
+	emit "@@@ RUN-BEGIN $run"
+	(cd /tmp && timeout -s KILL "$limit" bash "$run") 2>&1 | tee /dev/console >&3
+	emit "@@@ RUN-END $run rc=${PIPESTATUS[0]}"
+	glob=none
+	rm -f /dm-band/kunit/*.ko
+fi
 
 # KUnit: each module's suites run when it loads; debugfs keeps their KTAP.
 for ko in /dm-band/kunit/*.ko; do
@@ -52,6 +63,7 @@ for ko in /dm-band/kunit/*.ko; do
 done
 
 for t in "$TESTS"/$glob.sh; do
+	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	# Tests are numbered; lib.sh and other helpers are not.
 	case $name in [0-9]*) ;; *) continue ;; esac

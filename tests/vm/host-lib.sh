@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Host-side helpers shared by tests/check.sh (make check) and demo/run.sh
+# (make demo): which kernels to boot, building the module for one, and
+# assembling a guest's initramfs.  Sourced; expects $top (the repo).
+
+# Stock 6.1: what linux-image-amd64 depends on.  Stock 6.12: the newest
+# installed linux-image-6.12.*+deb12-amd64 with headers.  Fills kver, kdir,
+# kimg and kmodroot for "6.1" and "6.12".
+declare -A kver kdir kimg kmodroot
+resolve_stock_kernels() {
+	local k v
+	k61=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+	      sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+	k612=$(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*+deb12-amd64' 2>/dev/null |
+	       sed -n 's/^linux-image-//p' | sort -rV |
+	       while read -r v; do
+		       [ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; break; }
+	       done)
+	for k in 6.1 6.12; do
+		case $k in 6.1) v=$k61 ;; 6.12) v=$k612 ;; esac
+		kver[$k]=$v
+		kdir[$k]=/usr/src/linux-headers-$v
+		kimg[$k]=/boot/vmlinuz-$v
+		kmodroot[$k]=/
+	done
+}
+
+# Copy the sources to a per-kernel directory so builds never mix objects.
+stage_src() {
+	local dst=$1
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	(cd "$top" && { git ls-files -z -- '*.c' '*.h' 'Kbuild' '*/Kbuild' 2>/dev/null ||
+			find . \( -name '*.[ch]' -o -name Kbuild \) -print0; }) |
+		(cd "$top" && xargs -0 cp --parents -t "$dst")
+}
+
+# kbuild KDIR DIR LOG [ARGS...]: build the module(s) in DIR against KDIR.
+kbuild() {
+	local kd=$1 dir=$2 log=$3
+	shift 3
+	make -C "$kd" M="$dir" "$@" modules >"$log" 2>&1
+}
+
+# Warnings and errors in a build log, without make's own chatter.
+findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
+
+# guest_initramfs KERNEL_LABEL DIR: DIR/initramfs.cpio for that kernel,
+# with DIR/src/dm_band.ko, the integration tests, demo/guest.sh and (if
+# built) the KUnit modules.  Log in DIR/initramfs.log.
+guest_initramfs() {
+	local k=$1 d=$2 pl=$2/payload
+	rm -rf "$pl"
+	mkdir -p "$pl/dm-band/modules" "$pl/dm-band/tests" "$pl/dm-band/kunit"
+	install -m 755 "$top/tests/vm/init" "$pl/init"
+	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
+	cp "$top/demo/guest.sh" "$pl/dm-band/demo.sh"
+	cp "$d/src/dm_band.ko" "$pl/dm-band/modules/"
+	cp "$top"/tests/integration/*.sh "$pl/dm-band/tests/"
+	if ls "$d"/src/tests/kunit/*.ko >/dev/null 2>&1; then
+		cp "$d"/src/tests/kunit/*.ko "$pl/dm-band/kunit/"
+	fi
+	"$top/tests/vm/mkinitramfs.sh" "$d/initramfs.cpio" "${kver[$k]}" \
+		"${kmodroot[$k]}" "$pl" >"$d/initramfs.log" 2>&1
+}
