@@ -396,6 +396,12 @@ static int band_grp_add(struct band_dev *bd, u64 id, u32 weight)
  * Detach a group: the I/O path stops finding it, its held bios move (in
  * order) to the end of the default group's queue, and it is freed now if
  * idle, else by the last completion of its bios in flight.
+ *
+ * The erase comes first, outside bg->lock: the xarray's lock is taken with
+ * interrupts on, bg->lock in completion context, so nesting the first in
+ * the second could deadlock.  The I/O path looks groups up under bg->lock,
+ * so once we hold it no one is using @grp without having counted a bio in
+ * it, and no one can find it any more.
  */
 static void band_grp_remove(struct band_grp *grp)
 {
@@ -405,8 +411,8 @@ static void band_grp_remove(struct band_grp *grp)
 	bool idle;
 
 	lockdep_assert_held(&band_mutex);
-	spin_lock_irqsave(&bg->lock, flags);
 	xa_erase(&bd->groups, grp->id);
+	spin_lock_irqsave(&bg->lock, flags);
 	while (grp->pg.held) {
 		band_pgroup_unhold(&bg->pool, &grp->pg);
 		band_pgroup_hold(&bg->pool, &bd->dflt->pg);

@@ -93,9 +93,14 @@ u64 band_pool_allotment(const struct band_pool *p, u32 weight)
  */
 u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data)
 {
+	u64 units;
+
 	if (p->policy != BAND_POLICY_WEIGHT_IOSIZE || !data)
 		return 1;
-	return max(DIV_ROUND_UP_ULL(sectors, BAND_IOSIZE_UNIT_SECTORS), 1ULL);
+	/* rounded up without sectors + unit - 1, which could wrap */
+	units = div_u64(sectors, BAND_IOSIZE_UNIT_SECTORS) +
+		!!(sectors % BAND_IOSIZE_UNIT_SECTORS);
+	return max(units, 1ULL);
 }
 
 /*

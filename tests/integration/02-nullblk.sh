@@ -15,7 +15,7 @@ check "create band over null_blk" dm_create nb0 "0 $((n - 2048)) band /dev/nullb
 is "table round-trips" "$(dmsetup table nb0)" "0 $((n - 2048)) band $majmin 2048 nb none weight 0 :100 idle=8000"
 check "fio random read/write through the device" \
 	fio --name=rw --filename=/dev/mapper/nb0 --size=64M --direct=1 \
-	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --io_size=32M
+	--ioengine=libaio --iodepth=16 --rw=randrw --bs=4k --io_size="$(mib 32)"
 check "create a second device from dmsetup table output" \
 	dm_create nb1 "$(dmsetup table nb0)"
 is "the copy has the same table" "$(dmsetup table nb1)" "$(dmsetup table nb0)"

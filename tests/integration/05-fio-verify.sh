@@ -8,7 +8,7 @@ plan 3
 band_load
 brd_create 64
 check "create band over brd" dm_create fv0 "0 $(sectors /dev/ram0) band /dev/ram0 0 fv none weight 0"
-check "fio write+verify (crc32c), 4k-64k random" fio_verify /dev/mapper/fv0 48M
+check "fio write+verify (crc32c), 4k-64k random" fio_verify /dev/mapper/fv0 "$(mib 48)"
 check "fio write+verify (crc32c), 1M sequential, iodepth 4" \
-	fio_verify /dev/mapper/fv0 32M --rw=write --bsrange=1M-1M --iodepth=4
+	fio_verify /dev/mapper/fv0 "$(mib 32)" --rw=write --bsrange=1M-1M --iodepth=4
 finish

@@ -13,7 +13,7 @@ mkdir -p /mnt/fs0
 check "mount" mount -t ext4 /dev/mapper/fs0 /mnt/fs0
 cleanup_add "umount /mnt/fs0"
 for i in 1 2 3 4; do
-	dd if=/dev/urandom of=/mnt/fs0/file$i bs=1M count=4 2>/dev/null
+	dd if=/dev/urandom of=/mnt/fs0/file$i bs=256k count=$((16 / SCALE + 1)) 2>/dev/null
 done
 cp -a /dm-band/tests /mnt/fs0/tree
 sums=$(cd /mnt/fs0 && md5sum file* | sort)

@@ -10,7 +10,7 @@ brd_create 64
 n=$(sectors /dev/ram0)
 dm_create sr0 "0 $n band /dev/ram0 0 sr none weight 0"
 
-fio_verify /dev/mapper/sr0 48M --iodepth=16 --loops=2 > /tmp/fio.out 2>&1 &
+fio_verify /dev/mapper/sr0 "$(mib 48)" --iodepth=16 --loops=2 > /tmp/fio.out 2>&1 &
 fio=$!
 cycles=0
 fail=0

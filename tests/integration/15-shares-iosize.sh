@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: stock (measures shares over seconds: under TCG the debug kernel,
+# not the device, would be the bottleneck)
 # Policy weight-iosize: tokens are charged per 4 KiB, so two uid jobs with
 # weights 1:4 get 1:4 of the bytes even though one issues 4 KiB bios and
 # the other 16 KiB bios.

@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: stock (measures shares over seconds: under TCG the debug kernel,
+# not the device, would be the bottleneck)
 # Per-VM-disk shares: two LVs on one PV, each under a band device of type
 # none, both in one band group, weights 1:3.  The band group shares one
 # token pool, so the two devices' bios follow 1:3.

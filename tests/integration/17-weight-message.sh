@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: stock (measures shares over seconds: under TCG the debug kernel,
+# not the device, would be the bottleneck)
 # A weight changed by message while jobs run: shares move to the new
 # weights within seconds, and the table shows the new weight.
 . "$TESTS/lib.sh"

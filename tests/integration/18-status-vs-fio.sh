@@ -11,9 +11,10 @@ n=$(sectors /dev/ram0)
 dm_create st0 "0 $n band /dev/ram0 0 st0 uid weight 0 :10 1001:5"
 chmod 666 /dev/mapper/st0
 dmsetup message st0 0 reset
+size=$(mib 16)
 line=$(setpriv --reuid=1001 --regid=1001 --clear-groups \
 	fio --name=st --filename=/dev/mapper/st0 --direct=1 --ioengine=libaio \
-	--iodepth=4 --rw=randrw --bs=4k --size=16M --output-format=terse | tail -n 1)
+	--iodepth=4 --rw=randrw --bs=4k --size="$size" --output-format=terse | tail -n 1)
 rkb=$(echo "$line" | cut -d';' -f6)
 wkb=$(echo "$line" | cut -d';' -f47)
 diag "fio: read ${rkb} KiB, write ${wkb} KiB"
@@ -24,5 +25,5 @@ is "write bios = fio's writes" "$wb" $((wkb / 4))
 is "write sectors = fio's written bytes / 512" "$ws" $((wkb * 2))
 is "nothing held or in flight now" "$held $inf" "0 0"
 is "default group saw nothing" "$(grp_stat st0 default | cut -d' ' -f3-6)" "0 0 0 0"
-check "fio moved all 16 MiB" test $((rkb + wkb)) -eq 16384
+check "fio moved all ${size}iB" test $((rkb + wkb)) -eq $((${size%M} * 1024))
 finish

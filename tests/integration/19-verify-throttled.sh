@@ -20,7 +20,7 @@ start_job uid 2 /dev/mapper/vf0 120
 reader=$JOB_PID
 cleanup_add "kill $reader; wait"
 setpriv --reuid=1001 --regid=1001 --clear-groups bash -c \
-	". $TESTS/lib.sh; fio_verify /dev/mapper/vf0 24M --iodepth=16" > /tmp/vf.out 2>&1 &
+	". $TESTS/lib.sh; fio_verify /dev/mapper/vf0 $(mib 24) --iodepth=16" > /tmp/vf.out 2>&1 &
 writer=$!
 fail=0
 cycles=0

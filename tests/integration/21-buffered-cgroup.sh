@@ -1,5 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: stock (measures shares over seconds: under TCG the debug kernel,
+# not the device, would be the bottleneck)
 # Buffered writes under type cgroup: two cgroups write files through the
 # page cache of an ext4 file system on the band device.  Writeback runs in
 # kernel threads, but each bio carries the blkcg of the cgroup that dirtied

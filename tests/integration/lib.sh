@@ -5,6 +5,11 @@
 # Each test cleans up after itself through `cleanup_add`.
 
 MODULE=/dm-band/modules/dm_band.ko
+# Sizes are divided by SCALE on slow kernels (the debug kernel: KASAN,
+# lockdep and kmemleak under TCG); the runner sets it from dm_band.scale=.
+SCALE=${SCALE:-1}
+# mib N: N MiB scaled down, at least 1, as a fio/dd size.
+mib() { local m=$(($1 / SCALE)); echo "$((m > 0 ? m : 1))M"; }
 _tap_n=0
 _tap_failed=0
 _cleanups=()

@@ -46,6 +46,20 @@ kbuild() {
 # Warnings and errors in a build log, without make's own chatter.
 findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 
+# guest_tests KERNEL_LABEL: the integration tests (names without .sh) for
+# that kernel, matching $DM_BAND_TESTS (a glob, default all).  Tests marked
+# "# kernels: stock" measure timing ratios and skip the debug kernel.
+guest_tests() {
+	local t
+	for t in "$top"/tests/integration/[0-9]*.sh; do
+		case $(basename "$t" .sh) in ${DM_BAND_TESTS:-*}) ;; *) continue ;; esac
+		if [ "$1" = debug ] && grep -q '^# kernels: stock' "$t"; then
+			continue
+		fi
+		basename "$t" .sh
+	done
+}
+
 # guest_initramfs KERNEL_LABEL DIR: DIR/initramfs.cpio for that kernel,
 # with DIR/src/dm_band.ko, the integration tests, demo/guest.sh and (if
 # built) the KUnit modules.  Log in DIR/initramfs.log.
@@ -57,7 +71,10 @@ guest_initramfs() {
 	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
 	cp "$top/demo/guest.sh" "$pl/dm-band/demo.sh"
 	cp "$d/src/dm_band.ko" "$pl/dm-band/modules/"
-	cp "$top"/tests/integration/*.sh "$pl/dm-band/tests/"
+	cp "$top/tests/integration/lib.sh" "$pl/dm-band/tests/"
+	for t in $(guest_tests "$k"); do
+		cp "$top/tests/integration/$t.sh" "$pl/dm-band/tests/"
+	done
 	if ls "$d"/src/tests/kunit/*.ko >/dev/null 2>&1; then
 		cp "$d"/src/tests/kunit/*.ko "$pl/dm-band/kunit/"
 	fi

@@ -109,19 +109,34 @@ def main():
             report(ok, "integration/" + name, info.get("secs", "?"),
                    summary if ok else "; ".join(why[:3]))
         elif kind == "KUNIT":
-            suite = head[0]
-            cases = 0
+            # KTAP: suites at one indentation, their cases one deeper;
+            # "# <suite>: pass:P fail:F skip:S total:T" closes each suite.
+            module = head[0]
+            suite = None
+            cases = {}
             for line in body:
-                m = RESULT.match(line)
-                if not m or not m.group(1) or len(m.group(1)) > 4:
+                m = re.match(r"^\s*# Subtest: (\S+)", line)
+                if m:
+                    suite = m.group(1)
+                    cases[suite] = 0
                     continue
-                cases += 1
+                m = re.match(r"^\s*# (\S+): pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)", line)
+                if m and m.group(1) in cases:
+                    total = int(m.group(5))
+                    if cases[m.group(1)] != total:
+                        report(False, "kunit/%s" % m.group(1), "-",
+                               "parsed %d cases of %d" % (cases[m.group(1)], total))
+                    continue
+                m = RESULT.match(line)
+                if not m or not suite or not m.group(1) or len(m.group(1)) > 4:
+                    continue
+                cases[suite] += 1
                 skip = m.group(5) and "SKIP" in m.group(5).upper()
                 ok = m.group(2) == "ok" and not skip
                 report(ok, "kunit/%s.%s" % (suite, m.group(4)), "-",
                        "" if ok else line.strip())
-            if cases == 0:
-                report(False, "kunit/" + suite, "-", "no KUnit cases found")
+            if not cases or not sum(cases.values()):
+                report(False, "kunit/" + module, "-", "no KUnit cases found")
         elif kind == "DMESG":
             dmesg = body
         elif kind == "KMEMLEAK":

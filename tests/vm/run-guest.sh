@@ -7,7 +7,8 @@
 # DM_BAND_KVM=1, as nested KVM hangs on our build hosts), let tests/vm/run.sh
 # run inside, and wait for it to power off.  The guest's console goes to
 # OUTDIR/console.log, its results to OUTDIR/results.log.  The whole run is
-# killed after DM_BAND_GUEST_TIMEOUT seconds (default 900).
+# killed after DM_BAND_GUEST_TIMEOUT seconds (default 900); memory is
+# DM_BAND_GUEST_MEM MiB (default 3072).
 # Exit status: qemu's, or 124 on timeout.  Judging is parse-results.py's job.
 set -euo pipefail
 
@@ -23,7 +24,7 @@ if [ "${DM_BAND_KVM:-0}" = 1 ]; then
 fi
 
 timeout -k 10 "${DM_BAND_GUEST_TIMEOUT:-900}" \
-	qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m 3072 \
+	qemu-system-x86_64 -machine q35 "${accel[@]}" -smp 2 -m "${DM_BAND_GUEST_MEM:-3072}" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $*" \
