@@ -31,13 +31,13 @@ echo "demo: assembling the guest"
 guest_initramfs "$k" "$out" || { tail -n 20 "$out/initramfs.log"; exit 1; }
 
 echo "demo: booting $v under QEMU (TCG), about a minute"
-rm -f "$out/results.log"
-touch "$out/results.log"
+# tail -F waits for the new file: an old one would replay the last demo.
+rm -f "$out/results.log" "$out/shares.dat"
 DM_BAND_GUEST_TIMEOUT=300 "$top/tests/vm/run-guest.sh" "${kimg[$k]}" \
 	"$out/initramfs.cpio" "$out" "dm_band.run=/dm-band/demo.sh" &
 qemu=$!
 # Show the guest's output as it comes; keep the CSV lines for the chart.
-tail -n +1 -f --pid=$qemu "$out/results.log" | tr -d '\r' | awk -v dat="$out/shares.dat" '
+tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' | awk -v dat="$out/shares.dat" '
 	/^@@@ RUN-BEGIN/ { on = 1; next }
 	/^@@@ RUN-END/ { on = 0; rc = $NF; next }
 	!on { next }
@@ -56,7 +56,7 @@ gnuplot <<GP
 set terminal png size 900,500
 set output "$out/shares.png"
 set title "dm-band: three jobs (cgroups) sharing one LVM volume, weights 100:200:400"
-set xlabel "seconds"
+set xlabel "seconds (guest time)"
 set ylabel "MB/s"
 set key top left
 set grid

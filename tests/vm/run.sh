@@ -40,7 +40,7 @@ mount -t configfs configfs /sys/kernel/config 2>/dev/null
 
 if [ -n "$run" ]; then
 	emit "@@@ RUN-BEGIN $run"
-	(cd /tmp && timeout -s KILL "$limit" bash "$run") 2>&1 | tee /dev/console >&3
+	(cd /tmp && timeout -s KILL "$limit" bash "$run" 3>&-) 2>&1 | tee /dev/console >&3
 	emit "@@@ RUN-END $run rc=${PIPESTATUS[0]}"
 	glob=none
 	rm -f /dm-band/kunit/*.ko
@@ -70,7 +70,7 @@ for t in "$TESTS"/$glob.sh; do
 	emit "@@@ TEST-BEGIN $name"
 	echo "dm-band: test $name" > /dev/kmsg
 	start=$(date +%s)
-	(cd /tmp && timeout -s KILL "$limit" bash "$t") 2>&1 | tee /dev/console >&3
+	(cd /tmp && timeout -s KILL "$limit" bash "$t" 3>&-) 2>&1 | tee /dev/console >&3
 	rc=${PIPESTATUS[0]}
 	emit "@@@ TEST-END $name rc=$rc secs=$(($(date +%s) - start))"
 	# A test that leaves devices behind would poison the next one.
