@@ -271,7 +271,7 @@ shares_test() {
 		dm_create "$dev" "0 $n band /dev/nullb0 0 $dev $type weight 1 :10$groups idle=$GUEST_IDLE_US"
 	chmod 666 "/dev/mapper/$dev"
 	for i in "${!weights[@]}"; do
-		start_job "$type" $((i + 1)) "/dev/mapper/$dev" 20
+		start_job "$type" $((i + 1)) "/dev/mapper/$dev" 30
 		pids+=("$JOB_PID")
 		ids+=("$JOB_ID")
 	done
@@ -282,14 +282,14 @@ shares_test() {
 				not_ok "attach ${ids[$i]}"
 		done
 	fi
-	counts=$(measure_shares "$dev" 3 3 6 "${ids[@]}")
+	counts=$(measure_shares "$dev" 3 3 12 "${ids[@]}")
 	diag "read bios per group: $counts; default group: $(grp_field "$dev" default 3)"
 	shares_within "$type ${weights[*]}" 10 "$counts" "${weights[*]}"
 	kill "${pids[@]}" 2>/dev/null
 	wait
 }
 
-# nullb_mem_slow NAME SIZE_MB [COMPLETION_NS]: a memory-backed null_blk
+# nullb_mem_slow NAME SIZE_MB [COMPLETION_NS [MBPS]]: a memory-backed null_blk
 # device (it keeps data, so LVM and fio verify work) that is also the
 # bottleneck.  Made through configfs; sets NULLB_DEV to its /dev path.
 nullb_mem_slow() {
@@ -306,6 +306,7 @@ nullb_mem_slow() {
 	echo "${3:-2000000}" > "$d/completion_nsec"
 	echo 2 > "$d/hw_queue_depth"
 	echo 1 > "$d/submit_queues"
+	[ -z "${4:-}" ] || echo "$4" > "$d/mbps"
 	echo 1 > "$d/power" || return 1
 	# Named after the configfs directory.
 	NULLB_DEV=/dev/$1
