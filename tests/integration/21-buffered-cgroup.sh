@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (measures shares over seconds: under TCG the debug kernel,
-# not the device, would be the bottleneck)
+# kernels: stock (writes hundreds of MB through an 8 MB/s device: too slow
+# for the debug kernel under TCG)
 # Buffered writes under type cgroup: two cgroups write files through the
 # page cache of an ext4 file system on the band device.  Writeback runs in
 # kernel threads, but dm-band attributes each bio to the cgroup that dirtied
