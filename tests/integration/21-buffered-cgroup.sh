@@ -14,7 +14,7 @@
 # not yet understood, so the 10% share check is not made here (see the
 # notes of the scheduler issue).
 . "$TESTS/lib.sh"
-plan 4
+plan 3
 
 band_load
 cgroup_setup
