@@ -22,8 +22,8 @@ import sys
 BAD_LOG = re.compile(
     r"BUG:|WARNING:|Oops|KASAN|UBSAN|general protection fault|Kernel panic"
     r"|possible circular locking|possible recursive locking"
-    r"|inconsistent lock state|lockdep|blocked for more than \d+ seconds"
-    r"|suspected memory leak|kmemleak: .*leak|Call Trace:")
+    r"|inconsistent lock state|blocked for more than \d+ seconds"
+    r"|suspected memory leak|Call Trace:")
 KMSG = re.compile(r"^\s*\[\s*\d+\.\d+\]")
 RESULT = re.compile(r"^(\s*)(ok|not ok) (\d+)(?: -)? ([^#]*?)\s*(#.*)?$")
 
