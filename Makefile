@@ -11,9 +11,13 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 # per-kernel builds, initramfs images).
 BUILD ?= $(CURDIR)/build
 
-.PHONY: all modules clean check demo deps help
+.PHONY: all modules tools clean check demo deps help
 
-all: modules
+all: modules tools
+
+# The userspace tools (bandctl), when tools/ has them.
+tools:
+	@if [ -e tools/Makefile ]; then $(MAKE) -C tools; fi
 
 modules:
 	@test -n "$(KDIR)" || { echo "No kernel headers found: install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
@@ -21,6 +25,7 @@ modules:
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	@if [ -e tools/Makefile ]; then $(MAKE) -C tools clean; fi
 	rm -rf $(BUILD)
 
 deps:
@@ -35,6 +40,7 @@ demo:
 help:
 	@echo "dm-band targets:"
 	@echo "  make              build dm_band.ko against KDIR (now: $(or $(KDIR),none found))"
+	@echo "                    and the userspace tools (tools/)"
 	@echo "  make demo         boot stock 6.12 in QEMU: three jobs in cgroups share an LVM"
 	@echo "                    volume 100:200:400; live table, chart in $(BUILD)/demo"
 	@echo "  make check        install missing Debian packages (as root), run static checks,"

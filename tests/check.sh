@@ -139,6 +139,39 @@ while read -r st f secs detail; do
 done < "$BUILD/checkpatch.results"
 stage_done "Static checks"
 
+# ---------------------------------------------------------------- userspace
+# bandctl and its unit tests (tools/), and the host-side tests (tests/host:
+# unit-test suites, install layout, DKMS, the libvirt hook), each a TAP
+# script judged like an integration test.
+if [ -e "$top/tools/Makefile" ]; then
+	stage "Userspace tools"
+	s=$(date +%s)
+	if make -C "$top/tools" >"$BUILD/tools.log" 2>&1 &&
+	   [ -z "$(findings "$BUILD/tools.log")" ]; then
+		result PASS "tools/build" $(($(date +%s) - s))
+	else
+		result FAIL "tools/build" $(($(date +%s) - s)) \
+			"$(findings "$BUILD/tools.log" | head -n 3 | tr '\n' ' ') see $BUILD/tools.log"
+	fi
+	stage_done "Userspace tools"
+fi
+host_tests=$(ls "$top"/tests/host/[0-9]*.sh 2>/dev/null)
+if [ -n "$host_tests" ]; then
+	stage "Host tests"
+	mkdir -p "$BUILD/host"
+	for t in $host_tests; do
+		name=$(basename "$t" .sh)
+		case $name in ${DM_BAND_TESTS:-*}) ;; *) continue ;; esac
+		s=$(date +%s)
+		TOP=$top BUILD=$BUILD timeout -s KILL 600 bash "$t" >"$BUILD/host/$name.log" 2>&1
+		rc=$?
+		IFS=$'\t' read -r st n secs detail < <(python3 "$top/tests/vm/parse-results.py" \
+			--tap "host/$name" "$rc" $(($(date +%s) - s)) <"$BUILD/host/$name.log")
+		result "$st" "$n" "$secs" "$detail"
+	done
+	stage_done "Host tests"
+fi
+
 # ---------------------------------------------------------------- debug kernel
 if [[ " $KERNELS " == *" debug "* ]]; then
 	stage "Debug kernel (linux-source-6.1 + tests/kernel/debug.config)"

@@ -17,7 +17,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static
 	dmsetup lvm2 libdevmapper-dev fio e2fsprogs util-linux
-	gnuplot-nox
+	gnuplot-nox tmux ncurses-base libcmocka-dev pkg-config dkms
 )
 
 installed() {

@@ -71,6 +71,11 @@ guest_initramfs() {
 	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
 	cp "$top/demo/guest.sh" "$pl/dm-band/demo.sh"
 	cp "$d/src/dm_band.ko" "$pl/dm-band/modules/"
+	# The userspace tools, when built (make -C tools).
+	if [ -x "$top/tools/bandctl/bandctl" ]; then
+		mkdir -p "$pl/usr/sbin"
+		cp "$top/tools/bandctl/bandctl" "$pl/usr/sbin/"
+	fi
 	cp "$top/tests/integration/lib.sh" "$pl/dm-band/tests/"
 	for t in $(guest_tests "$k"); do
 		cp "$top/tests/integration/$t.sh" "$pl/dm-band/tests/"

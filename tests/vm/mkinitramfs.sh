@@ -20,7 +20,7 @@ progs=(
 	/usr/bin/bash /usr/bin/kmod /usr/bin/setpriv /usr/bin/fio
 	/usr/sbin/dmsetup /usr/sbin/lvm /usr/sbin/mke2fs /usr/sbin/e2fsck
 	/usr/sbin/blkdiscard /usr/sbin/blockdev /usr/sbin/losetup
-	/usr/bin/fallocate /usr/bin/lsblk
+	/usr/bin/fallocate /usr/bin/lsblk /usr/bin/tmux
 )
 kmod_links=(modprobe insmod rmmod lsmod depmod modinfo)
 lvm_links=(pvcreate pvremove pvs vgcreate vgremove vgchange vgs
@@ -124,6 +124,17 @@ root:x:0:
 nogroup:x:65534:
 GR
 
+# Terminal descriptions for tmux (bandctl top is driven under it).
+mkdir -p "$root/usr/share/terminfo"
+cp -a /lib/terminfo/. "$root/usr/share/terminfo/"
+
 cp -a "$payload"/. "$root"/
+# The payload's own programs (bandctl) need their shared libraries too.
+for f in "$payload"/usr/bin/* "$payload"/usr/sbin/*; do
+	[ -f "$f" ] && head -c 4 "$f" | grep -q ELF || continue
+	for lib in $(ldd "$f" | awk '/=> \//{print $3} /^\t\//{print $1}'); do
+		copy_file "$lib"
+	done
+done
 
 (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) > "$out"

@@ -73,7 +73,17 @@ def judge_tap(body, rc):
     return not why, "%d ok, %d not ok" % (oks, fails), why
 
 
+def main_tap():
+    """parse-results.py --tap NAME RC SECS < output: judge one host test."""
+    name, rc, secs = sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    ok, summary, why = judge_tap([l.rstrip("\r\n") for l in sys.stdin], rc)
+    print("%s\t%s\t%s\t%s" % ("PASS" if ok else "FAIL", name, secs,
+                               summary if ok else "; ".join(why[:3])))
+
+
 def main():
+    if sys.argv[1] == "--tap":
+        return main_tap()
     outdir, label = sys.argv[1], sys.argv[2]
     expected = sys.argv[3:]
     try:
