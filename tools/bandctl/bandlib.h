@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bandctl: parsing and formatting, free of libdevmapper so that the unit
+ * tests (tests/) can exercise it without a kernel.
+ */
+#ifndef BANDLIB_H
+#define BANDLIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Exit statuses, documented in bandctl.8. */
+enum {
+	EX_OK = 0,
+	EX_ERR = 1,
+	EX_USAGE = 2,
+	EX_NOMODULE = 3,
+	EX_NODEV = 4,
+	EX_NOTBAND = 5,
+	EX_BADJOB = 6,
+	EX_PERM = 7,
+	EX_UNSAFE = 8,
+};
+
+/* Same order as band_type_names[] in the kernel. */
+enum band_type {
+	BT_NONE, BT_PID, BT_PGRP, BT_UID, BT_GID, BT_CGROUP, BT_NR
+};
+enum band_policy { BP_WEIGHT, BP_IOSIZE, BP_NR };
+
+#define BAND_BG_MAX	31
+#define BAND_WEIGHT_MAX	1000000u
+#define BAND_TOKEN_MAX	1073741824ull
+#define BAND_IDLE_MAX	1000000ull
+
+extern const char *const band_type_names[BT_NR];
+extern const char *const band_policy_names[BP_NR];
+int band_type_parse(const char *s);
+int band_policy_parse(const char *s);
+
+/* A growing string; err is set (and stays set) when memory ran out. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	int err;
+};
+void sb_printf(struct sbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct sbuf *sb, const char *fmt, va_list ap);
+void sb_free(struct sbuf *sb);
+const char *sb_str(struct sbuf *sb);
+/* A JSON string literal, quotes included. */
+void sb_json_str(struct sbuf *sb, const char *s);
+/* A number with one decimal, or null (JSON) / "-" (text) when NaN. */
+void sb_json_num(struct sbuf *sb, double v);
+
+/* Copy src into dst (len bytes), cut short if need be. */
+void str_copy(char *dst, size_t len, const char *src);
+
+/* Strict decimal numbers: no sign, no blanks, no trailing junk. */
+int parse_ull(const char *s, unsigned long long *v);
+int parse_ll(const char *s, long long *v);
+int parse_weight(const char *s, unsigned int *w);
+int band_group_name_valid(const char *s);
+int band_id_valid(int type, unsigned long long id);
+
+/* Words of a line split on blanks; free with words_free(). */
+struct words {
+	size_t n;
+	char **w;
+	char *buf;
+};
+int words_split(const char *s, struct words *w);
+void words_free(struct words *w);
+
+/* One attached group in a table line. */
+struct band_tgrp {
+	unsigned long long id;
+	unsigned int weight;
+};
+
+/* The parameters of a band table line (after "<start> <len> band"). */
+struct band_table {
+	char dev[64];
+	unsigned long long offset;
+	char band_group[BAND_BG_MAX + 1];
+	int type, policy;
+	unsigned long long token_base;
+	unsigned int dflt_weight;
+	unsigned long long idle;	/* ~0 when the line has no idle= */
+	size_t nr;
+	struct band_tgrp *grp;
+};
+int band_table_parse(const char *params, struct band_table *t);
+void band_table_free(struct band_table *t);
+/* The weight of id in t, 0 when not attached. */
+unsigned int band_table_weight(const struct band_table *t,
+			       unsigned long long id);
+
+/* One group of a status line. */
+struct band_gstat {
+	int is_default;
+	unsigned long long id;
+	unsigned int weight;
+	long long tokens;
+	unsigned long long read_bios, read_sectors;
+	unsigned long long write_bios, write_sectors;
+	unsigned long long held, held_total, in_flight;
+};
+
+struct band_status {
+	char band_group[BAND_BG_MAX + 1];
+	unsigned long long epoch;
+	size_t nr;
+	struct band_gstat *g;
+};
+int band_status_parse(const char *params, struct band_status *st);
+void band_status_free(struct band_status *st);
+/* The group with id (or the default group) in st, NULL if none. */
+const struct band_gstat *band_status_find(const struct band_status *st,
+					  const struct band_gstat *like);
+
+/* Figures derived from one status (or the difference of two). */
+struct band_calc {
+	double target;	/* weight / sum of weights, percent */
+	double share;	/* this group's bios (sectors) / all, percent */
+	double iops;	/* bios per second */
+	double mbps;	/* 10^6 bytes per second */
+};
+/*
+ * cur minus prev (prev NULL: since the counters were zeroed) over secs
+ * seconds (secs <= 0: unknown, rates NaN).  out has cur->nr entries.
+ */
+void band_calc(const struct band_status *cur, const struct band_status *prev,
+	       int policy, double secs, struct band_calc *out);
+
+/* A job as written on the command line or in the config file. */
+struct band_job {
+	int is_default;
+	int kind;		/* enum band_type, BT_NONE for default */
+	int numeric;		/* id is set; otherwise name is */
+	unsigned long long id;
+	char *name;		/* user/group name or cgroup path */
+};
+int band_job_parse(const char *s, struct band_job *job, char *err,
+		   size_t errlen);
+void band_job_free(struct band_job *job);
+
+/* /proc/<pid>/cmdline (len bytes, buf holds len + 1) made printable. */
+void band_cmdline_fmt(char *buf, size_t len);
+
+/* LVM's dm name of VG/LV: '-' doubled in each, joined by '-'. */
+int lv_dm_name(const char *vglv, char *out, size_t outlen);
+
+/* The settings of create/wrap, from --opt VAL or opt=VAL. */
+enum {
+	OPT_BG = 1, OPT_TYPE = 2, OPT_POLICY = 4, OPT_TOKEN = 8, OPT_IDLE = 16,
+};
+struct band_opts {
+	unsigned int set;	/* OPT_* given */
+	char band_group[BAND_BG_MAX + 1];
+	int type, policy;
+	unsigned long long token_base, idle;
+};
+void band_opts_init(struct band_opts *o);
+/* key without dashes: band-group, type, policy, token-base, idle. */
+int band_opt_set(struct band_opts *o, const char *key, const char *val,
+		 char *err, size_t errlen);
+/* "<dev> <offset> <bg> <type> <policy> <token>[ idle=N]" */
+void band_params_fmt(struct sbuf *sb, const char *dev,
+		     const struct band_opts *o);
+
+/* /etc/dm-band.conf */
+enum conf_kind { CONF_CREATE, CONF_WRAP, CONF_WEIGHT };
+struct conf_entry {
+	enum conf_kind kind;
+	int line;
+	char *name;		/* device name, or VG/LV for wrap */
+	char *dev;		/* create: the device below */
+	struct band_opts opts;
+	char *job;		/* weight: the JOB text */
+	unsigned int weight;
+};
+struct conf {
+	size_t n;
+	struct conf_entry *e;
+};
+int conf_parse(const char *text, struct conf *c, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* Aligned text columns. */
+struct cols {
+	size_t ncols, nrows;
+	const char *const *hdr;
+	const char *align;	/* 'l' or 'r' per column */
+	char **cell;		/* nrows * ncols, owned */
+};
+void cols_init(struct cols *c, size_t ncols, const char *const *hdr,
+	       const char *align);
+int cols_add(struct cols *c, const char *const *row);
+void cols_render(const struct cols *c, struct sbuf *sb);
+void cols_free(struct cols *c);
+
+/* What `show` and `top` print about one band device. */
+struct band_view {
+	const char *name;
+	const struct band_table *t;
+	const struct band_status *st;
+	const char *const *jobs;	/* st->nr names */
+	const struct band_calc *calc;	/* st->nr */
+	double since;			/* unix time, < 0 unknown */
+	double secs;			/* the rates' interval, <= 0 unknown */
+};
+void band_view_text(struct sbuf *sb, const struct band_view *v);
+void band_view_json(struct sbuf *sb, const struct band_view *v);
+/* The id column: "default" or the number. */
+void band_id_fmt(char *buf, size_t len, const struct band_gstat *g);
+
+/* A number with one decimal, "-" when NaN. */
+void fmt_num(char *buf, size_t len, double v);
+
+#endif

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bandctl: the device-mapper calls, through libdevmapper.  Every function
+ * returns an EX_* status and leaves a one-line reason in dmx_err.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libdevmapper.h>
+
+#include "bandlib.h"
+#include "dm.h"
+
+char dmx_err[512];
+static char dm_last[512];
+static int dm_last_errno;
+
+int dmx_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dmx_err, sizeof(dmx_err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* libdevmapper's messages: keep the last error to explain a failure. */
+static void dm_logger(int level, const char *file, int line, int dm_errno,
+		      const char *f, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	if ((level & 0xf) > 3)	/* only _LOG_FATAL and _LOG_ERR */
+		return;
+	va_start(ap, f);
+	vsnprintf(dm_last, sizeof(dm_last), f, ap);
+	va_end(ap);
+	dm_last_errno = dm_errno > 0 ? dm_errno : saved;
+}
+
+void dmx_init(void)
+{
+	dm_log_with_errno_init(dm_logger);
+}
+
+static struct dm_task *task(int type, const char *name)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (!dmt)
+		return NULL;
+	if (name && !dm_task_set_name(dmt, name)) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
+/* Run dmt; on failure say why, as what. */
+static int run(struct dm_task *dmt, const char *what, const char *name)
+{
+	dm_last[0] = '\0';
+	dm_last_errno = 0;
+	errno = 0;
+	if (dm_task_run(dmt))
+		return EX_OK;
+	if (!dm_last_errno)
+		dm_last_errno = errno;
+	if (dm_last_errno == EACCES || dm_last_errno == EPERM ||
+	    (!dm_last_errno && geteuid()))
+		return dmx_fail(EX_PERM, "%s %s: permission denied (run as root)",
+				what, name ? name : "");
+	return dmx_fail(EX_ERR, "%s %s failed: %s", what, name ? name : "",
+			dm_last[0] ? dm_last : "device-mapper error");
+}
+
+static int nomem(void)
+{
+	return dmx_fail(EX_ERR, "out of memory");
+}
+
+int dmx_band_registered(void)
+{
+	struct dm_versions *v, *last;
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_LIST_VERSIONS, NULL);
+	if (!dmt)
+		return nomem();
+	r = run(dmt, "list targets", NULL);
+	if (r)
+		goto out;
+	r = dmx_fail(EX_NOMODULE,
+		     "the band target is not registered (load dm_band.ko: modprobe dm-band)");
+	v = dm_task_get_versions(dmt);
+	do {
+		if (!v)
+			break;
+		last = v;
+		if (!strcmp(v->name, "band")) {
+			r = EX_OK;
+			break;
+		}
+		v = (void *)((char *)v + v->next);
+	} while (last != v);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_info(const char *name, struct dmx_info *info)
+{
+	struct dm_task *dmt;
+	struct dm_info i;
+	const char *uuid;
+	int r;
+
+	memset(info, 0, sizeof(*info));
+	dmt = task(DM_DEVICE_INFO, name);
+	if (!dmt)
+		return nomem();
+	r = run(dmt, "info", name);
+	if (r)
+		goto out;
+	if (!dm_task_get_info(dmt, &i)) {
+		r = dmx_fail(EX_ERR, "info %s: no answer", name);
+		goto out;
+	}
+	info->exists = i.exists;
+	info->major = i.major;
+	info->minor = i.minor;
+	info->open_count = i.open_count;
+	info->suspended = i.suspended;
+	uuid = dm_task_get_uuid(dmt);
+	snprintf(info->uuid, sizeof(info->uuid), "%s", uuid ? uuid : "");
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_exists(const char *name)
+{
+	struct dmx_info info;
+
+	return !dmx_info(name, &info) && info.exists;
+}
+
+void dmx_targets_free(struct dmx_targets *tl)
+{
+	size_t i;
+
+	for (i = 0; i < tl->n; i++) {
+		free(tl->t[i].type);
+		free(tl->t[i].params);
+	}
+	free(tl->t);
+	memset(tl, 0, sizeof(*tl));
+}
+
+int dmx_targets(const char *name, int status, struct dmx_targets *tl)
+{
+	struct dm_task *dmt;
+	void *next = NULL;
+	int r;
+
+	memset(tl, 0, sizeof(*tl));
+	dmt = task(status ? DM_DEVICE_STATUS : DM_DEVICE_TABLE, name);
+	if (!dmt)
+		return nomem();
+	r = run(dmt, status ? "status" : "table", name);
+	if (r)
+		goto out;
+	do {
+		uint64_t start, len;
+		char *type = NULL, *params = NULL;
+		struct dmx_target *nt;
+
+		next = dm_get_next_target(dmt, next, &start, &len, &type,
+					  &params);
+		if (!type)
+			break;
+		nt = realloc(tl->t, (tl->n + 1) * sizeof(*nt));
+		if (!nt) {
+			r = nomem();
+			break;
+		}
+		tl->t = nt;
+		nt += tl->n;
+		nt->start = start;
+		nt->len = len;
+		nt->type = strdup(type);
+		nt->params = strdup(params ? params : "");
+		tl->n++;
+		if (!nt->type || !nt->params) {
+			r = nomem();
+			break;
+		}
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	if (r)
+		dmx_targets_free(tl);
+	return r;
+}
+
+int dmx_names(char ***names, size_t *n)
+{
+	struct dm_names *nm;
+	struct dm_task *dmt;
+	unsigned int next = 0;
+	char **v = NULL;
+	int r;
+
+	*names = NULL;
+	*n = 0;
+	dmt = task(DM_DEVICE_LIST, NULL);
+	if (!dmt)
+		return nomem();
+	r = run(dmt, "list devices", NULL);
+	if (r)
+		goto out;
+	nm = dm_task_get_names(dmt);
+	if (!nm || !nm->dev)
+		goto out;
+	do {
+		char **nv;
+
+		nm = (void *)((char *)nm + next);
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv) {
+			r = nomem();
+			break;
+		}
+		v = nv;
+		v[*n] = strdup(nm->name);
+		if (!v[*n]) {
+			r = nomem();
+			break;
+		}
+		(*n)++;
+		next = nm->next;
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	*names = v;
+	if (r)
+		dmx_names_free(names, n);
+	return r;
+}
+
+void dmx_names_free(char ***names, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free((*names)[i]);
+	free(*names);
+	*names = NULL;
+	*n = 0;
+}
+
+int dmx_message(const char *name, const char *msg)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_TARGET_MSG, name);
+	if (!dmt)
+		return nomem();
+	if (!dm_task_set_sector(dmt, 0) || !dm_task_set_message(dmt, msg)) {
+		dm_task_destroy(dmt);
+		return nomem();
+	}
+	r = run(dmt, "message", name);
+	if (r == EX_ERR)
+		dmx_fail(EX_ERR, "%s: message '%s' refused (see the kernel log: dmesg)",
+			 name, msg);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+static int add_targets(struct dm_task *dmt, const struct dmx_targets *tl)
+{
+	size_t i;
+
+	for (i = 0; i < tl->n; i++)
+		if (!dm_task_add_target(dmt, tl->t[i].start, tl->t[i].len,
+					tl->t[i].type, tl->t[i].params))
+			return nomem();
+	return EX_OK;
+}
+
+/* Run with a udev cookie, so that /dev/mapper is up to date after. */
+static int run_udev(struct dm_task *dmt, const char *what, const char *name,
+		    uint16_t flags)
+{
+	uint32_t cookie = 0;
+	int r;
+
+	if (!dm_task_set_cookie(dmt, &cookie, flags))
+		return dmx_fail(EX_ERR, "%s %s: no udev cookie", what, name);
+	r = run(dmt, what, name);
+	dm_udev_wait(cookie);
+	return r;
+}
+
+int dmx_create(const char *name, const char *uuid,
+	       const struct dmx_targets *tl, int hidden)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_CREATE, name);
+	if (!dmt)
+		return nomem();
+	r = add_targets(dmt, tl);
+	if (!r && uuid && !dm_task_set_uuid(dmt, uuid))
+		r = nomem();
+	if (!r)
+		r = run_udev(dmt, "create", name, hidden ?
+			     DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG |
+			     DM_UDEV_DISABLE_DISK_RULES_FLAG |
+			     DM_UDEV_DISABLE_OTHER_RULES_FLAG : 0);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_reload(const char *name, const struct dmx_targets *tl)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_RELOAD, name);
+	if (!dmt)
+		return nomem();
+	r = add_targets(dmt, tl);
+	if (!r)
+		r = run(dmt, "reload", name);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_suspend(const char *name)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_SUSPEND, name);
+	if (!dmt)
+		return nomem();
+	r = run(dmt, "suspend", name);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_resume(const char *name)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_RESUME, name);
+	if (!dmt)
+		return nomem();
+	r = run_udev(dmt, "resume", name, 0);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_clear(const char *name)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_CLEAR, name);
+	if (!dmt)
+		return nomem();
+	r = run(dmt, "clear", name);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+int dmx_remove(const char *name)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_REMOVE, name);
+	if (!dmt)
+		return nomem();
+	if (!dm_task_retry_remove(dmt)) {
+		dm_task_destroy(dmt);
+		return nomem();
+	}
+	r = run_udev(dmt, "remove", name, 0);
+	dm_task_destroy(dmt);
+	return r;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* bandctl: the device-mapper calls (dm.c). */
+#ifndef BANDCTL_DM_H
+#define BANDCTL_DM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The reason of the last failure, one line. */
+extern char dmx_err[512];
+int dmx_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void dmx_init(void);
+
+struct dmx_info {
+	int exists, suspended, open_count;
+	uint32_t major, minor;
+	char uuid[130];
+};
+
+struct dmx_target {
+	unsigned long long start, len;
+	char *type, *params;
+};
+
+struct dmx_targets {
+	size_t n;
+	struct dmx_target *t;
+};
+
+int dmx_band_registered(void);
+int dmx_info(const char *name, struct dmx_info *info);
+int dmx_exists(const char *name);
+int dmx_targets(const char *name, int status, struct dmx_targets *tl);
+void dmx_targets_free(struct dmx_targets *tl);
+int dmx_names(char ***names, size_t *n);
+void dmx_names_free(char ***names, size_t *n);
+int dmx_message(const char *name, const char *msg);
+int dmx_create(const char *name, const char *uuid,
+	       const struct dmx_targets *tl, int hidden);
+int dmx_reload(const char *name, const struct dmx_targets *tl);
+int dmx_suspend(const char *name);
+int dmx_resume(const char *name);
+int dmx_clear(const char *name);
+int dmx_remove(const char *name);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* bandctl: users, groups, processes, cgroups, sysfs, state files (sys.c). */
+#ifndef BANDCTL_SYS_H
+#define BANDCTL_SYS_H
+
+#include <stddef.h>
+
+#include "bandlib.h"
+
+const char *cgroup2_root(void);
+/* The id of job on a device of dev_type (EX_BADJOB and dmx_err if bad). */
+int job_resolve(const struct band_job *job, int dev_type,
+		unsigned long long *id);
+/* The job of group g on a device of type, for people. */
+void job_name(int type, const struct band_gstat *g, char *buf, size_t len);
+/* M:m as /dev/mapper/NAME or /dev/KNAME. */
+void dev_display(const char *majmin, char *out, size_t len);
+void phys_disk(const char *majmin, char *out, size_t len);
+int holders(unsigned int major, unsigned int minor, char *out, size_t len);
+
+void state_mark_reset(const char *name);
+void state_forget(const char *name);
+/* Unix time of the last bandctl reset/create of name, < 0 unknown. */
+double state_reset_time(const char *name);
+double now_real(void);
+double now_mono(void);
+
+#endif

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests of bandctl's parsers: table and status lines, jobs, names. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bandlib.h"
+
+static void table_full(void **state)
+{
+	struct band_table t;
+
+	(void)state;
+	assert_int_equal(band_table_parse("254:3 0 sda uid weight-iosize 5000 :70 1000:300 1001:50 idle=1234",
+					  &t), 0);
+	assert_string_equal(t.dev, "254:3");
+	assert_string_equal(t.band_group, "sda");
+	assert_int_equal(t.type, BT_UID);
+	assert_int_equal(t.policy, BP_IOSIZE);
+	assert_int_equal(t.token_base, 5000);
+	assert_int_equal(t.dflt_weight, 70);
+	assert_int_equal(t.idle, 1234);
+	assert_int_equal(t.nr, 2);
+	assert_int_equal(band_table_weight(&t, 1000), 300);
+	assert_int_equal(band_table_weight(&t, 1001), 50);
+	assert_int_equal(band_table_weight(&t, 1002), 0);
+	band_table_free(&t);
+}
+
+static void table_minimal(void **state)
+{
+	struct band_table t;
+
+	(void)state;
+	assert_int_equal(band_table_parse("8:0 2048 grp none weight 0", &t), 0);
+	assert_int_equal(t.offset, 2048);
+	assert_int_equal(t.dflt_weight, 100);
+	assert_true(t.idle == ~0ull);
+	assert_int_equal(t.nr, 0);
+	band_table_free(&t);
+}
+
+static void table_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"8:0 0 g none weight",			/* too short */
+		"8:0 x g none weight 0",		/* offset */
+		"8:0 0 g bogus weight 0",		/* type */
+		"8:0 0 g uid fifo 0",			/* policy */
+		"8:0 0 g uid weight -1",		/* token */
+		"8:0 0 g uid weight 0 1000",		/* group without weight */
+		"8:0 0 g uid weight 0 1000:0",		/* weight 0 */
+		"8:0 0 g uid weight 0 1000:1000001",	/* weight too big */
+		"8:0 0 g uid weight 0 x:5",		/* id */
+		"8:0 0 g uid weight 0 idle=5 1000:5",	/* options last */
+		"8:0 0 g uid weight 0 idle=x",
+		"8:0 0 bad/name none weight 0",
+		"8:0 0 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa none weight 0",
+	};
+	struct band_table t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!band_table_parse(bad[i], &t))
+			fail_msg("accepted '%s'", bad[i]);
+	}
+}
+
+static void status_ok(void **state)
+{
+	struct band_status st;
+	const struct band_gstat *g;
+	struct band_gstat like = { 0 };
+
+	(void)state;
+	assert_int_equal(band_status_parse("sda 17 2 default 100 -3 1 8 2 16 0 0 0 1000 300 64 10 80 20 160 4 9 2",
+					   &st), 0);
+	assert_string_equal(st.band_group, "sda");
+	assert_int_equal(st.epoch, 17);
+	assert_int_equal(st.nr, 2);
+	assert_true(st.g[0].is_default);
+	assert_int_equal(st.g[0].tokens, -3);
+	assert_int_equal(st.g[1].id, 1000);
+	assert_int_equal(st.g[1].weight, 300);
+	assert_int_equal(st.g[1].read_bios, 10);
+	assert_int_equal(st.g[1].read_sectors, 80);
+	assert_int_equal(st.g[1].write_bios, 20);
+	assert_int_equal(st.g[1].write_sectors, 160);
+	assert_int_equal(st.g[1].held, 4);
+	assert_int_equal(st.g[1].held_total, 9);
+	assert_int_equal(st.g[1].in_flight, 2);
+	like.id = 1000;
+	g = band_status_find(&st, &like);
+	assert_ptr_equal(g, &st.g[1]);
+	like.is_default = 1;
+	assert_ptr_equal(band_status_find(&st, &like), &st.g[0]);
+	like.is_default = 0;
+	like.id = 5;
+	assert_null(band_status_find(&st, &like));
+	band_status_free(&st);
+}
+
+static void status_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"sda 1",
+		"sda 1 0",					/* no default group */
+		"sda 1 1 default 100 0 0 0 0 0 0 0",		/* 9 fields */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0",	/* 11 fields */
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0",		/* missing group */
+		"sda 1 1 5 100 0 0 0 0 0 0 0 0",		/* default not first */
+		"sda 1 1 default 0 0 0 0 0 0 0 0 0",		/* weight 0 */
+		"sda 1 1 default 100 x 0 0 0 0 0 0 0",		/* tokens */
+		"sda 1 1 default 100 0 0 0 -1 0 0 0 0",		/* negative counter */
+		"sda x 1 default 100 0 0 0 0 0 0 0 0",		/* epoch */
+		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0",
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0",
+	};
+	struct band_status st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (!band_status_parse(bad[i], &st))
+			fail_msg("accepted '%s'", bad[i]);
+	}
+}
+
+static void job_kinds(void **state)
+{
+	struct band_job j;
+	char e[256];
+
+	(void)state;
+	assert_int_equal(band_job_parse("default", &j, e, sizeof(e)), 0);
+	assert_true(j.is_default);
+	assert_int_equal(band_job_parse("uid:alice", &j, e, sizeof(e)), 0);
+	assert_int_equal(j.kind, BT_UID);
+	assert_false(j.numeric);
+	assert_string_equal(j.name, "alice");
+	band_job_free(&j);
+	assert_int_equal(band_job_parse("uid:1000", &j, e, sizeof(e)), 0);
+	assert_true(j.numeric);
+	assert_int_equal(j.id, 1000);
+	assert_int_equal(band_job_parse("uid:0", &j, e, sizeof(e)), 0);
+	assert_int_equal(band_job_parse("gid:kvm", &j, e, sizeof(e)), 0);
+	assert_int_equal(j.kind, BT_GID);
+	band_job_free(&j);
+	assert_int_equal(band_job_parse("pid:1234", &j, e, sizeof(e)), 0);
+	assert_int_equal(j.kind, BT_PID);
+	assert_int_equal(j.id, 1234);
+	assert_int_equal(band_job_parse("pgrp:1234", &j, e, sizeof(e)), 0);
+	assert_int_equal(j.kind, BT_PGRP);
+	assert_int_equal(band_job_parse("cgroup:/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope",
+					&j, e, sizeof(e)), 0);
+	assert_int_equal(j.kind, BT_CGROUP);
+	assert_string_equal(j.name, "/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope");
+	band_job_free(&j);
+	assert_int_equal(band_job_parse("cgroup:/", &j, e, sizeof(e)), 0);
+	band_job_free(&j);
+	assert_int_equal(band_job_parse("cgroup:4242", &j, e, sizeof(e)), 0);
+	assert_true(j.numeric);
+	assert_int_equal(j.id, 4242);
+}
+
+static void job_bad(void **state)
+{
+	static const char *const bad[] = {
+		"", "alice", "user:alice", "uid:", "uid:-1", "uid:4294967295",
+		"uid:a b", "uid:-rf", "pid:0", "pid:4194305", "pid:abc",
+		"pgrp:x", "gid:", "cgroup:machine.slice", "cgroup:/a/../b",
+		"cgroup:/..", "cgroup:0", "cgroup:", "Default", ":5",
+	};
+	struct band_job j;
+	char e[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e[0] = '\0';
+		if (!band_job_parse(bad[i], &j, e, sizeof(e)))
+			fail_msg("accepted '%s'", bad[i]);
+		assert_true(strlen(e) > 0);
+	}
+}
+
+static void numbers(void **state)
+{
+	unsigned long long v;
+	unsigned int w;
+	long long l;
+
+	(void)state;
+	assert_int_equal(parse_ull("0", &v), 0);
+	assert_int_equal(parse_ull("18446744073709551615", &v), 0);
+	assert_int_not_equal(parse_ull("18446744073709551616", &v), 0);
+	assert_int_not_equal(parse_ull("+1", &v), 0);
+	assert_int_not_equal(parse_ull(" 1", &v), 0);
+	assert_int_not_equal(parse_ull("1 ", &v), 0);
+	assert_int_equal(parse_ll("-5", &l), 0);
+	assert_int_equal(l, -5);
+	assert_int_not_equal(parse_ll("--5", &l), 0);
+	assert_int_equal(parse_weight("1000000", &w), 0);
+	assert_int_not_equal(parse_weight("0", &w), 0);
+	assert_true(band_group_name_valid("sda_1.x:y-z"));
+	assert_false(band_group_name_valid(""));
+	assert_false(band_group_name_valid("a b"));
+}
+
+static void lv_names(void **state)
+{
+	char out[64];
+
+	(void)state;
+	assert_int_equal(lv_dm_name("vg0/data", out, sizeof(out)), 0);
+	assert_string_equal(out, "vg0-data");
+	assert_int_equal(lv_dm_name("my-vg/lv-1", out, sizeof(out)), 0);
+	assert_string_equal(out, "my--vg-lv--1");
+	assert_int_not_equal(lv_dm_name("vg0", out, sizeof(out)), 0);
+	assert_int_not_equal(lv_dm_name("/data", out, sizeof(out)), 0);
+	assert_int_not_equal(lv_dm_name("vg0/", out, sizeof(out)), 0);
+	assert_int_not_equal(lv_dm_name("a/b/c", out, sizeof(out)), 0);
+	assert_int_not_equal(lv_dm_name("vg0/data", out, 8), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(table_full),
+		cmocka_unit_test(table_minimal),
+		cmocka_unit_test(table_malformed),
+		cmocka_unit_test(status_ok),
+		cmocka_unit_test(status_malformed),
+		cmocka_unit_test(job_kinds),
+		cmocka_unit_test(job_bad),
+		cmocka_unit_test(numbers),
+		cmocka_unit_test(lv_names),
+	};
+
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
