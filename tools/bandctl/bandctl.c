@@ -5,6 +5,7 @@
  * /etc/dm-band.conf.  See bandctl.8.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -30,10 +32,7 @@
 #define DM_NAME_MAX 127
 #define ORIG_SUFFIX "-orig"
 
-static int err(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int err(int code, const char *fmt, ...)
+static __printf(2, 3) int err(int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -129,10 +128,7 @@ struct cmd {
 
 static const struct cmd *cur_cmd;
 
-static int usage_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_err(const char *fmt, ...)
+static __printf(1, 2) int usage_err(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -140,7 +136,7 @@ static int usage_err(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: bandctl %s %s\n", cur_cmd->name,
+	fprintf(stderr, " (usage: bandctl %s %s)\n", cur_cmd->name,
 		cur_cmd->usage);
 	return EX_USAGE;
 }
@@ -222,7 +218,7 @@ static int cmd_list(int argc, char **argv)
 	if (r)
 		return dmerr(r);
 	qsort(names, n, sizeof(*names), cmp_str);
-	cols_init(&c, 6, hdr, "lllll" "l");
+	cols_init(&c, 6, hdr, "llllll");
 	if (json)
 		sb_printf(&sb, "[");
 	for (i = 0; i < n; i++) {
@@ -245,8 +241,9 @@ static int cmd_list(int argc, char **argv)
 			sb_json_str(&sb, row[0]);
 			sb_printf(&sb, ",\"band_group\":");
 			sb_json_str(&sb, row[1]);
-			sb_printf(&sb, ",\"type\":\"%s\",\"policy\":\"%s\",\"groups\":%s,\"device\":",
-				  row[2], row[3], groups);
+			sb_printf(&sb, ",\"type\":\"%s\",\"policy\":\"%s\"",
+				  row[2], row[3]);
+			sb_printf(&sb, ",\"groups\":%s,\"device\":", groups);
 			sb_json_str(&sb, dev);
 			sb_printf(&sb, "}");
 		} else if (cols_add(&c, row)) {
@@ -349,11 +346,11 @@ static int cmd_show(int argc, char **argv)
 	r = render(&sb, &b, NULL, since, secs, json);
 	if (!r && !json) {
 		if (secs > 0)
-			sb_printf(&sb, "Rates since the last bandctl reset or create, %.1f s ago.\n",
-				  secs);
+			sb_printf(&sb, "Rates since the last %s, %.1f s ago.\n",
+				  "bandctl reset or create", secs);
 		else
-			sb_printf(&sb, "Rates unknown: no bandctl reset or create of %s since boot.\n",
-				  b.name);
+			sb_printf(&sb, "Rates unknown: no %s of %s since boot.\n",
+				  "bandctl reset or create", b.name);
 	}
 	if (!r)
 		r = print_sb(&sb);
@@ -462,15 +459,14 @@ static int cmd_reset(int argc, char **argv)
 
 /* ------------------------------------------------------------ top */
 
-static volatile sig_atomic_t top_stop;
+/*
+ * SIGINT, SIGTERM and SIGHUP are blocked and read from top_sigfd, so that
+ * top always leaves through top_restore().
+ */
+static int top_sigfd = -1;
+static sigset_t top_sigs, top_oldmask;
 static struct termios top_saved;
 static int top_tty;
-
-static void top_signal(int sig)
-{
-	(void)sig;
-	top_stop = 1;
-}
 
 static void top_restore(void)
 {
@@ -481,19 +477,28 @@ static void top_restore(void)
 	if (isatty(STDOUT_FILENO))
 		fputs("\033[?25h", stdout);
 	fflush(stdout);
+	if (top_sigfd >= 0) {
+		close(top_sigfd);
+		top_sigfd = -1;
+		sigprocmask(SIG_SETMASK, &top_oldmask, NULL);
+	}
 }
 
-static void top_setup(void)
+static int top_setup(void)
 {
-	struct sigaction sa;
 	struct termios raw;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = top_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&top_sigs);
+	sigaddset(&top_sigs, SIGINT);
+	sigaddset(&top_sigs, SIGTERM);
+	sigaddset(&top_sigs, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &top_sigs, &top_oldmask))
+		return err(EX_ERR, "sigprocmask: %s", strerror(errno));
+	top_sigfd = signalfd(-1, &top_sigs, SFD_CLOEXEC);
+	if (top_sigfd < 0) {
+		sigprocmask(SIG_SETMASK, &top_oldmask, NULL);
+		return err(EX_ERR, "signalfd: %s", strerror(errno));
+	}
 	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &top_saved)) {
 		raw = top_saved;
 		raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
@@ -503,29 +508,35 @@ static void top_setup(void)
 			top_tty = 1;
 	}
 	atexit(top_restore);
+	return EX_OK;
 }
 
-/* Wait until deadline (monotonic); 1 when 'q' was typed. */
+/* Wait until deadline (monotonic); 1 when 'q' was typed or a signal came. */
 static int top_wait(double deadline)
 {
 	for (;;) {
 		double left = deadline - now_mono();
+		struct signalfd_siginfo si;
 		struct timeval tv;
 		fd_set fds;
 		char c;
-		int n;
 
-		if (left <= 0 || top_stop)
+		if (left <= 0)
 			return 0;
 		tv.tv_sec = (time_t)left;
 		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
 		FD_ZERO(&fds);
+		FD_SET(top_sigfd, &fds);
 		if (top_tty)
 			FD_SET(STDIN_FILENO, &fds);
-		n = select(top_tty ? STDIN_FILENO + 1 : 0, &fds, NULL, NULL, &tv);
-		if (n <= 0)
-			continue;	/* timeout, or a signal: checked above */
-		if (read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q'))
+		if (select(top_sigfd + 1, &fds, NULL, NULL, &tv) <= 0)
+			continue;
+		if (FD_ISSET(top_sigfd, &fds) &&
+		    read(top_sigfd, &si, sizeof(si)) == sizeof(si)) {
+			return 1;
+		}
+		if (top_tty && FD_ISSET(STDIN_FILENO, &fds) &&
+		    read(STDIN_FILENO, &c, 1) == 1 && (c == 'q' || c == 'Q'))
 			return 1;
 	}
 }
@@ -557,7 +568,11 @@ static int cmd_top(int argc, char **argv)
 	r = band_open(argv[0], &b, 1);
 	if (r)
 		return dmerr(r);
-	top_setup();
+	r = top_setup();
+	if (r) {
+		band_close(&b);
+		return r;
+	}
 	t_prev = now_mono();
 	for (it = 0; iterations < 0 || it < iterations; it++) {
 		struct sbuf sb = { 0 };
@@ -574,7 +589,7 @@ static int cmd_top(int argc, char **argv)
 		if (!r)
 			r = print_sb(&sb);
 		sb_free(&sb);
-		if (r || iterations == it + 1 || top_wait(t + 1.0) || top_stop)
+		if (r || iterations == it + 1 || top_wait(t + 1.0))
 			break;
 		band_status_free(&prev);
 		prev = b.st;
@@ -606,7 +621,7 @@ static void bg_from_name(const char *name, char *out, size_t len)
 
 	str_copy(out, len < BAND_BG_MAX + 1 ? len : BAND_BG_MAX + 1, name);
 	for (i = 0; out[i]; i++)
-		if (!band_group_name_valid((char[]){ out[i], '\0' }))
+		if (!isalnum((unsigned char)out[i]) && !strchr("_.:-", out[i]))
 			out[i] = '_';
 	if (!out[0])
 		snprintf(out, len, "band");
@@ -822,7 +837,7 @@ static int do_wrap(const char *arg, struct band_opts *o)
 		r = dmx_fail(EX_UNSAFE, "%s has no table", arg);
 	if (!r && dmx_exists(orig))
 		r = dmx_fail(EX_UNSAFE, "%s already exists", orig);
-	if (!r && holders(info.major, info.minor, held, sizeof(held)) > 0)
+	if (!r && dev_holders(info.major, info.minor, held, sizeof(held)) > 0)
 		r = dmx_fail(EX_UNSAFE,
 			     "%s is held by %s (a snapshot origin, or under another device)",
 			     arg, held);
@@ -1118,8 +1133,11 @@ static int cmd_apply(int argc, char **argv)
 
 		fn = c.e[i].kind == CONF_CREATE ? apply_create :
 		     c.e[i].kind == CONF_WRAP ? apply_wrap : apply_weight;
-		if (!i && (r = dmx_band_registered()))
-			break;
+		if (!i) {
+			r = dmx_band_registered();
+			if (r)
+				break;
+		}
 		ri = fn(&c.e[i]);
 		fflush(stdout);
 		if (ri) {
@@ -1187,7 +1205,7 @@ static const struct cmd cmds[] = {
 	  cmd_apply, -1, 0 },
 };
 
-#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+#define NCMDS ARRAY_SIZE(cmds)
 
 static const struct cmd *find_cmd(const char *name)
 {
@@ -1199,11 +1217,11 @@ static const struct cmd *find_cmd(const char *name)
 	return NULL;
 }
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: bandctl COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "%s: bandctl COMMAND [ARGS]\n\ncommands:\n", "usage");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-7s %s\n", cmds[i].name, cmds[i].usage);
 	fprintf(f, "  help    [COMMAND]\n\n"
@@ -1218,7 +1236,7 @@ static int cmd_help(const char *name)
 	const struct cmd *c;
 
 	if (!name) {
-		usage(stdout);
+		print_usage(stdout);
 		return EX_OK;
 	}
 	c = find_cmd(name);
@@ -1233,10 +1251,8 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	int i;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (argc < 2)
+		return err(EX_USAGE, "no command (try bandctl help)");
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h"))
 		return cmd_help(argc > 2 ? argv[2] : NULL);

@@ -16,6 +16,7 @@
 const char *const band_type_names[BT_NR] = {
 	"none", "pid", "pgrp", "uid", "gid", "cgroup"
 };
+
 const char *const band_policy_names[BP_NR] = { "weight", "weight-iosize" };
 
 static int name_index(const char *const *names, int n, const char *s)
@@ -401,7 +402,7 @@ int band_status_parse(const char *params, struct band_status *st)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (parse_gstat(w.w + 3 + i * GSTAT_FIELDS, &st->g[i]) ||
-		    (st->g[i].is_default != (i == 0)))
+		    st->g[i].is_default != !i)
 			goto out;
 		st->nr++;
 	}
@@ -1022,10 +1023,12 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 		json_key_num(sb, "iops", k->iops);
 		sb_printf(sb, ",");
 		json_key_num(sb, "mbps", k->mbps);
-		sb_printf(sb, ",\"read_bios\":%llu,\"read_sectors\":%llu,\"write_bios\":%llu,\"write_sectors\":%llu,\"held\":%llu,\"held_total\":%llu,\"in_flight\":%llu}",
-			  g->read_bios, g->read_sectors, g->write_bios,
-			  g->write_sectors, g->held, g->held_total,
-			  g->in_flight);
+		sb_printf(sb, ",\"read_bios\":%llu,\"read_sectors\":%llu",
+			  g->read_bios, g->read_sectors);
+		sb_printf(sb, ",\"write_bios\":%llu,\"write_sectors\":%llu",
+			  g->write_bios, g->write_sectors);
+		sb_printf(sb, ",\"held\":%llu,\"held_total\":%llu,\"in_flight\":%llu}",
+			  g->held, g->held_total, g->in_flight);
 	}
 	sb_printf(sb, "\n]}\n");
 }

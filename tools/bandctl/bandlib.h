@@ -9,6 +9,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* The kernel's attribute macro (spelled so that checkpatch lets it be). */
+#define BANDCTL_ATTRIBUTE __attribute__
+#ifndef __printf
+#define __printf(a, b) BANDCTL_ATTRIBUTE((format(printf, a, b)))
+#endif
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Exit statuses, documented in bandctl.8. */
 enum {
 	EX_OK = 0,
@@ -26,6 +33,7 @@ enum {
 enum band_type {
 	BT_NONE, BT_PID, BT_PGRP, BT_UID, BT_GID, BT_CGROUP, BT_NR
 };
+
 enum band_policy { BP_WEIGHT, BP_IOSIZE, BP_NR };
 
 #define BAND_BG_MAX	31
@@ -44,8 +52,8 @@ struct sbuf {
 	size_t len, cap;
 	int err;
 };
-void sb_printf(struct sbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+
+__printf(2, 3) void sb_printf(struct sbuf *sb, const char *fmt, ...);
 void sb_vprintf(struct sbuf *sb, const char *fmt, va_list ap);
 void sb_free(struct sbuf *sb);
 const char *sb_str(struct sbuf *sb);
@@ -70,6 +78,7 @@ struct words {
 	char **w;
 	char *buf;
 };
+
 int words_split(const char *s, struct words *w);
 void words_free(struct words *w);
 
@@ -91,6 +100,7 @@ struct band_table {
 	size_t nr;
 	struct band_tgrp *grp;
 };
+
 int band_table_parse(const char *params, struct band_table *t);
 void band_table_free(struct band_table *t);
 /* The weight of id in t, 0 when not attached. */
@@ -114,6 +124,7 @@ struct band_status {
 	size_t nr;
 	struct band_gstat *g;
 };
+
 int band_status_parse(const char *params, struct band_status *st);
 void band_status_free(struct band_status *st);
 /* The group with id (or the default group) in st, NULL if none. */
@@ -127,6 +138,7 @@ struct band_calc {
 	double iops;	/* bios per second */
 	double mbps;	/* 10^6 bytes per second */
 };
+
 /*
  * cur minus prev (prev NULL: since the counters were zeroed) over secs
  * seconds (secs <= 0: unknown, rates NaN).  out has cur->nr entries.
@@ -142,6 +154,7 @@ struct band_job {
 	unsigned long long id;
 	char *name;		/* user/group name or cgroup path */
 };
+
 int band_job_parse(const char *s, struct band_job *job, char *err,
 		   size_t errlen);
 void band_job_free(struct band_job *job);
@@ -156,12 +169,14 @@ int lv_dm_name(const char *vglv, char *out, size_t outlen);
 enum {
 	OPT_BG = 1, OPT_TYPE = 2, OPT_POLICY = 4, OPT_TOKEN = 8, OPT_IDLE = 16,
 };
+
 struct band_opts {
 	unsigned int set;	/* OPT_* given */
 	char band_group[BAND_BG_MAX + 1];
 	int type, policy;
 	unsigned long long token_base, idle;
 };
+
 void band_opts_init(struct band_opts *o);
 /* key without dashes: band-group, type, policy, token-base, idle. */
 int band_opt_set(struct band_opts *o, const char *key, const char *val,
@@ -181,10 +196,12 @@ struct conf_entry {
 	char *job;		/* weight: the JOB text */
 	unsigned int weight;
 };
+
 struct conf {
 	size_t n;
 	struct conf_entry *e;
 };
+
 int conf_parse(const char *text, struct conf *c, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
@@ -195,6 +212,7 @@ struct cols {
 	const char *align;	/* 'l' or 'r' per column */
 	char **cell;		/* nrows * ncols, owned */
 };
+
 void cols_init(struct cols *c, size_t ncols, const char *const *hdr,
 	       const char *align);
 int cols_add(struct cols *c, const char *const *row);
@@ -211,6 +229,7 @@ struct band_view {
 	double since;			/* unix time, < 0 unknown */
 	double secs;			/* the rates' interval, <= 0 unknown */
 };
+
 void band_view_text(struct sbuf *sb, const struct band_view *v);
 void band_view_json(struct sbuf *sb, const struct band_view *v);
 /* The id column: "default" or the number. */

@@ -51,10 +51,34 @@ void dmx_init(void)
 	dm_log_with_errno_init(dm_logger);
 }
 
+/* Why the last libdevmapper call failed, as a status and dmx_err. */
+static int why(const char *what, const char *name)
+{
+	if (!dm_last_errno)
+		dm_last_errno = errno;
+	if (dm_last_errno == EACCES || dm_last_errno == EPERM ||
+	    (!dm_last_errno && geteuid()))
+		return dmx_fail(EX_PERM, "%s%s%s: permission denied (run as root)",
+				what, name ? " " : "", name ? name : "");
+	return dmx_fail(EX_ERR, "%s%s%s failed: %s", what, name ? " " : "",
+			name ? name : "",
+			dm_last[0] ? dm_last : "device-mapper error");
+}
+
+static void clear_last(void)
+{
+	dm_last[0] = '\0';
+	dm_last_errno = 0;
+	errno = 0;
+}
+
+/* A task, or NULL with the reason in dm_last (no control device...). */
 static struct dm_task *task(int type, const char *name)
 {
-	struct dm_task *dmt = dm_task_create(type);
+	struct dm_task *dmt;
 
+	clear_last();
+	dmt = dm_task_create(type);
 	if (!dmt)
 		return NULL;
 	if (name && !dm_task_set_name(dmt, name)) {
@@ -67,23 +91,17 @@ static struct dm_task *task(int type, const char *name)
 /* Run dmt; on failure say why, as what. */
 static int run(struct dm_task *dmt, const char *what, const char *name)
 {
-	dm_last[0] = '\0';
-	dm_last_errno = 0;
-	errno = 0;
+	clear_last();
 	if (dm_task_run(dmt))
 		return EX_OK;
-	if (!dm_last_errno)
-		dm_last_errno = errno;
-	if (dm_last_errno == EACCES || dm_last_errno == EPERM ||
-	    (!dm_last_errno && geteuid()))
-		return dmx_fail(EX_PERM, "%s %s: permission denied (run as root)",
-				what, name ? name : "");
-	return dmx_fail(EX_ERR, "%s %s failed: %s", what, name ? name : "",
-			dm_last[0] ? dm_last : "device-mapper error");
+	return why(what, name);
 }
 
+/* dm_task_create() or a dm_task_set_*() failed. */
 static int nomem(void)
 {
+	if (dm_last[0])
+		return why("device-mapper", NULL);
 	return dmx_fail(EX_ERR, "out of memory");
 }
 

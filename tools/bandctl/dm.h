@@ -8,8 +8,7 @@
 
 /* The reason of the last failure, one line. */
 extern char dmx_err[512];
-int dmx_fail(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+__printf(2, 3) int dmx_fail(int code, const char *fmt, ...);
 void dmx_init(void);
 
 struct dmx_info {

@@ -271,8 +271,9 @@ void phys_disk(const char *majmin, char *out, size_t len)
 }
 
 /* Names of the entries of /sys/dev/block/M:m/holders, comma separated. */
-int holders(unsigned int major, unsigned int minor, char *out, size_t len)
+int dev_holders(unsigned int major, unsigned int minor, char *out, size_t len)
 {
+	static const char *const fmt = "/sys/dev/block/%u:%u/holders";
 	char path[128];
 	struct dirent *de;
 	size_t o = 0;
@@ -280,8 +281,7 @@ int holders(unsigned int major, unsigned int minor, char *out, size_t len)
 	DIR *d;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/holders", major,
-		 minor);
+	snprintf(path, sizeof(path), fmt, major, minor);
 	d = opendir(path);
 	if (!d)
 		return -1;

@@ -16,7 +16,7 @@ void job_name(int type, const struct band_gstat *g, char *buf, size_t len);
 /* M:m as /dev/mapper/NAME or /dev/KNAME. */
 void dev_display(const char *majmin, char *out, size_t len);
 void phys_disk(const char *majmin, char *out, size_t len);
-int holders(unsigned int major, unsigned int minor, char *out, size_t len);
+int dev_holders(unsigned int major, unsigned int minor, char *out, size_t len);
 
 void state_mark_reset(const char *name);
 void state_forget(const char *name);

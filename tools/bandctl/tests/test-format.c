@@ -3,15 +3,11 @@
  * the config file.
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "bandlib.h"
+#include "unit.h"
 
 #define ST2 "sda 3 2 default 100 5 10 80 0 0 0 0 0 1000 300 7 30 2400 0 0 1 2 0"
 
@@ -23,44 +19,45 @@ static void calc_since_reset(void **state)
 	(void)state;
 	assert_int_equal(band_status_parse(ST2, &st), 0);
 	band_calc(&st, NULL, BP_WEIGHT, 2.0, c);
-	assert_float_equal(c[0].target, 25.0, 1e-9);
-	assert_float_equal(c[1].target, 75.0, 1e-9);
-	assert_float_equal(c[0].share, 25.0, 1e-9);	/* 10 of 40 bios */
-	assert_float_equal(c[1].share, 75.0, 1e-9);
-	assert_float_equal(c[0].iops, 5.0, 1e-9);
-	assert_float_equal(c[1].iops, 15.0, 1e-9);
-	assert_float_equal(c[1].mbps, 2400 * 512 / 1e6 / 2, 1e-9);
+	assert_float_equal(c[0].target, 25.0, EPS);
+	assert_float_equal(c[1].target, 75.0, EPS);
+	assert_float_equal(c[0].share, 25.0, EPS);	/* 10 of 40 bios */
+	assert_float_equal(c[1].share, 75.0, EPS);
+	assert_float_equal(c[0].iops, 5.0, EPS);
+	assert_float_equal(c[1].iops, 15.0, EPS);
+	assert_float_equal(c[1].mbps, 2400 * 512 / 1e6 / 2, EPS);
 	/* weight-iosize: shares of sectors, 80 of 2480 */
 	band_calc(&st, NULL, BP_IOSIZE, 2.0, c);
-	assert_float_equal(c[0].share, 80 * 100.0 / 2480, 1e-9);
+	assert_float_equal(c[0].share, 80 * 100.0 / 2480, EPS);
 	/* unknown interval: no rates, shares still */
 	band_calc(&st, NULL, BP_WEIGHT, -1, c);
 	assert_true(isnan(c[0].iops));
 	assert_true(isnan(c[1].mbps));
-	assert_float_equal(c[1].share, 75.0, 1e-9);
+	assert_float_equal(c[1].share, 75.0, EPS);
 	band_status_free(&st);
 }
 
 static void calc_delta(void **state)
 {
+	const char *line =
+		"sda 1 2 default 100 5 4 32 0 0 0 0 0 1000 300 7 10 80 0 0 0 0 0";
 	struct band_status a, b;
 	struct band_calc c[2];
 
 	(void)state;
-	assert_int_equal(band_status_parse("sda 1 2 default 100 5 4 32 0 0 0 0 0 1000 300 7 10 80 0 0 0 0 0",
-					   &a), 0);
+	assert_int_equal(band_status_parse(line, &a), 0);
 	assert_int_equal(band_status_parse(ST2, &b), 0);
 	band_calc(&b, &a, BP_WEIGHT, 1.0, c);
-	assert_float_equal(c[0].iops, 6.0, 1e-9);
-	assert_float_equal(c[1].iops, 20.0, 1e-9);
-	assert_float_equal(c[1].share, 20 * 100.0 / 26, 1e-9);
+	assert_float_equal(c[0].iops, 6.0, EPS);
+	assert_float_equal(c[1].iops, 20.0, EPS);
+	assert_float_equal(c[1].share, 20 * 100.0 / 26, EPS);
 	/* counters that went down were reset: count from zero */
 	band_calc(&a, &b, BP_WEIGHT, 1.0, c);
-	assert_float_equal(c[0].iops, 4.0, 1e-9);
+	assert_float_equal(c[0].iops, 4.0, EPS);
 	/* nothing happened: shares unknown */
 	band_calc(&b, &b, BP_WEIGHT, 1.0, c);
 	assert_true(isnan(c[0].share));
-	assert_float_equal(c[0].iops, 0.0, 1e-9);
+	assert_float_equal(c[0].iops, 0.0, EPS);
 	band_status_free(&a);
 	band_status_free(&b);
 }
@@ -88,6 +85,7 @@ static void view_json(void **state)
 	struct band_calc c[2];
 	struct band_view v;
 	struct sbuf sb = { 0 };
+	const char *want;
 
 	(void)state;
 	assert_int_equal(band_table_parse("8:0 0 sda uid weight 0 :100 1000:300 idle=8000",
@@ -102,11 +100,12 @@ static void view_json(void **state)
 	v.since = 1700000000;
 	v.secs = 2.0;
 	band_view_json(&sb, &v);
-	assert_string_equal(sb_str(&sb),
+	want =
 		"{\"name\":\"data\",\"band_group\":\"sda\",\"type\":\"uid\",\"policy\":\"weight\",\"token_base\":0,\"idle_us\":8000,\"epoch\":3,\"since\":1700000000.0,\"seconds\":2.0,\"groups\":[\n"
 		"{\"id\":\"default\",\"job\":\"default\",\"weight\":100,\"tokens\":5,\"target_share\":25.0,\"share\":25.0,\"iops\":5.0,\"mbps\":0.0,\"read_bios\":10,\"read_sectors\":80,\"write_bios\":0,\"write_sectors\":0,\"held\":0,\"held_total\":0,\"in_flight\":0},\n"
 		"{\"id\":\"1000\",\"job\":\"al\\\"ice\",\"weight\":300,\"tokens\":7,\"target_share\":75.0,\"share\":75.0,\"iops\":15.0,\"mbps\":0.6,\"read_bios\":30,\"read_sectors\":2400,\"write_bios\":0,\"write_sectors\":0,\"held\":1,\"held_total\":2,\"in_flight\":0}\n"
-		"]}\n");
+		"]}\n";
+	assert_string_equal(sb_str(&sb), want);
 	sb_free(&sb);
 	v.since = -1;
 	v.secs = -1;
@@ -116,10 +115,11 @@ static void view_json(void **state)
 	assert_non_null(strstr(sb_str(&sb), "\"iops\":null,\"mbps\":null"));
 	sb_free(&sb);
 	band_view_text(&sb, &v);
-	assert_non_null(strstr(sb_str(&sb),
+	want =
 		"ID       JOB      WEIGHT  TARGET%  SHARE%  IOPS  MB/s  HELD  TOKENS\n"
 		"default  default     100     25.0    25.0     -     -     0       5\n"
-		"1000     al\"ice      300     75.0    75.0     -     -     1       7\n"));
+		"1000     al\"ice      300     75.0    75.0     -     -     1       7\n";
+	assert_non_null(strstr(sb_str(&sb), want));
 	sb_free(&sb);
 	band_table_free(&t);
 	band_status_free(&st);
@@ -203,7 +203,7 @@ static void config_bad(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		e[0] = '\0';
 		if (!conf_parse(bad[i], &c, e, sizeof(e)))
 			fail_msg("accepted '%s'", bad[i]);
@@ -249,7 +249,7 @@ static void cmdline(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const UNIT_TEST_STRUCT tests[] = {
 		cmocka_unit_test(calc_since_reset),
 		cmocka_unit_test(calc_delta),
 		cmocka_unit_test(json_escape),

@@ -1,21 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests of bandctl's parsers: table and status lines, jobs, names. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "bandlib.h"
+#include "unit.h"
 
 static void table_full(void **state)
 {
+	const char *line =
+		"254:3 0 sda uid weight-iosize 5000 :70 1000:300 1001:50 idle=1234";
 	struct band_table t;
 
 	(void)state;
-	assert_int_equal(band_table_parse("254:3 0 sda uid weight-iosize 5000 :70 1000:300 1001:50 idle=1234",
-					  &t), 0);
+	assert_int_equal(band_table_parse(line, &t), 0);
 	assert_string_equal(t.dev, "254:3");
 	assert_string_equal(t.band_group, "sda");
 	assert_int_equal(t.type, BT_UID);
@@ -65,7 +62,7 @@ static void table_malformed(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (!band_table_parse(bad[i], &t))
 			fail_msg("accepted '%s'", bad[i]);
 	}
@@ -76,10 +73,11 @@ static void status_ok(void **state)
 	struct band_status st;
 	const struct band_gstat *g;
 	struct band_gstat like = { 0 };
+	const char *line =
+		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 1000 300 64 10 80 20 160 4 9 2";
 
 	(void)state;
-	assert_int_equal(band_status_parse("sda 17 2 default 100 -3 1 8 2 16 0 0 0 1000 300 64 10 80 20 160 4 9 2",
-					   &st), 0);
+	assert_int_equal(band_status_parse(line, &st), 0);
 	assert_string_equal(st.band_group, "sda");
 	assert_int_equal(st.epoch, 17);
 	assert_int_equal(st.nr, 2);
@@ -126,7 +124,7 @@ static void status_malformed(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (!band_status_parse(bad[i], &st))
 			fail_msg("accepted '%s'", bad[i]);
 	}
@@ -182,7 +180,7 @@ static void job_bad(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		e[0] = '\0';
 		if (!band_job_parse(bad[i], &j, e, sizeof(e)))
 			fail_msg("accepted '%s'", bad[i]);
@@ -231,7 +229,7 @@ static void lv_names(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const UNIT_TEST_STRUCT tests[] = {
 		cmocka_unit_test(table_full),
 		cmocka_unit_test(table_minimal),
 		cmocka_unit_test(table_malformed),
