@@ -1046,7 +1046,7 @@ static int apply_wrap(struct conf_entry *e)
 
 static int apply_weight(struct conf_entry *e)
 {
-	char dm[DM_NAME_MAX + 1], was[32];
+	char dm[DM_NAME_MAX + 1], was[256];
 	unsigned long long id = 0;
 	struct band_job job;
 	unsigned int cur;
@@ -1056,17 +1056,20 @@ static int apply_weight(struct conf_entry *e)
 	r = lv_name(e->name, dm, sizeof(dm));
 	if (!r)
 		r = band_open(dm, &b, 0);
-	if (r == EX_NODEV && dry_run) {
-		printf("%s: weight %s %u (once created)\n", dm, e->job,
-		       e->weight);
-		return EX_OK;
-	}
-	if (r)
+	if ((r == EX_NODEV || r == EX_NOTBAND) && dry_run) {
+		/* To be created or wrapped by an earlier line: all new. */
+		memset(&b, 0, sizeof(b));
+		b.t.dflt_weight = 100;
+		if (band_job_parse(e->job, &job, was, sizeof(was)))
+			return dmx_fail(EX_BADJOB, "%s", was);
+	} else if (r) {
 		return r;
-	r = get_job(&b, e->job, &job, &id);
-	if (r) {
-		band_close(&b);
-		return dmx_fail(r, "line %d: %s", e->line, dmx_err);
+	} else {
+		r = get_job(&b, e->job, &job, &id);
+		if (r) {
+			band_close(&b);
+			return r;
+		}
 	}
 	cur = job.is_default ? b.t.dflt_weight : band_table_weight(&b.t, id);
 	if (cur != e->weight) {
