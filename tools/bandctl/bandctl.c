@@ -1056,14 +1056,15 @@ static int apply_weight(struct conf_entry *e)
 	r = lv_name(e->name, dm, sizeof(dm));
 	if (!r)
 		r = band_open(dm, &b, 0);
-	if ((r == EX_NODEV || r == EX_NOTBAND) && dry_run) {
+	if (r && !(dry_run && (r == EX_NODEV || r == EX_NOTBAND)))
+		return r;
+	if (r) {
 		/* To be created or wrapped by an earlier line: all new. */
 		memset(&b, 0, sizeof(b));
 		b.t.dflt_weight = 100;
 		if (band_job_parse(e->job, &job, was, sizeof(was)))
 			return dmx_fail(EX_BADJOB, "%s", was);
-	} else if (r) {
-		return r;
+		r = EX_OK;
 	} else {
 		r = get_job(&b, e->job, &job, &id);
 		if (r) {
