@@ -726,18 +726,26 @@ static int do_create(const char *name, const char *dev, struct band_opts *o)
 	return EX_OK;
 }
 
+/* create's and wrap's OPTIONS, then nargs arguments (what they are). */
+static int opts_args(int *argc, char **argv, struct band_opts *o, int nargs,
+		     const char *what)
+{
+	int r;
+
+	band_opts_init(o);
+	r = take_opts(argc, argv, o);
+	if (!r && *argc != nargs)
+		r = usage_err("expected %s", what);
+	return r;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	struct band_opts o;
 	int r;
 
-	band_opts_init(&o);
-	r = take_opts(&argc, argv, &o);
-	if (r)
-		return r;
-	if (argc != 2)
-		return usage_err("expected NAME and DEV");
-	return dmerr(do_create(argv[0], argv[1], &o));
+	r = opts_args(&argc, argv, &o, 2, "NAME and DEV");
+	return r ? r : dmerr(do_create(argv[0], argv[1], &o));
 }
 
 /* Is b an LV wrapped by bandctl: over its own -orig device? */
@@ -895,13 +903,8 @@ static int cmd_wrap(int argc, char **argv)
 	struct band_opts o;
 	int r;
 
-	band_opts_init(&o);
-	r = take_opts(&argc, argv, &o);
-	if (r)
-		return r;
-	if (argc != 1)
-		return usage_err("expected VG/LV");
-	return dmerr(do_wrap(argv[0], &o));
+	r = opts_args(&argc, argv, &o, 1, "VG/LV");
+	return r ? r : dmerr(do_wrap(argv[0], &o));
 }
 
 static int cmd_unwrap(int argc, char **argv)
@@ -991,9 +994,22 @@ static int sync_opts(const struct bdev *b, const struct band_opts *o)
 	return r;
 }
 
-static int apply_create(struct conf_entry *e)
+/* Bring band device name's settings to those given in o. */
+static int sync_dev(const char *name, const struct band_opts *o)
 {
 	struct bdev b;
+	int r;
+
+	r = band_open(name, &b, 0);
+	if (r)
+		return r;
+	r = sync_opts(&b, o);
+	band_close(&b);
+	return r;
+}
+
+static int apply_create(struct conf_entry *e)
+{
 	int r;
 
 	if (!dmx_exists(e->name)) {
@@ -1006,19 +1022,13 @@ static int apply_create(struct conf_entry *e)
 			describe("create", e->name, e->dev, &e->opts);
 		return r;
 	}
-	r = band_open(e->name, &b, 0);
-	if (r)
-		return r;
-	r = sync_opts(&b, &e->opts);
-	band_close(&b);
-	return r;
+	return sync_dev(e->name, &e->opts);
 }
 
 static int apply_wrap(struct conf_entry *e)
 {
 	char dm[DM_NAME_MAX + 1];
 	struct dmx_targets tl;
-	struct bdev b;
 	int r, wrapped;
 
 	r = lv_name(e->name, dm, sizeof(dm));
@@ -1036,12 +1046,7 @@ static int apply_wrap(struct conf_entry *e)
 			describe("wrap", e->name, NULL, &e->opts);
 		return r;
 	}
-	r = band_open(dm, &b, 0);
-	if (r)
-		return r;
-	r = sync_opts(&b, &e->opts);
-	band_close(&b);
-	return r;
+	return sync_dev(dm, &e->opts);
 }
 
 static int apply_weight(struct conf_entry *e)

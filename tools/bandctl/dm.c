@@ -367,58 +367,43 @@ int dmx_reload(const char *name, const struct dmx_targets *tl)
 	return r;
 }
 
-int dmx_suspend(const char *name)
+/* A task on name that takes no arguments. */
+enum { T_UDEV = 1, T_RETRY = 2 };
+static int simple_task(int type, const char *what, const char *name,
+		       int flags)
 {
 	struct dm_task *dmt;
 	int r;
 
-	dmt = task(DM_DEVICE_SUSPEND, name);
+	dmt = task(type, name);
 	if (!dmt)
 		return nomem();
-	r = run(dmt, "suspend", name);
+	if ((flags & T_RETRY) && !dm_task_retry_remove(dmt))
+		r = nomem();
+	else if (flags & T_UDEV)
+		r = run_udev(dmt, what, name, 0);
+	else
+		r = run(dmt, what, name);
 	dm_task_destroy(dmt);
 	return r;
+}
+
+int dmx_suspend(const char *name)
+{
+	return simple_task(DM_DEVICE_SUSPEND, "suspend", name, 0);
 }
 
 int dmx_resume(const char *name)
 {
-	struct dm_task *dmt;
-	int r;
-
-	dmt = task(DM_DEVICE_RESUME, name);
-	if (!dmt)
-		return nomem();
-	r = run_udev(dmt, "resume", name, 0);
-	dm_task_destroy(dmt);
-	return r;
+	return simple_task(DM_DEVICE_RESUME, "resume", name, T_UDEV);
 }
 
 int dmx_clear(const char *name)
 {
-	struct dm_task *dmt;
-	int r;
-
-	dmt = task(DM_DEVICE_CLEAR, name);
-	if (!dmt)
-		return nomem();
-	r = run(dmt, "clear", name);
-	dm_task_destroy(dmt);
-	return r;
+	return simple_task(DM_DEVICE_CLEAR, "clear", name, 0);
 }
 
 int dmx_remove(const char *name)
 {
-	struct dm_task *dmt;
-	int r;
-
-	dmt = task(DM_DEVICE_REMOVE, name);
-	if (!dmt)
-		return nomem();
-	if (!dm_task_retry_remove(dmt)) {
-		dm_task_destroy(dmt);
-		return nomem();
-	}
-	r = run_udev(dmt, "remove", name, 0);
-	dm_task_destroy(dmt);
-	return r;
+	return simple_task(DM_DEVICE_REMOVE, "remove", name, T_UDEV | T_RETRY);
 }
