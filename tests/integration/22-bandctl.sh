@@ -4,7 +4,7 @@
 # set, unset, reset, create, remove and help; and each error with its own
 # exit status and a one-line message.
 . "$TESTS/lib.sh"
-plan 50
+plan 56
 
 # status_is DESC WANT CMD...: one point, passing when CMD exits WANT and,
 # when WANT is not 0, says why in one line "bandctl: ..." on stderr.
@@ -108,6 +108,19 @@ status_is "create over a missing device: exit 4" 4 bandctl create bc1 /dev/nosuc
 status_is "help set" 0 bandctl help set
 is "set --help is help set" "$(bandctl set --help)" "$(bandctl help set)"
 status_is "no command: exit 2" 2 bandctl
+
+# cgroup jobs by path, a second device in the same band group.
+status_is "create a cgroup device" 0 \
+	bandctl create bccg /dev/ram0 --type cgroup --idle 200000
+cleanup_add "dmsetup remove --retry bccg"
+mkdir -p /sys/fs/cgroup/bcjob
+cleanup_add "rmdir /sys/fs/cgroup/bcjob"
+cg=$(stat -c %i /sys/fs/cgroup/bcjob)
+status_is "set cgroup:/bcjob 7" 0 bandctl set bccg cgroup:/bcjob 7
+is "attached by its inode number" "$(dmsetup table bccg | cut -d' ' -f11)" "$cg:7"
+is "show --json names it by path" "$(json_group bccg "$cg" job)" /bcjob
+status_is "a missing cgroup: exit 6" 6 bandctl set bccg cgroup:/nosuch 7
+status_is "remove bccg" 0 bandctl remove bccg
 
 status_is "remove bc0" 0 bandctl remove bc0
 status_is "remove bc0 again: exit 4" 4 bandctl remove bc0
