@@ -109,6 +109,8 @@ dkms-source:
 
 dkms-install: dkms-source
 	@test -n "$(KVER)" || { echo "Cannot tell the kernel release from KDIR=$(KDIR)" >&2; exit 1; }
+	@# Again after an earlier dkms-install: dkms add refuses a version it has.
+	-dkms remove -m dm-band -v $(VERSION) --all >/dev/null 2>&1
 	dkms add -m dm-band -v $(VERSION)
 	dkms install -m dm-band -v $(VERSION) -k $(KVER)
 
