@@ -11,7 +11,46 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 # per-kernel builds, initramfs images).
 BUILD ?= $(CURDIR)/build
 
+# Installation.  DESTDIR stages everything under another root (no depmod,
+# no systemctl); PREFIX is for bandctl and the documentation.
+DESTDIR ?=
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+DOCDIR ?= $(PREFIX)/share/doc/dm-band
+UNITDIR ?= /lib/systemd/system
+# libvirt (6.5 and later) runs every executable in hooks/qemu.d/ as it runs
+# hooks/qemu, so an existing qemu hook is left alone.
+LIBVIRT_HOOKDIR ?= /etc/libvirt/hooks/qemu.d
+# DKMS source tree: dkms-install copies the sources to $(DKMS_SRCTREE)/dm-band-<version>.
+DKMS_SRCTREE ?= /usr/src
+
+VERSION := $(shell cat $(CURDIR)/VERSION)
+# The kernel release KDIR builds for, as in the module's vermagic (Debian's
+# 6.1 headers say 6.1.x to `make kernelrelease`, not 6.1.0-N-amd64).
+KVER = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# modules_install signs with the kernel's key when CONFIG_MODULE_SIG_ALL=y;
+# distribution headers do not ship that key, so sign only when it is there.
+sig_key = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$$/\1/p' $(KDIR)/.config 2>/dev/null)
+nosign = $(if $(wildcard $(if $(filter /%,$(sig_key)),$(sig_key),$(KDIR)/$(sig_key))),,CONFIG_MODULE_SIG_ALL=)
+# Files install puts outside the module tree and the tools, as
+# source:destination:mode.  @SBINDIR@ and @DOCDIR@ in them are filled in.
+install_files = \
+	tools/systemd/dm-band.service:$(UNITDIR)/dm-band.service:644 \
+	tools/libvirt/qemu:$(LIBVIRT_HOOKDIR)/dm-band:755 \
+	tools/systemd/dm-band.conf.example:$(DOCDIR)/dm-band.conf.example:644 \
+	Documentation/install.rst:$(DOCDIR)/install.rst:644 \
+	Documentation/dm-band.rst:$(DOCDIR)/dm-band.rst:644
+# What tools/Makefile installs, for uninstall when it has no uninstall target.
+tools_files = $(SBINDIR)/bandctl $(PREFIX)/share/man/man8/bandctl.8 \
+	$(PREFIX)/share/man/man8/bandctl.8.gz \
+	$(PREFIX)/share/bash-completion/completions/bandctl
+# The sources DKMS builds from.
+dkms_files = Kbuild Makefile VERSION $(wildcard *.c) $(wildcard include/*.h)
+dkms_dir = $(DKMS_SRCTREE)/dm-band-$(VERSION)
+systemd_live = test -n "$(DESTDIR)" || ! test -d /run/systemd/system
+
 .PHONY: all modules tools clean check demo deps help
+.PHONY: install uninstall dkms-source dkms-install dkms-uninstall
 
 all: modules tools
 
@@ -31,6 +70,54 @@ clean:
 deps:
 	tests/deps.sh
 
+install: modules tools
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true $(nosign) modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	@set -e; for f in $(install_files); do \
+		src=$${f%%:*}; rest=$${f#*:}; dst=$(DESTDIR)$${rest%:*}; mode=$${f##*:}; \
+		echo "  INSTALL $$dst"; \
+		install -d "$$(dirname "$$dst")"; \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' "$$src" >"$$dst"; \
+		chmod "$$mode" "$$dst"; \
+	done
+	@if [ -e tools/Makefile ]; then \
+		$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
+	@$(systemd_live) || systemctl daemon-reload
+
+uninstall:
+	@test -n "$(KVER)" || { echo "Cannot tell the kernel release from KDIR=$(KDIR)" >&2; exit 1; }
+	rm -f $(foreach s,'' .xz .gz .zst,$(DESTDIR)/lib/modules/$(KVER)/updates/dm_band.ko$(s))
+	$(if $(DESTDIR),,depmod -a $(KVER))
+	@$(systemd_live) || systemctl --no-reload disable dm-band.service 2>/dev/null || true
+	@for f in $(install_files); do \
+		rest=$${f#*:}; dst=$(DESTDIR)$${rest%:*}; \
+		if [ -e "$$dst" ]; then echo "  RM      $$dst"; rm -f "$$dst"; fi; \
+	done
+	@if [ -e tools/Makefile ] && grep -q '^uninstall:' tools/Makefile; then \
+		$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); \
+	else rm -f $(addprefix $(DESTDIR),$(tools_files)); fi
+	@rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@$(systemd_live) || systemctl daemon-reload
+
+# The DKMS source tree, dkms.conf with its version filled in.
+dkms-source:
+	rm -rf $(dkms_dir)
+	install -d $(dkms_dir)
+	cp $(dkms_files) --parents -t $(dkms_dir)
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(dkms_dir)/dkms.conf
+
+dkms-install: dkms-source
+	@test -n "$(KVER)" || { echo "Cannot tell the kernel release from KDIR=$(KDIR)" >&2; exit 1; }
+	@# Again after an earlier dkms-install: dkms add refuses a version it has.
+	-dkms remove -m dm-band -v $(VERSION) --all >/dev/null 2>&1
+	dkms add -m dm-band -v $(VERSION)
+	dkms install -m dm-band -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	dkms remove -m dm-band -v $(VERSION) --all
+	rm -rf $(dkms_dir)
+
 check:
 	BUILD=$(BUILD) tests/check.sh
 
@@ -49,6 +136,16 @@ help:
 	@echo "                    stock 6.12 and the debug kernel; ends with 'N passed, N failed'"
 	@echo "  make deps         only install the Debian packages that check needs"
 	@echo "  make clean        remove build products and $(BUILD)"
+	@echo "  make install      install dm_band.ko to /lib/modules/$(or $(KVER),<kver>)/updates (then"
+	@echo "                    depmod), bandctl with its man page and completion, the"
+	@echo "                    dm-band.service unit, the libvirt hook and an example"
+	@echo "                    /etc/dm-band.conf in $(DOCDIR)"
+	@echo "  make uninstall    remove what install installed (same KDIR, DESTDIR, PREFIX)"
+	@echo "  make dkms-install copy the sources to $(dkms_dir) and dkms add,"
+	@echo "                    build and install them for KDIR's kernel; DKMS rebuilds"
+	@echo "                    the module for every new kernel"
+	@echo "  make dkms-uninstall  dkms remove it from all kernels, delete $(dkms_dir)"
 	@echo "Variables: KDIR=<kernel build dir>  BUILD=<output dir>  W=1  C=2"
+	@echo "  install honours DESTDIR=<staging root> (no depmod, no systemctl), PREFIX=/usr"
 	@echo "  check honours DM_BAND_KVM=1 (use KVM in guests; hangs on nested hosts)"
 	@echo "  and DM_BAND_KERNELS='6.1 6.12 debug' (a subset, for quick local runs)."
