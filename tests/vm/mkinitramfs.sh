@@ -17,7 +17,7 @@ out=$1 kver=$2 modroot=$3 payload=$4
 # Host programs the guests use.  util-linux and e2fsprogs tools by path;
 # everything else busybox provides.
 progs=(
-	/usr/bin/bash /usr/bin/kmod /usr/bin/setpriv /usr/bin/fio
+	/usr/bin/bash /usr/bin/kmod /usr/bin/setpriv
 	/usr/sbin/dmsetup /usr/sbin/lvm /usr/sbin/mke2fs /usr/sbin/e2fsck
 	/usr/sbin/blkdiscard /usr/sbin/blockdev /usr/sbin/losetup
 	/usr/bin/fallocate /usr/bin/lsblk /usr/bin/tmux
@@ -66,6 +66,13 @@ cp /bin/busybox "$root/usr/bin/busybox"
 for p in "${progs[@]}"; do
 	copy_prog "$p"
 done
+# fio: Debian's, or DM_BAND_FIO (a static build for the debug kernel, see
+# build-fio.sh).
+if [ -n "${DM_BAND_FIO:-}" ]; then
+	install -m 755 "$DM_BAND_FIO" "$root/usr/bin/fio"
+else
+	copy_prog /usr/bin/fio
+fi
 for l in "${kmod_links[@]}"; do
 	ln -s ../bin/kmod "$root/usr/sbin/$l"
 done
@@ -127,6 +134,9 @@ GR
 # Terminal descriptions for tmux (bandctl top is driven under it).
 mkdir -p "$root/usr/share/terminfo"
 cp -a /lib/terminfo/. "$root/usr/share/terminfo/"
+# tmux refuses to start without a UTF-8 locale.
+mkdir -p "$root/usr/lib/locale"
+cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
 
 cp -a "$payload"/. "$root"/
 # The payload's own programs (bandctl) need their shared libraries too.
