@@ -49,7 +49,7 @@ dkms_files = Kbuild Makefile VERSION $(wildcard *.c) $(wildcard include/*.h)
 dkms_dir = $(DKMS_SRCTREE)/dm-band-$(VERSION)
 systemd_live = test -n "$(DESTDIR)" || ! test -d /run/systemd/system
 
-.PHONY: all modules tools clean check demo deps help
+.PHONY: all modules tools clean clean-module check demo deps help
 .PHONY: install uninstall dkms-source dkms-install dkms-uninstall
 
 all: modules tools
@@ -62,8 +62,12 @@ modules:
 	@test -n "$(KDIR)" || { echo "No kernel headers found: install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-clean:
+# clean-module: only the module's objects (what DKMS's CLEAN runs; it must
+# not touch a BUILD directory inherited from the caller's environment).
+clean-module:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+
+clean: clean-module
 	@if [ -e tools/Makefile ]; then $(MAKE) -C tools clean; fi
 	rm -rf $(BUILD)
 
