@@ -18,6 +18,7 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	dmsetup lvm2 libdevmapper-dev fio e2fsprogs util-linux
 	gnuplot-nox tmux ncurses-base libcmocka-dev pkg-config dkms
+	curl libaio-dev zlib1g-dev
 )
 
 installed() {

@@ -37,7 +37,7 @@ cd "$tmp/fio-$ver"
 	--disable-tcmalloc --disable-dfs --disable-libnfs --disable-libzbc \
 	--disable-lex >&2
 make -j"$(nproc)" fio >&2
-file fio | grep -q 'statically linked'
+! readelf -d fio | grep -q NEEDED
 mkdir -p "$dir"
 install -m 755 fio "$dir/fio"
 echo "$dir/fio"
