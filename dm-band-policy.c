@@ -9,8 +9,9 @@
  * a job between two bios is not idle), and *blocking* while it is active
  * and still has tokens.  When
  * some group has bios held and no group is blocking, the pool starts a new
- * epoch: every group gets weight * unit tokens, where unit is
- * ceil(token_base / total weight), so shares follow weights exactly.
+ * epoch: every group gets (weight / g) * unit tokens, where g is the
+ * weights' greatest common divisor and unit is
+ * ceil(token_base / (total weight / g)), so shares follow weights exactly.
  * Unused tokens do not carry over; debt (tokens below zero, from bios that
  * may not wait) does.  Idle groups never hold up a refill.
  *
@@ -18,6 +19,7 @@
  * the epoch their tokens belong to with the pool's, when they are next
  * touched.  Every per-bio call is O(1).
  */
+#include <linux/gcd.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -36,6 +38,7 @@ void band_pool_init(struct band_pool *p, enum band_policy policy,
 	INIT_LIST_HEAD(&p->active);
 	INIT_LIST_HEAD(&p->waiting);
 	INIT_LIST_HEAD(&p->lingering);
+	INIT_LIST_HEAD(&p->groups);
 }
 
 u32 band_pool_idle_us(const struct band_pool *p)
@@ -74,17 +77,44 @@ u64 band_pool_effective_base(const struct band_pool *p)
 	return base;
 }
 
+/* The weights' common divisor; 1 while no group is attached. */
+static u32 band_pool_gcd(const struct band_pool *p)
+{
+	return max(p->weight_gcd, 1U);
+}
+
+/* Make weight_gcd the greatest common divisor again: O(attached groups). */
+static void band_pool_update_gcd(struct band_pool *p)
+{
+	struct band_pgroup *g;
+	unsigned long d = 0;
+
+	if (!p->gcd_stale)
+		return;
+	list_for_each_entry(g, &p->groups, pool_node)
+		d = d ? gcd(d, g->weight) : g->weight;
+	p->weight_gcd = d;
+	p->gcd_stale = false;
+}
+
+/* Keep weight_gcd a divisor of @weight (not always the greatest). */
+static void band_pool_add_weight(struct band_pool *p, u32 weight)
+{
+	p->weight_gcd = p->weight_gcd ? gcd(p->weight_gcd, weight) : weight;
+}
+
 /*
- * A group's tokens per epoch: weight * ceil(base / total weight), never
- * zero.  At most BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX < 2^50.
+ * A group's tokens per epoch: (weight / g) * ceil(base / (total weight / g))
+ * for the weights' common divisor g, never zero.  At most
+ * BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX < 2^50.
  */
 u64 band_pool_allotment(const struct band_pool *p, u32 weight)
 {
-	u64 unit = div64_u64(band_pool_effective_base(p) +
-			     max(p->total_weight, 1ULL) - 1,
-			     max(p->total_weight, 1ULL));
+	u32 d = band_pool_gcd(p);
+	u64 total = max(div_u64(p->total_weight, d), 1ULL);
+	u64 unit = div64_u64(band_pool_effective_base(p) + total - 1, total);
 
-	return (u64)max(weight, BAND_WEIGHT_MIN) * max(unit, 1ULL);
+	return (u64)max(weight / d, 1U) * max(unit, 1ULL);
 }
 
 /*
@@ -220,6 +250,7 @@ void band_pool_refill(struct band_pool *p)
 	if (n == U64_MAX)
 		return;
 
+	band_pool_update_gcd(p);
 	p->epoch += n;
 	list_for_each_entry_safe(g, tmp, &p->active, active_node) {
 		band_pgroup_catch_up(p, g);
@@ -236,6 +267,8 @@ void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 	INIT_LIST_HEAD(&g->linger_node);
 	g->weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
 	g->attached = true;
+	list_add_tail(&g->pool_node, &p->groups);
+	band_pool_add_weight(p, g->weight);
 	p->total_weight += g->weight;
 	p->nr_groups++;
 	/* A new group starts with a full allotment in the current epoch. */
@@ -255,6 +288,11 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 	p->total_weight -= g->weight;
 	p->nr_groups--;
 	g->attached = false;
+	list_del_init(&g->pool_node);
+	/* What divided every weight still does; the next refill tightens it. */
+	p->gcd_stale = true;
+	if (list_empty(&p->groups))
+		p->weight_gcd = 0;
 	if (g->lingering) {
 		list_del_init(&g->linger_node);
 		g->lingering = false;
@@ -267,8 +305,11 @@ void band_pgroup_set_weight(struct band_pool *p, struct band_pgroup *g,
 			    u32 weight)
 {
 	weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
-	if (g->attached)
+	if (g->attached) {
 		p->total_weight = p->total_weight - g->weight + weight;
+		band_pool_add_weight(p, weight);
+		p->gcd_stale = true;
+	}
 	g->weight = weight;
 }
 

@@ -46,6 +46,15 @@ struct band_pool {
 	u64 token_base;			/* as configured; 0 = automatic */
 	u64 total_weight;		/* of every attached group */
 	u32 nr_groups;			/* attached groups */
+	/*
+	 * A common divisor of every attached weight, the greatest unless
+	 * gcd_stale (after a detach or a weight change; the next refill
+	 * recomputes it).  Allotments are in weight / weight_gcd, so that
+	 * 100:200:400 makes epochs as short as 1:2:4 does.
+	 */
+	u32 weight_gcd;
+	bool gcd_stale;
+	struct list_head groups;	/* every attached group */
 	u64 epoch;			/* refills so far */
 	struct list_head active;	/* groups with bios held or in flight */
 	struct list_head waiting;	/* groups with bios held */
@@ -56,6 +65,7 @@ struct band_pool {
 
 /* One group's bucket. */
 struct band_pgroup {
+	struct list_head pool_node;	/* on pool->groups while attached */
 	struct list_head active_node;	/* on pool->active */
 	struct list_head waiting_node;	/* on pool->waiting */
 	struct list_head linger_node;	/* on pool->lingering */

@@ -430,6 +430,44 @@ static void band_policy_10000_groups(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.nr_blocking, 0);
 }
 
+/*
+ * Allotments are in units of the weights' greatest common divisor: 100:200:400
+ * gets epochs as short as 1:2:4, and detaching or reweighting keeps the
+ * divisor valid at once and greatest again from the next refill.
+ */
+static void band_policy_gcd(struct kunit *test)
+{
+	static const u32 w[3] = { 100, 200, 400 };
+	struct sim_group s[3] = {};
+	struct band_pool p;
+
+	band_pool_init(&p, BAND_POLICY_WEIGHT, 14, 0);
+	sim_attach(&p, s, 3, w);
+	KUNIT_EXPECT_EQ(test, p.weight_gcd, 100U);
+	/* ceil(14 / 7) per 100 of weight, not ceil(14 / 700) per 1 */
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 100), 2);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 400), 8);
+	/* a weight of 150: the divisor drops to 50 at once */
+	band_pgroup_set_weight(&p, &s[0].g, 150);
+	KUNIT_EXPECT_EQ(test, p.weight_gcd, 50U);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 150), 3 * 1);
+	/* detach the 150: 50 still divides 200 and 400 until a refill */
+	band_pgroup_detach(&p, &s[0].g);
+	KUNIT_EXPECT_EQ(test, p.weight_gcd, 50U);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 200), 4 * 2);
+	/* both remaining groups spend their tokens and wait: refill */
+	sim_run(&p, s + 1, 2, 1, 1);
+	KUNIT_EXPECT_EQ(test, p.weight_gcd, 200U);
+	/* 200:400 is 1:2, ceil(14 / 3) = 5 per unit */
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 200), 5);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 400), 10);
+	/* every group gone: no divisor, allotments never zero */
+	band_pgroup_detach(&p, &s[1].g);
+	band_pgroup_detach(&p, &s[2].g);
+	KUNIT_EXPECT_EQ(test, p.weight_gcd, 0U);
+	KUNIT_EXPECT_GT(test, band_pool_allotment(&p, 1), 0);
+}
+
 /* Allotments at the extremes of weight and token_base. */
 static void band_policy_limits(struct kunit *test)
 {
@@ -471,6 +509,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_attach_detach),
 	KUNIT_CASE(band_policy_debt),
 	KUNIT_CASE(band_policy_10000_groups),
+	KUNIT_CASE(band_policy_gcd),
 	KUNIT_CASE(band_policy_limits),
 	{}
 };
