@@ -53,7 +53,7 @@ for c in "${cases[@]}"; do
 		not_ok "kernel log says '$reason'"
 		echo "$log" | sed 's/^/#   /'
 	fi
-	check_fails "no device bad$i left" dmsetup info bad$i
+	check_fails "no device bad$i left" dm_exists bad$i
 done
 
 # A second device in a band group must agree with the first one's settings.

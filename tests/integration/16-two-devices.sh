@@ -9,7 +9,8 @@
 plan 7
 
 band_load
-nullb_mem_slow nbpv 256
+# 10 ms, two at a time: 200 IOPS.
+nullb_mem_slow nbpv 256 10000000
 pv=$NULLB_DEV
 check "PV on a bandwidth-limited device" test -b "$pv"
 pvcreate -q "$pv" && cleanup_add "pvremove -q $pv"
@@ -18,9 +19,9 @@ lvcreate -q -y -L 64M -n vm1 vmvg
 lvcreate -q -y -L 64M -n vm2 vmvg
 n=$(sectors /dev/vmvg/vm1)
 check "band device for vm1 (weight 1)" \
-	dm_create vm1disk "0 $n band /dev/vmvg/vm1 0 pv0 none weight 0 :1 idle=$GUEST_IDLE_US"
+	dm_create vm1disk "0 $n band /dev/vmvg/vm1 0 pv0 none weight 8 :1 idle=$GUEST_IDLE_US"
 check "band device for vm2 (weight 3), same band group" \
-	dm_create vm2disk "0 $n band /dev/vmvg/vm2 0 pv0 none weight 0 :3 idle=$GUEST_IDLE_US"
+	dm_create vm2disk "0 $n band /dev/vmvg/vm2 0 pv0 none weight 8 :3 idle=$GUEST_IDLE_US"
 start_job pid 1 /dev/mapper/vm1disk 20
 p1=$JOB_PID
 start_job pid 2 /dev/mapper/vm2disk 20
@@ -29,7 +30,7 @@ cleanup_add "kill $p1 $p2; wait"
 sleep 3
 dmsetup message vm1disk 0 reset
 dmsetup message vm2disk 0 reset
-sleep 6
+sleep 8
 c1=$(grp_field vm1disk default 3)
 c2=$(grp_field vm2disk default 3)
 diag "read bios: vm1 $c1, vm2 $c2"

@@ -100,6 +100,17 @@ sectors() { blockdev --getsz "$1"; }
 klog_mark() { echo "dm-band-test-mark $1" > /dev/kmsg; }
 klog_since() { dmesg | awk -v m="dm-band-test-mark $1" 'f; index($0, m) {f=1}'; }
 
+# dm_exists NAME: a device-mapper device of that name exists (read from
+# sysfs with shell builtins: process starts are slow on the debug kernel).
+dm_exists() {
+	local f name
+	for f in /sys/block/dm-*/dm/name; do
+		[ -e "$f" ] || continue
+		read -r name <"$f" && [ "$name" = "$1" ] && return 0
+	done
+	return 1
+}
+
 # fio_verify DEV SIZE [ARGS...]: write with crc32c verify, then read back and
 # check every block.  Prints fio's terse line.  Fails on any error, and
 # unless every byte written was read back and checked.
@@ -120,12 +131,13 @@ fio_verify() {
 # ---------------------------------------------------------------- shares
 
 # A device whose bandwidth is the bottleneck: null_blk completing from a
-# timer after 5 ms, two requests at a time (400 IOPS), well below what one
-# fio thread submits even in a TCG guest.  Reads cost nothing else, so the
+# timer after 10 ms, two requests at a time (200 IOPS), well below what one
+# fio thread submits even in a TCG guest that shares its host's two cores
+# with another guest (make check runs the debug guest beside the stock ones).  Reads cost nothing else, so the
 # band device's order of dispatch decides who gets the bandwidth.
 nullb_slow() {
 	modprobe null_blk nr_devices=1 gb=1 queue_mode=2 irqmode=2 \
-		completion_nsec="${1:-5000000}" hw_queue_depth=2 \
+		completion_nsec="${1:-10000000}" hw_queue_depth=2 \
 		submit_queues=1 || return 1
 	cleanup_add "rmmod null_blk"
 	[ -b /dev/nullb0 ]
