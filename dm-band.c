@@ -13,6 +13,7 @@
 #include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/device-mapper.h>
+#include <linux/log2.h>
 #include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -356,6 +357,23 @@ static void band_dtr(struct dm_target *ti)
  *
  * See Documentation/dm-band.rst.
  */
+/*
+ * The longest bio map() sees: the device's own max_sectors, at most 1 MiB,
+ * a power of two.  Without a limit one bio can be tens of megabytes (6.12
+ * writeback merges whole runs of contiguous pages into one bio): it would
+ * pass for one token under policy weight, or cost thousands of tokens at
+ * once under weight-iosize, and shares would move in steps of seconds.
+ */
+#define BAND_MAX_IO_SECTORS	2048U
+
+static sector_t band_max_io_len(struct block_device *bdev)
+{
+	unsigned int sectors = queue_max_sectors(bdev_get_queue(bdev));
+
+	sectors = clamp(sectors, 8U, BAND_MAX_IO_SECTORS);
+	return rounddown_pow_of_two(sectors);
+}
+
 static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
@@ -389,6 +407,10 @@ static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -EINVAL;
 		goto bad;
 	}
+
+	r = dm_set_target_max_io_len(ti, band_max_io_len(bc->dev->bdev));
+	if (r)
+		goto bad;
 
 	r = band_dev_get(dm_table_get_md(ti->table), &bc->conf, &bc->bd,
 			 &bc->conf_pending, &ti->error);

@@ -3,7 +3,7 @@
 # The counters in `dmsetup status` match what fio did: bios and bytes, read
 # and write, charged to the job's group and to no other.
 . "$TESTS/lib.sh"
-plan 7
+plan 8
 
 band_load
 brd_create 64
@@ -26,4 +26,11 @@ is "write sectors = fio's written bytes / 512" "$ws" $((wkb * 2))
 is "nothing held or in flight now" "$held $inf" "0 0"
 is "default group saw nothing" "$(grp_stat st0 default | cut -d' ' -f3-6)" "0 0 0 0"
 check "fio moved all ${size}iB" test $((rkb + wkb)) -eq $((${size%M} * 1024))
+# One 4 MiB write reaches map() as bios of at most 1 MiB (so that one bio
+# can neither pass megabytes for a token nor cost many epochs of them).
+dmsetup message st0 0 reset
+dd if=/dev/zero of=/dev/mapper/st0 bs=4M count=1 oflag=direct 2>/dev/null
+read -r w tok rb rs wb ws held ht inf <<< "$(grp_stat st0 default)"
+check "a 4 MiB write is split into bios of 1 MiB at most ($wb bios, $ws sectors)" \
+	test "$ws" -eq 8192 -a "$wb" -ge 4
 finish
