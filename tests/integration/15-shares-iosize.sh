@@ -11,10 +11,8 @@ plan 3
 band_load
 nullb_slow
 n=$(sectors /dev/nullb0)
-# token_base 40: 8:32 units (2 bios of 16 KiB : 32 of 4 KiB) per epoch, so
-# that the window holds dozens of epochs.
-check "create a uid band device, weight-iosize, token_base 40, 1001:1 1002:4" \
-	dm_create io0 "0 $n band /dev/nullb0 0 io0 uid weight-iosize 40 :10 1001:1 1002:4 idle=$GUEST_IDLE_US"
+check "create a uid band device, weight-iosize, token_base 1000, 1001:1 1002:4" \
+	dm_create io0 "0 $n band /dev/nullb0 0 io0 uid weight-iosize 1000 :10 1001:1 1002:4 idle=$GUEST_IDLE_US"
 chmod 666 /dev/mapper/io0
 start_job uid 1 /dev/mapper/io0 20 --bs=16k
 p1=$JOB_PID

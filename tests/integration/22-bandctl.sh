@@ -9,23 +9,6 @@
 . "$TESTS/lib.sh"
 plan 56
 
-# status_is DESC WANT CMD...: one point, passing when CMD exits WANT and,
-# when WANT is not 0, says why in one line "bandctl: ..." on stderr.
-status_is() {
-	local desc=$1 want=$2 rc
-	shift 2
-	"$@" >/tmp/bc.out 2>/tmp/bc.err
-	rc=$?
-	if [ "$rc" = "$want" ] && { [ "$want" = 0 ] ||
-	   { [ "$(wc -l </tmp/bc.err)" = 1 ] && grep -q '^bandctl: ' /tmp/bc.err; }; }; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		diag "  exit status $rc, expected $want; stderr:"
-		sed 's/^/#   /' /tmp/bc.err
-	fi
-}
-
 # json_group DEV ID KEY: KEY of group ID in `bandctl show DEV --json`.
 json_group() {
 	bandctl show "$1" --json | grep "^{\"id\":\"$2\"" |

@@ -11,22 +11,6 @@
 . "$TESTS/lib.sh"
 plan 42
 
-# status_is DESC WANT CMD...: CMD exits WANT (stderr one "bandctl:" line).
-status_is() {
-	local desc=$1 want=$2 rc
-	shift 2
-	"$@" >/tmp/bc.out 2>/tmp/bc.err
-	rc=$?
-	if [ "$rc" = "$want" ] && { [ "$want" = 0 ] ||
-	   { [ "$(wc -l </tmp/bc.err)" = 1 ] && grep -q '^bandctl: ' /tmp/bc.err; }; }; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		diag "  exit status $rc, expected $want; stdout, stderr:"
-		sed 's/^/#   /' /tmp/bc.out /tmp/bc.err
-	fi
-}
-
 majmin() { dmsetup info -c --noheadings -o major,minor --separator : "$1"; }
 
 band_load
