@@ -166,15 +166,15 @@ static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
 /* Recompute a group's memberships after any change to it. */
 static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 {
-	bool active;
+	bool active, waiting, blocking;
 
 	if (g->lingering && !band_pgroup_idle(g)) {
 		list_del_init(&g->linger_node);
 		g->lingering = false;
 	}
 	active = !band_pgroup_idle(g) || g->lingering;
-	bool waiting = g->held > 0;
-	bool blocking = active && g->tokens > 0;
+	waiting = g->held > 0;
+	blocking = active && g->tokens > 0;
 
 	if (active != g->active) {
 		if (active)

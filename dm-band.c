@@ -104,8 +104,9 @@ static struct cgroup *band_bio_cgroup(struct bio *bio)
 {
 	struct mem_cgroup *memcg = NULL;
 
+	/* _check: the page may be a slab or kernel page, not a memcg one */
 	if (bio_has_data(bio))
-		memcg = folio_memcg(page_folio(bio_page(bio)));
+		memcg = page_memcg_check(compound_head(bio_page(bio)));
 	if (memcg && memcg->css.parent)		/* not the root */
 		return memcg->css.cgroup;
 	if (current->flags & PF_KTHREAD)
@@ -340,6 +341,23 @@ static void band_dtr(struct dm_target *ti)
 }
 
 /*
+ * The longest bio map() sees: the device's own max_sectors, at most 1 MiB,
+ * a power of two.  Without a limit one bio can be tens of megabytes (6.12
+ * writeback merges whole runs of contiguous pages into one bio): it would
+ * pass for one token under policy weight, or cost thousands of tokens at
+ * once under weight-iosize, and shares would move in steps of seconds.
+ */
+#define BAND_MAX_IO_SECTORS	2048U
+
+static sector_t band_max_io_len(struct block_device *bdev)
+{
+	unsigned int sectors = queue_max_sectors(bdev_get_queue(bdev));
+
+	sectors = clamp(sectors, 8U, BAND_MAX_IO_SECTORS);
+	return rounddown_pow_of_two(sectors);
+}
+
+/*
  * Construct a band mapping:
  *
  *   <dev_path> <offset> <band_group> <type> <policy> <token_base>
@@ -357,23 +375,6 @@ static void band_dtr(struct dm_target *ti)
  *
  * See Documentation/dm-band.rst.
  */
-/*
- * The longest bio map() sees: the device's own max_sectors, at most 1 MiB,
- * a power of two.  Without a limit one bio can be tens of megabytes (6.12
- * writeback merges whole runs of contiguous pages into one bio): it would
- * pass for one token under policy weight, or cost thousands of tokens at
- * once under weight-iosize, and shares would move in steps of seconds.
- */
-#define BAND_MAX_IO_SECTORS	2048U
-
-static sector_t band_max_io_len(struct block_device *bdev)
-{
-	unsigned int sectors = queue_max_sectors(bdev_get_queue(bdev));
-
-	sectors = clamp(sectors, 8U, BAND_MAX_IO_SECTORS);
-	return rounddown_pow_of_two(sectors);
-}
-
 static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct dm_arg_set as = { .argc = argc, .argv = argv };
