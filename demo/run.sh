@@ -27,6 +27,11 @@ if ! kbuild "${kdir[$k]}" "$out/src" "$out/build.log"; then
 	tail -n 20 "$out/build.log"
 	exit 1
 fi
+# The guest carries bandctl too (the initramfs wants every built tool).
+if ! make -C "$top/tools" >"$out/tools.log" 2>&1; then
+	tail -n 20 "$out/tools.log"
+	exit 1
+fi
 echo "demo: assembling the guest"
 guest_initramfs "$k" "$out" || { tail -n 20 "$out/initramfs.log"; exit 1; }
 

@@ -200,6 +200,21 @@ collect_job() {
 	printf '==== Guest %s done (%ss)\n' "$k" "$(($(date +%s) - job_start[$k]))"
 }
 
+# ---------------------------------------------------------------- userspace
+# bandctl (tools/), built before any guest starts: the guests' initramfs
+# takes it from the tree, and a guest without it fails every bandctl test.
+if [ -e "$top/tools/Makefile" ]; then
+	stage "Userspace tools"
+	s=$(date +%s)
+	if make -C "$top/tools" >"$BUILD/tools.log" 2>&1 &&
+	   [ -z "$(findings "$BUILD/tools.log")" ]; then
+		result PASS "tools/build" $(($(date +%s) - s))
+	else
+		result FAIL "tools/build" $(($(date +%s) - s)) \
+			"$(findings "$BUILD/tools.log" | head -n 3 | tr '\n' ' ') see $BUILD/tools.log"
+	fi
+	stage_done "Userspace tools"
+fi
 if [[ " $KERNELS " == *" debug "* ]]; then
 	start_job debug debug_job
 fi
@@ -272,22 +287,9 @@ if [ ${#stock[@]} -gt 0 ]; then
 	start_job stock stock_jobs "${stock[@]}"
 fi
 
-# ---------------------------------------------------------------- userspace
-# bandctl and its unit tests (tools/), and the host-side tests (tests/host:
-# unit-test suites, install layout, DKMS, the libvirt hook), each a TAP
-# script judged like an integration test.
-if [ -e "$top/tools/Makefile" ]; then
-	stage "Userspace tools"
-	s=$(date +%s)
-	if make -C "$top/tools" >"$BUILD/tools.log" 2>&1 &&
-	   [ -z "$(findings "$BUILD/tools.log")" ]; then
-		result PASS "tools/build" $(($(date +%s) - s))
-	else
-		result FAIL "tools/build" $(($(date +%s) - s)) \
-			"$(findings "$BUILD/tools.log" | head -n 3 | tr '\n' ' ') see $BUILD/tools.log"
-	fi
-	stage_done "Userspace tools"
-fi
+# The host-side tests (tests/host: bandctl's unit-test suites, install
+# layout, DKMS, the libvirt hook), each a TAP script judged like an
+# integration test.
 host_tests=$(ls "$top"/tests/host/[0-9]*.sh 2>/dev/null)
 if [ -n "$host_tests" ]; then
 	stage "Host tests"

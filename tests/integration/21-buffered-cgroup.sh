@@ -35,6 +35,13 @@ mkfs.ext4 -q -F /dev/mapper/bw0
 mkdir -p /mnt/bw
 check "mount ext4" mount -t ext4 -o nodelalloc /dev/mapper/bw0 /mnt/bw
 cleanup_add "umount /mnt/bw"
+# Little dirty memory: writers are throttled (killably) at the page cache,
+# and what is dirty when they are killed drains in seconds.  With the
+# default limits hundreds of MB are dirty, a journal commit must write
+# them out first at 8 MB/s, and a killed dd sits in it for minutes.
+ratio=$(sysctl -n vm.dirty_ratio) bg_ratio=$(sysctl -n vm.dirty_background_ratio)
+cleanup_add "sysctl -qw vm.dirty_ratio=$ratio vm.dirty_background_ratio=$bg_ratio"
+sysctl -qw vm.dirty_bytes=$((32 << 20)) vm.dirty_background_bytes=$((8 << 20))
 writers=()
 for vm in vm1 vm2; do
 	(echo "$BASHPID" > /sys/fs/cgroup/$vm/writer/cgroup.procs &&

@@ -71,10 +71,15 @@ guest_initramfs() {
 	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
 	cp "$top/demo/guest.sh" "$pl/dm-band/demo.sh"
 	cp "$d/src/dm_band.ko" "$pl/dm-band/modules/"
-	# The userspace tools, when built (make -C tools).
-	if [ -x "$top/tools/bandctl/bandctl" ]; then
+	# The userspace tools (check.sh builds them before any guest): a
+	# guest without them would fail every bandctl test for a reason the
+	# tests cannot tell, so a missing bandctl fails the initramfs here.
+	if [ -e "$top/tools/Makefile" ]; then
 		mkdir -p "$pl/usr/sbin"
-		cp "$top/tools/bandctl/bandctl" "$pl/usr/sbin/"
+		cp "$top/tools/bandctl/bandctl" "$pl/usr/sbin/" || {
+			echo "bandctl is not built (make -C tools)" >"$d/initramfs.log"
+			return 1
+		}
 	fi
 	cp "$top/tests/integration/lib.sh" "$pl/dm-band/tests/"
 	for t in $(guest_tests "$k"); do
