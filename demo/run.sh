@@ -42,7 +42,10 @@ DM_BAND_GUEST_TIMEOUT=300 "$top/tests/vm/run-guest.sh" "${kimg[$k]}" \
 	"$out/initramfs.cpio" "$out" "dm_band.run=/dm-band/demo.sh" &
 qemu=$!
 # Show the guest's output as it comes; keep the CSV lines for the chart.
-tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' | awk -v dat="$out/shares.dat" '
+# The guest's verdict is awk's status alone: tail exits 1 when the file was
+# not there yet as it started, however well it followed it afterwards.
+rc=1
+{ tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' | awk -v dat="$out/shares.dat" '
 	/^@@@ RUN-BEGIN/ { on = 1; next }
 	/^@@@ RUN-END/ { on = 0; rc = $NF; next }
 	!on { next }
@@ -50,7 +53,9 @@ tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' | awk -v d
 	/^(ok|not ok|1\.\.)/ { next }
 	{ print; fflush() }
 	END { sub("rc=", "", rc); exit rc == "0" ? 0 : 1 }
-' && rc=0 || rc=$?
+'
+rc=${PIPESTATUS[2]}
+} || true
 wait $qemu || true
 
 if [ ! -s "$out/shares.dat" ]; then
