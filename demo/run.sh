@@ -27,7 +27,7 @@ if ! kbuild "${kdir[$k]}" "$out/src" "$out/build.log"; then
 	tail -n 20 "$out/build.log"
 	exit 1
 fi
-# The guest carries bandctl too (the initramfs wants every built tool).
+# guest_initramfs puts bandctl in every guest and refuses to go without it.
 if ! make -C "$top/tools" >"$out/tools.log" 2>&1; then
 	tail -n 20 "$out/tools.log"
 	exit 1
