@@ -4,26 +4,29 @@
 # (make demo): which kernels to boot, building the module for one, and
 # assembling a guest's initramfs.  Sourced; expects $top (the repo).
 
-# Stock 6.1: what linux-image-amd64 depends on.  Stock 6.12: the newest
-# installed linux-image-6.12.*+deb12-amd64 with headers.  Fills kver, kdir,
-# kimg and kmodroot for "6.1" and "6.12".
+# The stock kernels the guests boot, as tests/vm/fetch-kernel.sh --stock
+# picks them: 6.1 is what linux-headers-amd64 depends on, 6.12 the newest
+# linux-headers-6.12.*+deb12-amd64 (cached or installed, else the archive's).
+# Their images are never installed on the host: they are unpacked into
+# CACHE/kernels/KVER, with the 6.12 headers (apt cannot install those
+# without the image), fetched now if missing.  Fills kver, kdir, kimg and
+# kmodroot for "6.1" and "6.12", and k61, k612.  Returns non-zero if one
+# could not be had.
 declare -A kver kdir kimg kmodroot
 resolve_stock_kernels() {
-	local k v
-	k61=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
-	      sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
-	k612=$(dpkg-query -W -f='${Package}\n' 'linux-image-6.12.*+deb12-amd64' 2>/dev/null |
-	       sed -n 's/^linux-image-//p' | sort -rV |
-	       while read -r v; do
-		       [ -d "/usr/src/linux-headers-$v" ] && { echo "$v"; break; }
-	       done)
+	local k v out rc=0 kc=${DM_BAND_CACHE:-$HOME/.cache/dm-band}/kernels
+	out=$("$top/tests/vm/fetch-kernel.sh" --stock) || rc=1
+	k61=$(sed -n 's/^6\.1 //p' <<<"$out")
+	k612=$(sed -n 's/^6\.12 //p' <<<"$out")
 	for k in 6.1 6.12; do
 		case $k in 6.1) v=$k61 ;; 6.12) v=$k612 ;; esac
 		kver[$k]=$v
 		kdir[$k]=/usr/src/linux-headers-$v
-		kimg[$k]=/boot/vmlinuz-$v
-		kmodroot[$k]=/
+		[ -d "$kc/$v/usr/src/linux-headers-$v" ] && kdir[$k]=$kc/$v/usr/src/linux-headers-$v
+		kimg[$k]=$kc/$v/boot/vmlinuz-$v
+		kmodroot[$k]=$kc/$v
 	done
+	return $rc
 }
 
 # Copy the sources to a per-kernel directory so builds never mix objects.
