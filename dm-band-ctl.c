@@ -6,8 +6,8 @@
  * Everything that changes configuration runs under band_mutex, in process
  * context; what the I/O path reads is also under the band group's lock.
  */
-#include <linux/bsearch.h>
 #include <linux/ctype.h>
+#include <linux/blkdev.h>
 #include <linux/device-mapper.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
@@ -101,7 +101,8 @@ static int band_parse_policy(const char *s, enum band_policy *policy)
 
 /*
  * A job id for @type: pid/pgrp 1..PID_MAX_LIMIT, uid/gid 0..2^32-2 (-1 is
- * no id), cgroup any non-zero 64-bit id (the cgroup directory's inode).
+ * no id), cgroup 1..2^64-2 (the cgroup directory's inode number; 0 and -1
+ * are no cgroup's) and at most ULONG_MAX (groups are indexed by id).
  */
 int band_parse_id(const char *s, enum band_type type, u64 *id)
 {
@@ -121,7 +122,7 @@ int band_parse_id(const char *s, enum band_type type, u64 *id)
 			return -EINVAL;
 		break;
 	case BAND_TYPE_CGROUP:
-		if (!v)
+		if (!v || v == U64_MAX || v > ULONG_MAX)
 			return -EINVAL;
 		break;
 	default:
@@ -167,7 +168,7 @@ static int band_cmp_group(const void *a, const void *b)
 
 void band_conf_free(struct band_conf *conf)
 {
-	kfree(conf->groups);
+	kvfree(conf->groups);
 	conf->groups = NULL;
 	conf->nr_groups = 0;
 }
@@ -242,6 +243,7 @@ static int band_parse_idle(const char *s, u32 *idle_us)
 }
 
 /* <key>=<value>: idle=<usec> is the only option so far. */
+#define BAND_NR_OPTIONS 1
 static int band_parse_option(const char *arg, struct band_conf *conf,
 			     bool *have_idle, char **error)
 {
@@ -312,9 +314,13 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 		return -EINVAL;
 	}
 
+	if (as->argc > BAND_MAX_GROUPS + 1 + BAND_NR_OPTIONS) {
+		*error = "Too many groups: at most 131072 per device";
+		return -EINVAL;
+	}
 	if (as->argc) {
-		conf->groups = kcalloc(as->argc, sizeof(*conf->groups),
-				       GFP_KERNEL);
+		conf->groups = kvcalloc(as->argc, sizeof(*conf->groups),
+					GFP_KERNEL);
 		if (!conf->groups) {
 			*error = "Cannot allocate groups";
 			return -ENOMEM;
@@ -335,6 +341,10 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 			goto bad;
 	}
 
+	if (conf->nr_groups > BAND_MAX_GROUPS) {
+		*error = "Too many groups: at most 131072 per device";
+		goto bad;
+	}
 	sort(conf->groups, conf->nr_groups, sizeof(*conf->groups),
 	     band_cmp_group, NULL);
 	for (i = 1; i < conf->nr_groups; i++) {
@@ -352,10 +362,28 @@ bad:
 
 /* ------------------------------------------------------------ groups */
 
+/*
+ * Groups come from a cache of their own: its objects are counted in
+ * /proc/slabinfo, and fault injection can target them alone (the tests
+ * fail this cache, and only it, with failslab's cache filter).
+ */
+static struct kmem_cache *band_grp_cache;
+
+int band_ctl_init(void)
+{
+	band_grp_cache = KMEM_CACHE(band_grp, 0);
+	return band_grp_cache ? 0 : -ENOMEM;
+}
+
+void band_ctl_exit(void)
+{
+	kmem_cache_destroy(band_grp_cache);
+}
+
 static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,
 				       bool is_default)
 {
-	struct band_grp *grp = kzalloc(sizeof(*grp), GFP_KERNEL);
+	struct band_grp *grp = kmem_cache_zalloc(band_grp_cache, GFP_KERNEL);
 
 	if (!grp)
 		return NULL;
@@ -364,6 +392,50 @@ static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,
 	grp->is_default = is_default;
 	bio_list_init(&grp->held);
 	return grp;
+}
+
+void band_grp_free(struct band_grp *grp)
+{
+	kmem_cache_free(band_grp_cache, grp);
+}
+
+/*
+ * Take a group that the I/O path can no longer find out of service: its
+ * held bios move, in order, to the end of the default group's queue (or,
+ * if the device is not holding bios, pass down now), it leaves the pool,
+ * and it is freed now if idle, else by the last completion of its bios in
+ * flight.  Under band_mutex, so that presuspend (which also holds it)
+ * cannot run between taking the bios and queueing them elsewhere.
+ */
+static void band_grp_retire(struct band_grp *grp)
+{
+	struct band_dev *bd = grp->bd;
+	struct band_bg *bg = bd->bg;
+	struct bio_list pass = BIO_EMPTY_LIST;
+	unsigned long flags;
+	bool idle;
+
+	lockdep_assert_held(&band_mutex);
+	spin_lock_irqsave(&bg->lock, flags);
+	if (bd->may_hold) {
+		while (grp->pg.held) {
+			band_pgroup_unhold(&bg->pool, &grp->pg);
+			band_pgroup_hold(&bg->pool, &bd->dflt->pg);
+			bd->dflt->held_total++;
+		}
+		bio_list_merge(&bd->dflt->held, &grp->held);
+		bio_list_init(&grp->held);
+	} else {
+		band_pass_held(grp, &pass);
+	}
+	band_pgroup_detach(&bg->pool, &grp->pg);
+	grp->dead = true;
+	idle = band_pgroup_idle(&grp->pg);
+	spin_unlock_irqrestore(&bg->lock, flags);
+	if (idle)
+		band_grp_free(grp);
+	band_submit_list(&pass);
+	band_kick(bg);
 }
 
 /* Attach a new group to the pool and make it findable by the I/O path. */
@@ -375,6 +447,8 @@ static int band_grp_add(struct band_dev *bd, u64 id, u32 weight)
 	int r;
 
 	lockdep_assert_held(&band_mutex);
+	if (bd->nr_groups >= BAND_MAX_GROUPS)
+		return -ENOSPC;
 	grp = band_grp_alloc(bd, id, false);
 	if (!grp)
 		return -ENOMEM;
@@ -382,51 +456,35 @@ static int band_grp_add(struct band_dev *bd, u64 id, u32 weight)
 	band_pgroup_attach(&bg->pool, &grp->pg, weight);
 	spin_unlock_irqrestore(&bg->lock, flags);
 
-	r = xa_insert(&bd->groups, id, grp, GFP_KERNEL);
+	/*
+	 * The xarray's lock is taken with interrupts on, bg->lock in
+	 * completion context: the first is never nested in the second.
+	 */
+	r = xa_insert(bd->groups, id, grp, GFP_KERNEL);
 	if (r) {
 		spin_lock_irqsave(&bg->lock, flags);
 		band_pgroup_detach(&bg->pool, &grp->pg);
 		spin_unlock_irqrestore(&bg->lock, flags);
-		kfree(grp);
+		band_grp_free(grp);
+		return r;
 	}
-	return r;
+	bd->nr_groups++;
+	return 0;
 }
 
 /*
- * Detach a group: the I/O path stops finding it, its held bios move (in
- * order) to the end of the default group's queue, and it is freed now if
- * idle, else by the last completion of its bios in flight.
- *
- * The erase comes first, outside bg->lock: the xarray's lock is taken with
- * interrupts on, bg->lock in completion context, so nesting the first in
- * the second could deadlock.  The I/O path looks groups up under bg->lock,
- * so once we hold it no one is using @grp without having counted a bio in
- * it, and no one can find it any more.
+ * Detach a group: the I/O path stops finding it (it looks groups up under
+ * bg->lock, so once band_grp_retire() holds that lock no one is using
+ * @grp without having counted a bio in it), then it is retired.
  */
 static void band_grp_remove(struct band_grp *grp)
 {
 	struct band_dev *bd = grp->bd;
-	struct band_bg *bg = bd->bg;
-	unsigned long flags;
-	bool idle;
 
 	lockdep_assert_held(&band_mutex);
-	xa_erase(&bd->groups, grp->id);
-	spin_lock_irqsave(&bg->lock, flags);
-	while (grp->pg.held) {
-		band_pgroup_unhold(&bg->pool, &grp->pg);
-		band_pgroup_hold(&bg->pool, &bd->dflt->pg);
-		bd->dflt->held_total++;
-	}
-	bio_list_merge(&bd->dflt->held, &grp->held);
-	bio_list_init(&grp->held);
-	band_pgroup_detach(&bg->pool, &grp->pg);
-	grp->dead = true;
-	idle = band_pgroup_idle(&grp->pg);
-	spin_unlock_irqrestore(&bg->lock, flags);
-	if (idle)
-		kfree(grp);
-	band_kick(bg);
+	xa_erase(bd->groups, grp->id);
+	bd->nr_groups--;
+	band_grp_retire(grp);
 }
 
 static void band_grp_set_weight(struct band_grp *grp, u32 weight)
@@ -439,44 +497,95 @@ static void band_grp_set_weight(struct band_grp *grp, u32 weight)
 	spin_unlock_irqrestore(&bg->lock, flags);
 }
 
-static bool band_conf_has(struct band_conf *conf, u64 id)
+/* Free groups that were prepared and never attached. */
+void band_groups_free(struct xarray *groups)
 {
-	struct band_group_conf key = { .id = id };
+	struct band_grp *grp;
+	unsigned long id;
 
-	return bsearch(&key, conf->groups, conf->nr_groups,
-		       sizeof(*conf->groups), band_cmp_group);
+	if (!groups)
+		return;
+	xa_for_each(groups, id, grp)
+		band_grp_free(grp);
+	xa_destroy(groups);
+	kfree(groups);
 }
 
 /*
- * Make a band device's groups match a table line: groups missing from it
- * are detached, new ones attached, weights set.  The band group's policy
- * and token_base follow the line when this is the group's only device.
+ * Allocate a table line's groups, unattached, each with its weight in
+ * pg.weight: everything band_dev_apply() needs, so that it need not
+ * allocate.
  */
-int band_dev_apply(struct band_dev *bd, struct band_conf *conf)
+static struct xarray *band_groups_prepare(struct band_conf *conf)
 {
-	struct band_bg *bg = bd->bg;
+	struct xarray *groups = kmalloc(sizeof(*groups), GFP_KERNEL);
 	struct band_grp *grp;
-	unsigned long flags, id;
 	unsigned int i;
-	int r;
+
+	if (!groups)
+		return NULL;
+	xa_init(groups);
+	for (i = 0; i < conf->nr_groups; i++) {
+		grp = band_grp_alloc(NULL, conf->groups[i].id, false);
+		if (!grp)
+			goto fail;
+		grp->pg.weight = conf->groups[i].weight;
+		if (xa_insert(groups, grp->id, grp, GFP_KERNEL)) {
+			band_grp_free(grp);
+			goto fail;
+		}
+		cond_resched();
+	}
+	return groups;
+
+fail:
+	band_groups_free(groups);
+	return NULL;
+}
+
+/*
+ * Make a band device's groups those of a table line, prepared by
+ * band_groups_prepare() (@groups is consumed).  A group already attached
+ * with the same id and type stays (its counters, held bios and tokens
+ * with it) and takes the line's weight; the others are retired; new ones
+ * join the pool.  Allocates nothing: it runs at preresume, when the
+ * devices below may be suspended and reclaim that writes to them would
+ * deadlock.  The band group's policy, token_base and idle follow the line
+ * when this is the group's only device.
+ */
+void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
+		    struct xarray *groups)
+{
+	bool same_type = bd->type == conf->type;
+	struct xarray *old = bd->groups;
+	struct band_bg *bg = bd->bg;
+	struct band_grp *grp, *cur;
+	unsigned long flags, id;
+	unsigned int n = 0;
+	u32 weight;
 
 	lockdep_assert_held(&band_mutex);
-	xa_for_each(&bd->groups, id, grp) {
-		if (bd->type != conf->type || !band_conf_has(conf, grp->id))
-			band_grp_remove(grp);
-	}
-	for (i = 0; i < conf->nr_groups; i++) {
-		grp = xa_load(&bd->groups, conf->groups[i].id);
-		if (grp) {
-			band_grp_set_weight(grp, conf->groups[i].weight);
-			continue;
+	xa_for_each(groups, id, grp) {
+		n++;
+		cur = old && same_type ? xa_load(old, id) : NULL;
+		weight = grp->pg.weight;
+		if (cur) {
+			/* Replaces an entry: no allocation. */
+			xa_store(groups, id, cur, GFP_NOWAIT);
+			band_grp_free(grp);
+			band_grp_set_weight(cur, weight);
+		} else {
+			grp->bd = bd;
+			spin_lock_irqsave(&bg->lock, flags);
+			band_pgroup_attach(&bg->pool, &grp->pg, weight);
+			spin_unlock_irqrestore(&bg->lock, flags);
 		}
-		r = band_grp_add(bd, conf->groups[i].id, conf->groups[i].weight);
-		if (r)
-			return r;
+		cond_resched();
 	}
 
 	spin_lock_irqsave(&bg->lock, flags);
+	bd->groups = groups;
+	bd->nr_groups = n;
 	bd->type = conf->type;
 	band_pgroup_set_weight(&bg->pool, &bd->dflt->pg, conf->default_weight);
 	if (bg->refs == 1) {
@@ -485,8 +594,91 @@ int band_dev_apply(struct band_dev *bd, struct band_conf *conf)
 		band_pool_set_idle(&bg->pool, conf->idle_us);
 	}
 	spin_unlock_irqrestore(&bg->lock, flags);
+
+	if (old) {
+		xa_for_each(old, id, grp) {
+			if (xa_load(groups, id) != grp)
+				band_grp_retire(grp);
+			cond_resched();
+		}
+		xa_destroy(old);
+		kfree(old);
+	}
 	band_kick(bg);
-	return 0;
+}
+
+/* ------------------------------------------------------------ band groups */
+
+/* The device number of a band device's own disk. */
+static dev_t band_dev_devt(struct band_dev *bd)
+{
+	return disk_devt(dm_disk(bd->md));
+}
+
+/*
+ * Is a band device of band group @name at @dev or below it, through band
+ * devices?  (device-mapper does not export a walk through other targets'
+ * tables: stacking through, say, a linear device in between is not seen.)
+ */
+#define BAND_STACK_DEPTH 16
+static bool band_bg_below(const char *name, dev_t dev, int depth)
+{
+	struct band_dev *bd;
+	struct band_bg *bg;
+
+	if (depth > BAND_STACK_DEPTH)
+		return false;
+	list_for_each_entry(bg, &band_bgs, node) {
+		list_for_each_entry(bd, &bg->devs, node) {
+			if (band_dev_devt(bd) != dev)
+				continue;
+			if (!strcmp(bg->name, name) ||
+			    band_bg_below(name, bd->lower, depth + 1))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Is @dev at or below @from, through band devices? */
+static bool band_dev_below(dev_t dev, dev_t from, int depth)
+{
+	struct band_dev *bd;
+	struct band_bg *bg;
+
+	if (from == dev)
+		return true;
+	if (depth > BAND_STACK_DEPTH)
+		return false;
+	list_for_each_entry(bg, &band_bgs, node)
+		list_for_each_entry(bd, &bg->devs, node)
+			if (band_dev_devt(bd) == from &&
+			    band_dev_below(dev, bd->lower, depth + 1))
+				return true;
+	return false;
+}
+
+/*
+ * A band device over a band device of its own band group (directly, or
+ * through band devices of other groups) would deadlock: the lower one
+ * holds the upper one's bio for a refill that waits for the upper group
+ * to spend its tokens, which it cannot while that bio is in flight.
+ */
+static bool band_stacked_on_itself(struct band_bg *bg, const char *name,
+				   struct mapped_device *md, dev_t lower)
+{
+	dev_t self = disk_devt(dm_disk(md));
+	struct band_dev *bd;
+
+	if (band_bg_below(name, lower, 0))
+		return true;
+	if (!bg)
+		return false;
+	/* ... or below one of the group's devices. */
+	list_for_each_entry(bd, &bg->devs, node)
+		if (bd->md != md && band_dev_below(self, bd->lower, 0))
+			return true;
+	return false;
 }
 
 static struct band_bg *band_bg_find(const char *name)
@@ -525,15 +717,21 @@ static void band_bg_put(struct band_bg *bg)
 }
 
 /*
- * Find or create the band device state for @md in the band group named by
- * @conf.  *@reload is set when it already existed (a table reload): the
- * caller applies @conf at preresume.  A device that would join a band group
- * with a different policy or token_base is refused.
+ * Find or create the state of the band target @ti (its mapped device and
+ * start sector) in the band group named by @conf, and prepare the line's
+ * groups.  On a reload (the state exists) the prepared groups are left in
+ * *@new_groups for band_dev_apply() at preresume; else they are applied
+ * now and *@new_groups is NULL.  A device that would join a band group
+ * with a different policy or token_base, or stack on its own band group,
+ * is refused.
  */
-int band_dev_get(struct mapped_device *md, struct band_conf *conf,
-		 struct band_dev **bdp, bool *reload, char **error)
+int band_dev_get(struct dm_target *ti, dev_t lower, struct band_conf *conf,
+		 struct band_dev **bdp, struct xarray **new_groups,
+		 char **error)
 {
+	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct band_dev *bd, *mine = NULL;
+	struct xarray *groups;
 	struct band_bg *bg;
 	unsigned long flags;
 	bool others = false;
@@ -541,9 +739,14 @@ int band_dev_get(struct mapped_device *md, struct band_conf *conf,
 
 	mutex_lock(&band_mutex);
 	bg = band_bg_find(conf->name);
+	if (band_stacked_on_itself(bg, conf->name, md, lower)) {
+		*error = "Band device over a band device of the same band group";
+		mutex_unlock(&band_mutex);
+		return -EINVAL;
+	}
 	if (bg) {
 		list_for_each_entry(bd, &bg->devs, node) {
-			if (bd->md == md)
+			if (bd->md == md && bd->begin == ti->begin)
 				mine = bd;
 			else
 				others = true;
@@ -562,14 +765,22 @@ int band_dev_get(struct mapped_device *md, struct band_conf *conf,
 			mutex_unlock(&band_mutex);
 			return -EINVAL;
 		}
-		if (mine) {
-			mine->refs++;
-			*bdp = mine;
-			*reload = true;
-			mutex_unlock(&band_mutex);
-			return 0;
-		}
-	} else {
+	}
+
+	groups = band_groups_prepare(conf);
+	if (!groups) {
+		mutex_unlock(&band_mutex);
+		*error = "Cannot allocate groups";
+		return -ENOMEM;
+	}
+	if (mine) {
+		mine->refs++;
+		*bdp = mine;
+		*new_groups = groups;
+		mutex_unlock(&band_mutex);
+		return 0;
+	}
+	if (!bg) {
 		bg = band_bg_create(conf);
 		if (!bg)
 			goto nomem;
@@ -579,10 +790,11 @@ int band_dev_get(struct mapped_device *md, struct band_conf *conf,
 	if (!bd)
 		goto nomem_bg;
 	bd->md = md;
+	bd->begin = ti->begin;
+	bd->lower = lower;
 	bd->bg = bg;
 	bd->refs = 1;
 	bd->type = conf->type;
-	xa_init(&bd->groups);
 	bd->dflt = band_grp_alloc(bd, 0, true);
 	if (!bd->dflt) {
 		kfree(bd);
@@ -594,15 +806,10 @@ int band_dev_get(struct mapped_device *md, struct band_conf *conf,
 	band_pgroup_attach(&bg->pool, &bd->dflt->pg, conf->default_weight);
 	spin_unlock_irqrestore(&bg->lock, flags);
 
-	r = band_dev_apply(bd, conf);
+	band_dev_apply(bd, conf, groups);
 	mutex_unlock(&band_mutex);
-	if (r) {
-		band_dev_put(bd);
-		*error = "Cannot allocate groups";
-		return r;
-	}
 	*bdp = bd;
-	*reload = false;
+	*new_groups = NULL;
 	return 0;
 
 nomem_bg:
@@ -611,6 +818,7 @@ nomem_bg:
 		kfree(bg);
 	}
 nomem:
+	band_groups_free(groups);
 	mutex_unlock(&band_mutex);
 	*error = "Cannot allocate band device";
 	return -ENOMEM;
@@ -628,14 +836,17 @@ void band_dev_put(struct band_dev *bd)
 		mutex_unlock(&band_mutex);
 		return;
 	}
-	xa_for_each(&bd->groups, id, grp)
-		band_grp_remove(grp);
-	xa_destroy(&bd->groups);
+	xa_for_each(bd->groups, id, grp) {
+		band_grp_retire(grp);
+		cond_resched();
+	}
+	xa_destroy(bd->groups);
+	kfree(bd->groups);
 	spin_lock_irqsave(&bg->lock, flags);
 	WARN_ON_ONCE(!band_pgroup_idle(&bd->dflt->pg));
 	band_pgroup_detach(&bg->pool, &bd->dflt->pg);
 	spin_unlock_irqrestore(&bg->lock, flags);
-	kfree(bd->dflt);
+	band_grp_free(bd->dflt);
 	list_del(&bd->node);
 	kfree(bd);
 	band_bg_put(bg);
@@ -657,7 +868,7 @@ void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 	DMEMIT(" %s %s %s %llu :%u", bg->name, band_type_names[bd->type],
 	       band_policy_names[bg->pool.policy],
 	       (unsigned long long)bg->pool.token_base, bd->dflt->pg.weight);
-	xa_for_each(&bd->groups, id, grp)
+	xa_for_each(bd->groups, id, grp)
 		DMEMIT(" %llu:%u", (unsigned long long)grp->id, grp->pg.weight);
 	DMEMIT(" idle=%u", band_pool_idle_us(&bg->pool));
 	spin_unlock_irqrestore(&bg->lock, flags);
@@ -674,18 +885,20 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 		DMEMIT(" default");
 	else
 		DMEMIT(" %llu", (unsigned long long)grp->id);
-	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u", grp->pg.weight,
+	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u %llu", grp->pg.weight,
 	       (long long)band_pgroup_tokens(&bg->pool, &grp->pg),
 	       grp->bios[BAND_READ], grp->sectors[BAND_READ],
 	       grp->bios[BAND_WRITE], grp->sectors[BAND_WRITE],
-	       grp->pg.held, grp->held_total, grp->pg.in_flight);
+	       grp->pg.held, grp->held_total, grp->pg.in_flight,
+	       grp->debt_bios);
 	*szp = sz;
 }
 
 /*
  * `dmsetup status`: <band_group> <epoch> <nr_groups>, then per group
  * <id> <weight> <tokens> <read_bios> <read_sectors> <write_bios>
- * <write_sectors> <held> <held_total> <in_flight>, the default group first.
+ * <write_sectors> <held> <held_total> <in_flight> <debt_bios>, the default
+ * group first.  Tokens below zero are debt.
  */
 void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 		    unsigned int *szp)
@@ -696,11 +909,11 @@ void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 	unsigned long flags, id;
 
 	spin_lock_irqsave(&bg->lock, flags);
-	xa_for_each(&bd->groups, id, grp)
+	xa_for_each(bd->groups, id, grp)
 		n++;
 	DMEMIT("%s %llu %u", bg->name, (unsigned long long)bg->pool.epoch, n);
 	band_emit_group(bg, bd->dflt, result, maxlen, &sz);
-	xa_for_each(&bd->groups, id, grp)
+	xa_for_each(bd->groups, id, grp)
 		band_emit_group(bg, grp, result, maxlen, &sz);
 	spin_unlock_irqrestore(&bg->lock, flags);
 	*szp = sz;
@@ -734,7 +947,10 @@ static int band_msg_attach(struct band_dev *bd, const char *arg)
 	if (r == -EBUSY)
 		DMERR("attach: group %llu is already attached",
 		      (unsigned long long)id);
-	return r == -EBUSY ? -EINVAL : r;
+	if (r == -ENOSPC)
+		DMERR("attach: too many groups: at most %u per device",
+		      BAND_MAX_GROUPS);
+	return r == -EBUSY || r == -ENOSPC ? -EINVAL : r;
 }
 
 static struct band_grp *band_msg_find(struct band_dev *bd, const char *verb,
@@ -748,7 +964,7 @@ static struct band_grp *band_msg_find(struct band_dev *bd, const char *verb,
 		      arg);
 		return NULL;
 	}
-	grp = xa_load(&bd->groups, id);
+	grp = xa_load(bd->groups, id);
 	if (!grp)
 		DMERR("%s: no group %llu attached", verb,
 		      (unsigned long long)id);
@@ -793,7 +1009,7 @@ static int band_msg_type(struct band_dev *bd, const char *arg)
 		      arg);
 		return -EINVAL;
 	}
-	if (!xa_empty(&bd->groups)) {
+	if (!xa_empty(bd->groups)) {
 		DMERR("type: cannot change the type while groups are attached: detach them first");
 		return -EINVAL;
 	}
@@ -856,6 +1072,7 @@ static void band_grp_reset(struct band_grp *grp)
 	memset(grp->bios, 0, sizeof(grp->bios));
 	memset(grp->sectors, 0, sizeof(grp->sectors));
 	grp->held_total = 0;
+	grp->debt_bios = 0;
 }
 
 static int band_msg_reset(struct band_dev *bd)
@@ -865,7 +1082,7 @@ static int band_msg_reset(struct band_dev *bd)
 
 	spin_lock_irqsave(&bd->bg->lock, flags);
 	band_grp_reset(bd->dflt);
-	xa_for_each(&bd->groups, id, grp)
+	xa_for_each(bd->groups, id, grp)
 		band_grp_reset(grp);
 	spin_unlock_irqrestore(&bd->bg->lock, flags);
 	return 0;

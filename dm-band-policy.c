@@ -340,13 +340,20 @@ bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
 	return true;
 }
 
-/* A bio that may not wait: it passes, and its cost becomes debt if need be. */
-void band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
+/*
+ * A bio that may not wait: it passes, and its cost becomes debt if need
+ * be.  True if it would have been held (no tokens, or bios held before it).
+ */
+bool band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
 			     u64 cost)
 {
+	bool would_wait;
+
 	band_pgroup_catch_up(p, g);
+	would_wait = g->held || g->tokens <= 0;
 	band_pgroup_spend(g, cost);
 	band_pgroup_update(p, g);
+	return would_wait;
 }
 
 void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g)

@@ -123,7 +123,7 @@ static struct band_grp *band_cgroup_group(struct band_dev *bd, struct bio *bio)
 	rcu_read_lock();
 	for (cgrp = band_bio_cgroup(bio); cgrp && !grp;
 	     cgrp = cgroup_parent(cgrp))
-		grp = xa_load(&bd->groups, cgroup_id(cgrp));
+		grp = xa_load(bd->groups, cgroup_id(cgrp));
 	rcu_read_unlock();
 	return grp;
 }
@@ -134,12 +134,12 @@ static struct band_grp *band_classify(struct band_dev *bd, struct bio *bio)
 	struct band_grp *grp = NULL;
 	u64 id;
 
-	if (xa_empty(&bd->groups))
+	if (xa_empty(bd->groups))
 		return bd->dflt;
 	if (bd->type == BAND_TYPE_CGROUP)
 		grp = band_cgroup_group(bd, bio);
 	else if (band_task_id(bd->type, &id))
-		grp = xa_load(&bd->groups, id);
+		grp = xa_load(bd->groups, id);
 	return grp ?: bd->dflt;
 }
 
@@ -173,10 +173,48 @@ static void band_account(struct band_grp *grp, struct bio *bio)
 	((struct band_io *)dm_per_bio_data(bio, sizeof(struct band_io)))->grp = grp;
 }
 
-/* Bios that must not wait: memory reclaim and swap. */
+/*
+ * Bios that must never wait for tokens: they pass, and their cost is
+ * charged to their group as debt, paid from its next tokens (as iocost and
+ * blk-throttle do).  Swap and memory reclaim, where waiting can deadlock;
+ * a filesystem's metadata and priority bios (REQ_META, REQ_PRIO: jbd2's
+ * and XFS's log blocks are REQ_META); flushes and FUA writes (journal
+ * commits).  Every writer on a filesystem waits for these, so holding them
+ * for one group's tokens would make all of them wait for that group.
+ */
+#define BAND_MUST_PASS_FLAGS \
+	(REQ_SWAP | REQ_META | REQ_PRIO | REQ_PREFLUSH | REQ_FUA)
+
 static bool band_must_pass(struct bio *bio)
 {
-	return (bio->bi_opf & REQ_SWAP) || (current->flags & PF_MEMALLOC);
+	return (bio->bi_opf & BAND_MUST_PASS_FLAGS) ||
+	       (current->flags & PF_MEMALLOC);
+}
+
+/*
+ * A bio whose submitter asked not to wait (REQ_NOWAIT: io_uring,
+ * RWF_NOWAIT) and that its group cannot pass now.  It is never held: it
+ * counts as waiting for just long enough to start the refill that it
+ * would start if it were held (so that a group whose only I/O is of this
+ * kind is not refused for ever), and passes if that gives its group
+ * tokens and nothing of the group is queued before it.  Else the caller
+ * completes it with BLK_STS_AGAIN and the submitter retries.  Under
+ * bg->lock.
+ */
+static bool band_nowait_charge(struct band_bg *bg, struct band_grp *grp,
+			       u64 cost)
+{
+	struct band_pool *p = &bg->pool;
+
+	if (grp->pg.held)
+		return false;
+	band_pgroup_hold(p, &grp->pg);
+	if (band_pool_refill_due(p))
+		band_pool_refill(p);
+	if (band_pgroup_release(p, &grp->pg, cost))
+		return true;
+	band_pgroup_unhold(p, &grp->pg);
+	return false;
 }
 
 static int band_map(struct dm_target *ti, struct bio *bio)
@@ -200,8 +238,17 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	grp = band_classify(bd, bio);
 	cost = band_bio_cost(bg, bio);
 	if (!bd->may_hold || band_must_pass(bio)) {
-		band_pgroup_charge_debt(&bg->pool, &grp->pg, cost);
+		if (band_pgroup_charge_debt(&bg->pool, &grp->pg, cost))
+			grp->debt_bios++;
 	} else if (!band_pgroup_charge(&bg->pool, &grp->pg, cost)) {
+		if (bio->bi_opf & REQ_NOWAIT) {
+			if (!band_nowait_charge(bg, grp, cost)) {
+				spin_unlock_irqrestore(&bg->lock, flags);
+				bio_wouldblock_error(bio);
+				return DM_MAPIO_SUBMITTED;
+			}
+			goto pass;
+		}
 		bio_list_add(&grp->held, bio);
 		band_pgroup_hold(&bg->pool, &grp->pg);
 		grp->held_total++;
@@ -209,6 +256,7 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		spin_unlock_irqrestore(&bg->lock, flags);
 		return DM_MAPIO_SUBMITTED;
 	}
+pass:
 	band_account(grp, bio);
 	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
@@ -234,11 +282,11 @@ static int band_end_io(struct dm_target *ti, struct bio *bio,
 	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
 	if (free)
-		kfree(grp);
+		band_grp_free(grp);
 	return DM_ENDIO_DONE;
 }
 
-static void band_submit_list(struct bio_list *bios)
+void band_submit_list(struct bio_list *bios)
 {
 	struct bio *bio;
 
@@ -293,9 +341,34 @@ void band_release_work(struct work_struct *work)
 }
 
 /*
+ * Move everything @grp holds to @bios, charged as debt, for the caller to
+ * submit once it has dropped bg->lock.  Under bg->lock.
+ */
+void band_pass_held(struct band_grp *grp, struct bio_list *bios)
+{
+	struct band_bg *bg = grp->bd->bg;
+	struct bio *bio;
+
+	lockdep_assert_held(&bg->lock);
+	while ((bio = bio_list_pop(&grp->held))) {
+		band_pgroup_unhold(&bg->pool, &grp->pg);
+		band_pgroup_charge_debt(&bg->pool, &grp->pg,
+					band_bio_cost(bg, bio));
+		band_account(grp, bio);
+		bio_list_add(bios, bio);
+	}
+}
+
+/*
  * Stop holding and pass on everything held by @bd's groups, charged as
- * debt.  Under the same lock as the check in band_map(), so no bio can be
- * held after this returns until band_resume().
+ * debt.  Under band_mutex, which every change to the groups also holds
+ * (so no detach can move bios between groups meanwhile), and under the
+ * same bg->lock as the check in band_map(), so no bio can be held after
+ * this returns until band_resume() or band_presuspend_undo().
+ *
+ * xa_for_each() cannot wrap around at the top index the way a loop on
+ * xa_find() and id + 1 can.  It walks the array under RCU; the array
+ * cannot change meanwhile, since band_mutex is held.
  */
 void band_release_all(struct band_dev *bd)
 {
@@ -303,23 +376,13 @@ void band_release_all(struct band_dev *bd)
 	struct bio_list bios = BIO_EMPTY_LIST;
 	struct band_grp *grp;
 	unsigned long id;
-	struct bio *bio;
 
+	lockdep_assert_held(&band_mutex);
 	spin_lock_irq(&bg->lock);
 	bd->may_hold = false;
-	grp = bd->dflt;
-	id = 0;
-	do {
-		while ((bio = bio_list_pop(&grp->held))) {
-			band_pgroup_unhold(&bg->pool, &grp->pg);
-			band_pgroup_charge_debt(&bg->pool, &grp->pg,
-						band_bio_cost(bg, bio));
-			band_account(grp, bio);
-			bio_list_add(&bios, bio);
-		}
-		grp = xa_find(&bd->groups, &id, ULONG_MAX, XA_PRESENT);
-		id++;
-	} while (grp);
+	band_pass_held(bd->dflt, &bios);
+	xa_for_each(bd->groups, id, grp)
+		band_pass_held(grp, &bios);
 	spin_unlock_irq(&bg->lock);
 
 	band_submit_list(&bios);
@@ -332,6 +395,8 @@ static void band_dtr(struct dm_target *ti)
 {
 	struct band_c *bc = ti->private;
 
+	/* A reload that was never resumed: its groups were never used. */
+	band_groups_free(bc->new_groups);
 	if (bc->bd)
 		band_dev_put(bc->bd);
 	if (bc->dev)
@@ -413,10 +478,11 @@ static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto bad;
 
-	r = band_dev_get(dm_table_get_md(ti->table), &bc->conf, &bc->bd,
-			 &bc->conf_pending, &ti->error);
+	r = band_dev_get(ti, bc->dev->bdev->bd_dev, &bc->conf, &bc->bd,
+			 &bc->new_groups, &ti->error);
 	if (r)
 		goto bad;
+	bc->conf_pending = !!bc->new_groups;
 
 	ti->num_flush_bios = 1;
 	ti->num_discard_bios = 1;
@@ -435,34 +501,58 @@ static void band_presuspend(struct dm_target *ti)
 {
 	struct band_c *bc = ti->private;
 
+	mutex_lock(&band_mutex);
 	band_release_all(bc->bd);
+	mutex_unlock(&band_mutex);
 }
 
+/* Hold bios again: after a resume, or a suspend that was cancelled. */
+static void band_allow_holding(struct band_dev *bd)
+{
+	struct band_bg *bg = bd->bg;
+
+	mutex_lock(&band_mutex);
+	spin_lock_irq(&bg->lock);
+	bd->may_hold = true;
+	spin_unlock_irq(&bg->lock);
+	mutex_unlock(&band_mutex);
+}
+
+/*
+ * A suspend cancelled after presuspend (a signal while it waited for bios
+ * in flight, or a filesystem that would not freeze): the device goes on
+ * as before, so bios are scheduled again.
+ */
+static void band_presuspend_undo(struct dm_target *ti)
+{
+	struct band_c *bc = ti->private;
+
+	band_allow_holding(bc->bd);
+}
+
+/*
+ * A reload's table takes effect.  The devices below may be suspended, so
+ * nothing is allocated here: the constructor prepared the groups.
+ */
 static int band_preresume(struct dm_target *ti)
 {
 	struct band_c *bc = ti->private;
-	int r = 0;
 
 	if (bc->conf_pending) {
 		mutex_lock(&band_mutex);
-		r = band_dev_apply(bc->bd, &bc->conf);
+		band_dev_apply(bc->bd, &bc->conf, bc->new_groups);
+		bc->new_groups = NULL;
+		bc->conf_pending = false;
 		mutex_unlock(&band_mutex);
-		if (r)
-			DMERR("cannot apply the new table: %d", r);
-		else
-			bc->conf_pending = false;
 	}
-	return r;
+	return 0;
 }
 
 static void band_resume(struct dm_target *ti)
 {
 	struct band_c *bc = ti->private;
-	struct band_bg *bg = bc->bd->bg;
 
-	spin_lock_irq(&bg->lock);
-	bc->bd->may_hold = true;
-	spin_unlock_irq(&bg->lock);
+	band_allow_holding(bc->bd);
 }
 
 static void band_status(struct dm_target *ti, status_type_t type,
@@ -543,6 +633,7 @@ static struct target_type band_target = {
 	.map = band_map,
 	.end_io = band_end_io,
 	.presuspend = band_presuspend,
+	.presuspend_undo = band_presuspend_undo,
 	.preresume = band_preresume,
 	.resume = band_resume,
 	.status = band_status,
@@ -555,13 +646,19 @@ static int __init dm_band_init(void)
 {
 	int r;
 
+	r = band_ctl_init();
+	if (r)
+		return r;
 	band_wq = alloc_workqueue("kbandd", WQ_MEM_RECLAIM, 0);
-	if (!band_wq)
+	if (!band_wq) {
+		band_ctl_exit();
 		return -ENOMEM;
+	}
 	r = dm_register_target(&band_target);
 	if (r < 0) {
 		DMERR("register failed %d", r);
 		destroy_workqueue(band_wq);
+		band_ctl_exit();
 	}
 	return r;
 }
@@ -570,6 +667,7 @@ static void __exit dm_band_exit(void)
 {
 	dm_unregister_target(&band_target);
 	destroy_workqueue(band_wq);
+	band_ctl_exit();
 }
 
 module_init(dm_band_init);

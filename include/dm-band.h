@@ -17,10 +17,17 @@
 
 struct dm_arg_set;
 struct dm_dev;
+struct dm_target;
 struct mapped_device;
 
 #define BAND_NAME_MAX		31
 #define BAND_DEFAULT_WEIGHT	100U
+/*
+ * Groups per band device (table line and attach messages together).  A
+ * table line cannot carry many more: device-mapper splits it into an
+ * array of words that kmalloc must be able to hold.
+ */
+#define BAND_MAX_GROUPS		131072U
 
 /* How a band device tells jobs apart. */
 enum band_type {
@@ -49,7 +56,7 @@ struct band_conf {
 	u32 idle_us;			/* option idle=<usec> */
 	u32 default_weight;
 	unsigned int nr_groups;
-	struct band_group_conf *groups;	/* kcalloc'd, sorted by id */
+	struct band_group_conf *groups;	/* kvcalloc'd, sorted by id */
 };
 
 /*
@@ -73,18 +80,29 @@ struct band_bg {
 };
 
 /*
- * A band device's groups.  Outlives a table reload (the new table's target
- * finds it by mapped device), so counters survive reloads.
+ * One band target's groups.  Outlives a table reload (the new table's
+ * target at the same start sector of the same mapped device finds it), so
+ * counters survive reloads; two band targets in one table are two
+ * band_devs.
  */
 struct band_dev {
 	struct list_head node;		/* on bg->devs, under band_mutex */
 	struct mapped_device *md;
+	sector_t begin;			/* the target's first sector in md */
+	dev_t lower;			/* the device below, for stacking checks */
 	struct band_bg *bg;
 	unsigned int refs;		/* targets using it, under band_mutex */
 	enum band_type type;		/* changed under band_mutex + bg->lock */
-	struct xarray groups;		/* id -> band_grp; writes under band_mutex */
+	/*
+	 * id -> band_grp.  Entries change under band_mutex (the xarray's own
+	 * lock, never nested in bg->lock); the pointer is swapped for a
+	 * reloaded table's under band_mutex and bg->lock.  The I/O path reads
+	 * it under bg->lock.
+	 */
+	struct xarray *groups;
+	unsigned int nr_groups;		/* in groups, under band_mutex */
 	struct band_grp *dflt;		/* the default group */
-	bool may_hold;			/* under bg->lock */
+	bool may_hold;			/* under band_mutex and bg->lock */
 };
 
 enum { BAND_READ, BAND_WRITE, BAND_NR_DIRS };
@@ -100,6 +118,7 @@ struct band_grp {
 	u64 bios[BAND_NR_DIRS];
 	u64 sectors[BAND_NR_DIRS];
 	u64 held_total;			/* bios ever held */
+	u64 debt_bios;			/* bios passed without waiting, charged */
 };
 
 /* The target's private data. */
@@ -109,6 +128,11 @@ struct band_c {
 	struct band_dev *bd;
 	struct band_conf conf;		/* the table line, for a reload */
 	bool conf_pending;		/* a reload: applied at preresume */
+	/*
+	 * A reload's groups, allocated by the constructor so that preresume
+	 * (when the devices below may be suspended) allocates nothing.
+	 */
+	struct xarray *new_groups;
 };
 
 /* dm-band-ctl.c */
@@ -121,10 +145,16 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 void band_conf_free(struct band_conf *conf);
 int band_parse_id(const char *s, enum band_type type, u64 *id);
 
-int band_dev_get(struct mapped_device *md, struct band_conf *conf,
-		 struct band_dev **bdp, bool *reload, char **error);
+int band_ctl_init(void);
+void band_ctl_exit(void);
+int band_dev_get(struct dm_target *ti, dev_t lower, struct band_conf *conf,
+		 struct band_dev **bdp, struct xarray **new_groups,
+		 char **error);
 void band_dev_put(struct band_dev *bd);
-int band_dev_apply(struct band_dev *bd, struct band_conf *conf);
+void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
+		    struct xarray *new_groups);
+void band_groups_free(struct xarray *groups);
+void band_grp_free(struct band_grp *grp);
 void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 		     unsigned int *szp);
 void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
@@ -137,5 +167,7 @@ void band_kick(struct band_bg *bg);
 void band_schedule(struct band_bg *bg);
 void band_release_all(struct band_dev *bd);
 void band_release_work(struct work_struct *work);
+void band_pass_held(struct band_grp *grp, struct bio_list *bios);
+void band_submit_list(struct bio_list *bios);
 
 #endif /* DM_BAND_H */

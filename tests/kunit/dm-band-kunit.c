@@ -25,6 +25,14 @@ void band_release_work(struct work_struct *work)
 {
 }
 
+void band_pass_held(struct band_grp *grp, struct bio_list *bios)
+{
+}
+
+void band_submit_list(struct bio_list *bios)
+{
+}
+
 #define DEV "/dev/sda 0 bg0"
 
 /* Parse a constructor line given as one string of space-separated words. */
@@ -114,7 +122,7 @@ static void band_ctl_types(struct kunit *test)
 		DEV " pid weight 0 1:1 4194304:1",
 		DEV " pgrp weight 0 1:1",
 		DEV " gid weight 0 0:1 4294967294:1",
-		DEV " cgroup weight 0 1:1 18446744073709551615:1",
+		DEV " cgroup weight 0 1:1 18446744073709551614:1",
 		DEV " none weight 1073741824 :1000000",
 	};
 	int i;
@@ -172,6 +180,13 @@ static const struct {
 	{ DEV " pid weight 0 0:1", "Invalid group id for this type" },
 	{ DEV " pid weight 0 4194305:1", "Invalid group id for this type" },
 	{ DEV " cgroup weight 0 0:1", "Invalid group id for this type" },
+	/* 2^64-1 is no cgroup's id, and would wrap a walk over the ids */
+	{ DEV " cgroup weight 0 18446744073709551615:1",
+	  "Invalid group id for this type" },
+	{ DEV " cgroup weight 0 18446744073709551616:1",
+	  "Invalid group id for this type" },
+	{ DEV " uid weight 0 4294967296:1", "Invalid group id for this type" },
+	{ DEV " gid weight 0 4294967295:1", "Invalid group id for this type" },
 	{ DEV " none weight 0 1000:1",
 	  "Type none has no groups: only :<weight> for the device" },
 	{ DEV " uid weight 0 1000:1 foo=1", "Unknown option: idle=<usec> expected" },
@@ -205,12 +220,46 @@ static void band_ctl_empty_path(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, error, "Empty device path");
 }
 
+/*
+ * More groups than a device may have are refused before anything is
+ * allocated for them (kcalloc would warn past 4 MiB); the limit itself is
+ * accepted.
+ */
+static void band_ctl_max_groups(struct kunit *test)
+{
+	unsigned int n = 6 + BAND_MAX_GROUPS + 2, i;
+	char dev[] = "/dev/sda", zero[] = "0", name[] = "bg", type[] = "uid";
+	char policy[] = "weight", grp[] = "1:1", dflt[] = ":1";
+	struct band_conf conf;
+	struct dm_arg_set as;
+	char *error = NULL;
+	char **argv;
+
+	argv = kvcalloc(n, sizeof(*argv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, argv);
+	argv[0] = dev;
+	argv[1] = zero;
+	argv[2] = name;
+	argv[3] = type;
+	argv[4] = policy;
+	argv[5] = zero;
+	for (i = 6; i < n; i++)
+		argv[i] = grp;
+	argv[6] = dflt;
+	as.argc = n;
+	as.argv = argv;
+	KUNIT_EXPECT_EQ(test, band_parse_ctr_args(&as, &conf, &error), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, error, "Too many groups: at most 131072 per device");
+	kvfree(argv);
+}
+
 static struct kunit_case band_ctl_cases[] = {
 	KUNIT_CASE(band_ctl_valid),
 	KUNIT_CASE(band_ctl_groups),
 	KUNIT_CASE(band_ctl_types),
 	KUNIT_CASE(band_ctl_bad_lines),
 	KUNIT_CASE(band_ctl_empty_path),
+	KUNIT_CASE(band_ctl_max_groups),
 	{}
 };
 

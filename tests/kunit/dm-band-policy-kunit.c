@@ -373,8 +373,10 @@ static void band_policy_debt(struct kunit *test)
 	sim_attach(&p, s, 2, w);
 	KUNIT_ASSERT_EQ(test, band_pool_allotment(&p, 1), 1);
 	t0 = band_pgroup_tokens(&p, &s[0].g);
+	/* it reports whether the bio would have waited: only once in debt */
 	for (i = 0; i < 10; i++)
-		band_pgroup_charge_debt(&p, &s[0].g, 1);
+		KUNIT_EXPECT_EQ(test, band_pgroup_charge_debt(&p, &s[0].g, 1),
+				i >= t0);
 	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), t0 - 10);
 	sim_complete_all(&p, s, 2);
 	/* A waits; B idle: the pool skips the epochs A needs at once */
