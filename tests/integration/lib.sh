@@ -163,13 +163,13 @@ nullb_slow() {
 
 # Fields of one group in `dmsetup status DEV`, by id ("default" for the
 # default group): weight tokens read_bios read_sectors write_bios
-# write_sectors held held_total in_flight.
+# write_sectors held held_total in_flight debt_bios.
 grp_stat() {
 	dmsetup status "$1" | awk -v id="$2" '{
-		for (i = 7; i + 9 <= NF; i += 10)
+		for (i = 7; i + 10 <= NF; i += 11)
 			if ($i == id) {
 				print $(i+1), $(i+2), $(i+3), $(i+4), $(i+5),
-				      $(i+6), $(i+7), $(i+8), $(i+9)
+				      $(i+6), $(i+7), $(i+8), $(i+9), $(i+10)
 				exit
 			}
 	}'

@@ -357,7 +357,7 @@ unsigned int band_table_weight(const struct band_table *t,
 
 /* ------------------------------------------------------------ status */
 
-#define GSTAT_FIELDS 10
+#define GSTAT_FIELDS 11
 
 static int parse_gstat(char **f, struct band_gstat *g)
 {
@@ -377,7 +377,8 @@ static int parse_gstat(char **f, struct band_gstat *g)
 	if (parse_ull(f[3], &g->read_bios) || parse_ull(f[4], &g->read_sectors) ||
 	    parse_ull(f[5], &g->write_bios) ||
 	    parse_ull(f[6], &g->write_sectors) || parse_ull(f[7], &g->held) ||
-	    parse_ull(f[8], &g->held_total) || parse_ull(f[9], &g->in_flight))
+	    parse_ull(f[8], &g->held_total) || parse_ull(f[9], &g->in_flight) ||
+	    parse_ull(f[10], &g->debt_bios))
 		return -1;
 	return 0;
 }
@@ -1027,8 +1028,9 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 			  g->read_bios, g->read_sectors);
 		sb_printf(sb, ",\"write_bios\":%llu,\"write_sectors\":%llu",
 			  g->write_bios, g->write_sectors);
-		sb_printf(sb, ",\"held\":%llu,\"held_total\":%llu,\"in_flight\":%llu}",
+		sb_printf(sb, ",\"held\":%llu,\"held_total\":%llu,\"in_flight\":%llu",
 			  g->held, g->held_total, g->in_flight);
+		sb_printf(sb, ",\"debt_bios\":%llu}", g->debt_bios);
 	}
 	sb_printf(sb, "\n]}\n");
 }

@@ -115,7 +115,7 @@ struct band_gstat {
 	long long tokens;
 	unsigned long long read_bios, read_sectors;
 	unsigned long long write_bios, write_sectors;
-	unsigned long long held, held_total, in_flight;
+	unsigned long long held, held_total, in_flight, debt_bios;
 };
 
 struct band_status {

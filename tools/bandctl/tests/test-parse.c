@@ -74,7 +74,7 @@ static void status_ok(void **state)
 	const struct band_gstat *g;
 	struct band_gstat like = { 0 };
 	const char *line =
-		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 1000 300 64 10 80 20 160 4 9 2";
+		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 5 1000 300 64 10 80 20 160 4 9 2 0";
 
 	(void)state;
 	assert_int_equal(band_status_parse(line, &st), 0);
@@ -92,6 +92,8 @@ static void status_ok(void **state)
 	assert_int_equal(st.g[1].held, 4);
 	assert_int_equal(st.g[1].held_total, 9);
 	assert_int_equal(st.g[1].in_flight, 2);
+	assert_int_equal(st.g[0].debt_bios, 5);
+	assert_int_equal(st.g[1].debt_bios, 0);
 	like.id = 1000;
 	g = band_status_find(&st, &like);
 	assert_ptr_equal(g, &st.g[1]);
@@ -109,16 +111,16 @@ static void status_malformed(void **state)
 		"",
 		"sda 1",
 		"sda 1 0",					/* no default group */
-		"sda 1 1 default 100 0 0 0 0 0 0 0",		/* 9 fields */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0",	/* 11 fields */
-		"sda 1 2 default 100 0 0 0 0 0 0 0 0",		/* missing group */
-		"sda 1 1 5 100 0 0 0 0 0 0 0 0",		/* default not first */
-		"sda 1 1 default 0 0 0 0 0 0 0 0 0",		/* weight 0 */
-		"sda 1 1 default 100 x 0 0 0 0 0 0 0",		/* tokens */
-		"sda 1 1 default 100 0 0 0 -1 0 0 0 0",		/* negative counter */
-		"sda x 1 default 100 0 0 0 0 0 0 0 0",		/* epoch */
-		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0",
-		"sda 1 2 default 100 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0",
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0",		/* 10 fields */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0",	/* 12 fields */
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0",		/* missing group */
+		"sda 1 1 5 100 0 0 0 0 0 0 0 0 0",		/* default not first */
+		"sda 1 1 default 0 0 0 0 0 0 0 0 0 0",		/* weight 0 */
+		"sda 1 1 default 100 x 0 0 0 0 0 0 0 0",		/* tokens */
+		"sda 1 1 default 100 0 0 0 -1 0 0 0 0 0",		/* negative counter */
+		"sda x 1 default 100 0 0 0 0 0 0 0 0 0",		/* epoch */
+		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0 0",
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0 0",
 	};
 	struct band_status st;
 	size_t i;
