@@ -28,7 +28,7 @@ if ! kbuild "${kdir[$k]}" "$out/src" "$out/build.log"; then
 	exit 1
 fi
 # guest_initramfs puts bandctl in every guest and refuses to go without it.
-if ! make -C "$top/tools" >"$out/tools.log" 2>&1; then
+if ! { make -C "$top/tools" && make -C "$top/tests/helpers"; } >"$out/tools.log" 2>&1; then
 	tail -n 20 "$out/tools.log"
 	exit 1
 fi

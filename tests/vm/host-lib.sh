@@ -51,12 +51,16 @@ findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 
 # guest_tests KERNEL_LABEL: the integration tests (names without .sh) for
 # that kernel, matching $DM_BAND_TESTS (a glob, default all).  Tests marked
-# "# kernels: stock" measure timing ratios and skip the debug kernel.
+# "# kernels: stock" measure timing ratios and skip the debug kernel; tests
+# marked "# kernels: debug" need its fault injection and run only there.
 guest_tests() {
 	local t
 	for t in "$top"/tests/integration/[0-9]*.sh; do
 		case $(basename "$t" .sh) in ${DM_BAND_TESTS:-*}) ;; *) continue ;; esac
 		if [ "$1" = debug ] && grep -q '^# kernels: stock' "$t"; then
+			continue
+		fi
+		if [ "$1" != debug ] && grep -q '^# kernels: debug' "$t"; then
 			continue
 		fi
 		basename "$t" .sh
@@ -84,6 +88,14 @@ guest_initramfs() {
 			return 1
 		}
 	fi
+	# The tests' own small programs (tests/helpers, built with the tools).
+	mkdir -p "$pl/usr/bin"
+	for f in "$top"/tests/helpers/*.c; do
+		cp "${f%.c}" "$pl/usr/bin/" || {
+			echo "${f%.c} is not built (make -C tests/helpers)" >"$d/initramfs.log"
+			return 1
+		}
+	done
 	cp "$top/tests/integration/lib.sh" "$pl/dm-band/tests/"
 	for t in $(guest_tests "$k"); do
 		cp "$top/tests/integration/$t.sh" "$pl/dm-band/tests/"
