@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A suspend cancelled after presuspend (a signal while device-mapper waits
+# for bios in flight) must leave the device scheduling bios as before.
+# dm-band once stopped holding bios for good after one: weights were
+# silently off.  A helper issues DM_DEV_SUSPEND itself and is interrupted
+# by SIGALRM while bios sit in a slow dm-delay device below.
+. "$TESTS/lib.sh"
+plan 8
+
+band_load
+modprobe dm-delay || true
+brd_create 64
+n=$(sectors /dev/ram0)
+# Reads wait 3 s below the band device; writes pass at once.
+dm_create pu-slow "0 $n delay /dev/ram0 0 3000 /dev/ram0 0 0"
+# token_base 1, weight 1: one token per epoch, so a job with several bios
+# in flight has most of them held first.
+dm_create pu "0 $n band /dev/mapper/pu-slow 0 pu none weight 1 :1"
+
+held() { grp_field pu default 8; }
+
+fio --name=r --filename=/dev/mapper/pu --direct=1 --rw=randread --bs=4k \
+	--ioengine=libaio --iodepth=8 --time_based --runtime=4 \
+	--output=/dev/null &
+fio=$!
+sleep 1.5
+before=$(held)
+check "bios were held before the suspend ($before)" test "$before" -gt 0
+# The suspend releases what is held, then waits for the bios below (3 s).
+dm-suspend-intr pu 1 >/tmp/intr.out 2>&1
+is "the suspend was interrupted: $(cat /tmp/intr.out)" "$?" 0
+is "the device is not suspended" \
+	"$(dmsetup info -c --noheadings -o attr pu | cut -c2)" "-"
+wait $fio
+dmsetup message pu 0 reset
+fio --name=r --filename=/dev/mapper/pu --direct=1 --rw=randread --bs=4k \
+	--ioengine=libaio --iodepth=8 --time_based --runtime=3 \
+	--output=/dev/null &
+fio=$!
+sleep 2
+after=$(held)
+check "bios are held again after the cancelled suspend ($after)" test "$after" -gt 0
+wait $fio
+is "fio finished cleanly" "$?" 0
+check "a real suspend still works" timeout 60 dmsetup suspend pu
+check "resume" dmsetup resume pu
+check "remove" dmsetup remove pu
+finish
