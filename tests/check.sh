@@ -68,6 +68,15 @@ finish() {
 
 mkdir -p "$BUILD" "$CACHE"
 
+# What the host boots: its /boot and its installed kernel images, before
+# and after.  A test harness must never change them.
+boot_state() {
+	{ ls -la --time-style=+%s /boot 2>&1
+	  dpkg-query -W -f='${Package} ${Version} ${Status}\n' 'linux-image-*' 2>/dev/null |
+		grep ' installed$'; } | sha256sum | cut -c1-16
+}
+boot_before=$(boot_state)
+
 # ---------------------------------------------------------------- packages
 stage "Debian packages"
 s=$(date +%s)
@@ -318,5 +327,11 @@ fi
 for k in 6.1 6.12 debug; do
 	collect_job "$k"
 done
+
+if [ "$(boot_state)" = "$boot_before" ]; then
+	result PASS "host/boot-unchanged" 0 "/boot and the installed kernel images"
+else
+	result FAIL "host/boot-unchanged" 0 "/boot or the installed kernel images changed during the run"
+fi
 
 finish

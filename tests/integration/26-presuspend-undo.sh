@@ -6,7 +6,7 @@
 # silently off.  A helper issues DM_DEV_SUSPEND itself and is interrupted
 # by SIGALRM while bios sit in a slow dm-delay device below.
 . "$TESTS/lib.sh"
-plan 8
+plan 9
 
 band_load
 modprobe dm-delay || true
@@ -19,30 +19,36 @@ dm_create pu-slow "0 $n delay /dev/ram0 0 3000 /dev/ram0 0 0"
 dm_create pu "0 $n band /dev/mapper/pu-slow 0 pu none weight 1 :1"
 
 held() { grp_field pu default 8; }
+# reader: a QD8 reader in the background (READER), and wait (up to 30 s)
+# until the band device has held one of its bios.
+reader() {
+	local i
+	fio --name=r --filename=/dev/mapper/pu --direct=1 --rw=randread \
+		--bs=4k --ioengine=libaio --iodepth=8 --time_based --runtime=60 \
+		--output=/dev/null &
+	READER=$!
+	cleanup_add "kill $READER"
+	for i in $(seq 60); do
+		[ "$(held)" -gt 0 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+stop_reader() { kill "$READER"; wait "$READER" 2>/dev/null; }
 
-fio --name=r --filename=/dev/mapper/pu --direct=1 --rw=randread --bs=4k \
-	--ioengine=libaio --iodepth=8 --time_based --runtime=4 \
-	--output=/dev/null &
-fio=$!
-sleep 1.5
-before=$(held)
-check "bios were held before the suspend ($before)" test "$before" -gt 0
+check "bios are held before the suspend" reader
 # The suspend releases what is held, then waits for the bios below (3 s).
 dm-suspend-intr pu 1 >/tmp/intr.out 2>&1
 is "the suspend was interrupted: $(cat /tmp/intr.out)" "$?" 0
 is "the device is not suspended" \
 	"$(dmsetup info -c --noheadings -o attr pu | cut -c2)" "-"
-wait $fio
+stop_reader
 dmsetup message pu 0 reset
-fio --name=r --filename=/dev/mapper/pu --direct=1 --rw=randread --bs=4k \
-	--ioengine=libaio --iodepth=8 --time_based --runtime=3 \
-	--output=/dev/null &
-fio=$!
-sleep 2
-after=$(held)
-check "bios are held again after the cancelled suspend ($after)" test "$after" -gt 0
-wait $fio
-is "fio finished cleanly" "$?" 0
+is "counters reset" "$(held)" 0
+check "bios are held again after the cancelled suspend" reader
+stop_reader
+is "nothing held or in flight once the reader stopped" \
+	"$(grp_field pu default 7) $(grp_field pu default 9)" "0 0"
 check "a real suspend still works" timeout 60 dmsetup suspend pu
 check "resume" dmsetup resume pu
 check "remove" dmsetup remove pu
