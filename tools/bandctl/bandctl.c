@@ -339,6 +339,15 @@ static const struct cmd cmds[] = {
 	{ "unwrap", "VG/LV",
 	  "Give VG/LV its own table back and remove VG-LV-orig.\n",
 	  cmd_unwrap, 1, 1 },
+	{ "check", "[FILE] [--repair]",
+	  "Find what LVM or a killed bandctl left of wraps, one line each:\n"
+	  "devices left suspended, -orig layers orphaned, wraps lost, band\n"
+	  "devices not of their -orig's size, and what differs from FILE\n"
+	  "(default " DEFAULT_CONF ", if it exists) as apply --dry-run\n"
+	  "prints it.  Exit status 1 if anything was found.  --repair resumes,\n"
+	  "removes orphans, wraps lost LVs again with their saved tables and\n"
+	  "weights, and applies FILE; exit status 1 if a repair failed.\n",
+	  cmd_check, -1, 0 },
 	{ "apply", "[FILE] [--dry-run]",
 	  "Apply FILE (default " DEFAULT_CONF "): create, wrap and weight what\n"
 	  "it says, printing each change.  Applying twice changes nothing the\n"

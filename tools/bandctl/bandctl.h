@@ -70,5 +70,12 @@ int cmd_unwrap(int argc, char **argv);
 
 int do_create(const char *name, const char *dev, struct band_opts *o);
 int do_wrap(const char *arg, struct band_opts *o);
+/* Save dm's band table in /run/dm-band/dm.wrap if dm is wrapped. */
+void wrap_remember(const char *dm);
+/* Wrap dm again with a saved band table (its options and weights). */
+int rewrap(const char *dm, const char *params);
+/* Apply a configuration file; *changes counts the lines printed. */
+int apply_file(const char *path, int dry, int *changes);
+int cmd_check(int argc, char **argv);
 
 #endif

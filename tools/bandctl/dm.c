@@ -158,6 +158,9 @@ int dmx_info(const char *name, struct dmx_info *info)
 	info->minor = i.minor;
 	info->open_count = i.open_count;
 	info->suspended = i.suspended;
+	info->read_only = i.read_only;
+	if (!dm_task_get_read_ahead(dmt, &info->read_ahead))
+		info->read_ahead = DMX_RA_UNKNOWN;
 	uuid = dm_task_get_uuid(dmt);
 	snprintf(info->uuid, sizeof(info->uuid), "%s", uuid ? uuid : "");
 out:
@@ -331,8 +334,16 @@ static int run_udev(struct dm_task *dmt, const char *what, const char *name,
 	return r;
 }
 
+/*
+ * What LVM gives its own layers (-real, -cow): no /dev/disk links, no
+ * blkid, no pvscan, no other rules.
+ */
+#define HIDDEN_FLAGS (DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG | \
+		      DM_UDEV_DISABLE_DISK_RULES_FLAG | \
+		      DM_UDEV_DISABLE_OTHER_RULES_FLAG)
+
 int dmx_create(const char *name, const char *uuid,
-	       const struct dmx_targets *tl, int hidden)
+	       const struct dmx_targets *tl, int flags)
 {
 	struct dm_task *dmt;
 	int r;
@@ -343,16 +354,16 @@ int dmx_create(const char *name, const char *uuid,
 	r = add_targets(dmt, tl);
 	if (!r && uuid && !dm_task_set_uuid(dmt, uuid))
 		r = nomem();
+	if (!r && (flags & DMX_RO) && !dm_task_set_ro(dmt))
+		r = nomem();
 	if (!r)
-		r = run_udev(dmt, "create", name, hidden ?
-			     DM_UDEV_DISABLE_SUBSYSTEM_RULES_FLAG |
-			     DM_UDEV_DISABLE_DISK_RULES_FLAG |
-			     DM_UDEV_DISABLE_OTHER_RULES_FLAG : 0);
+		r = run_udev(dmt, "create", name,
+			     (flags & DMX_HIDDEN) ? HIDDEN_FLAGS : 0);
 	dm_task_destroy(dmt);
 	return r;
 }
 
-int dmx_reload(const char *name, const struct dmx_targets *tl)
+int dmx_reload(const char *name, const struct dmx_targets *tl, int flags)
 {
 	struct dm_task *dmt;
 	int r;
@@ -361,6 +372,8 @@ int dmx_reload(const char *name, const struct dmx_targets *tl)
 	if (!dmt)
 		return nomem();
 	r = add_targets(dmt, tl);
+	if (!r && (flags & DMX_RO) && !dm_task_set_ro(dmt))
+		r = nomem();
 	if (!r)
 		r = run(dmt, "reload", name);
 	dm_task_destroy(dmt);
@@ -396,6 +409,24 @@ int dmx_suspend(const char *name)
 int dmx_resume(const char *name)
 {
 	return simple_task(DM_DEVICE_RESUME, "resume", name, T_UDEV);
+}
+
+int dmx_resume_ra(const char *name, unsigned int read_ahead)
+{
+	struct dm_task *dmt;
+	int r = EX_OK;
+
+	if (read_ahead == DMX_RA_UNKNOWN)
+		return dmx_resume(name);
+	dmt = task(DM_DEVICE_RESUME, name);
+	if (!dmt)
+		return nomem();
+	if (!dm_task_set_read_ahead(dmt, read_ahead, 0))
+		r = nomem();
+	if (!r)
+		r = run_udev(dmt, "resume", name, 0);
+	dm_task_destroy(dmt);
+	return r;
 }
 
 int dmx_clear(const char *name)

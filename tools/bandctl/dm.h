@@ -11,9 +11,12 @@ extern char dmx_err[512];
 __printf(2, 3) int dmx_fail(int code, const char *fmt, ...);
 void dmx_init(void);
 
+#define DMX_RA_UNKNOWN UINT32_MAX
+
 struct dmx_info {
-	int exists, suspended, open_count;
+	int exists, suspended, open_count, read_only;
 	uint32_t major, minor;
+	unsigned int read_ahead;	/* sectors, or DMX_RA_UNKNOWN */
 	char uuid[130];
 };
 
@@ -35,11 +38,15 @@ void dmx_targets_free(struct dmx_targets *tl);
 int dmx_names(char ***names, size_t *n);
 void dmx_names_free(char ***names, size_t *n);
 int dmx_message(const char *name, const char *msg);
+/* create and reload flags: hidden from udev's rules, read-only */
+enum { DMX_HIDDEN = 1, DMX_RO = 2 };
 int dmx_create(const char *name, const char *uuid,
-	       const struct dmx_targets *tl, int hidden);
-int dmx_reload(const char *name, const struct dmx_targets *tl);
+	       const struct dmx_targets *tl, int flags);
+int dmx_reload(const char *name, const struct dmx_targets *tl, int flags);
 int dmx_suspend(const char *name);
 int dmx_resume(const char *name);
+/* Resume, setting the read-ahead (sectors) unless DMX_RA_UNKNOWN. */
+int dmx_resume_ra(const char *name, unsigned int read_ahead);
 int dmx_clear(const char *name);
 int dmx_remove(const char *name);
 

@@ -333,6 +333,44 @@ void state_forget(const char *name)
 	unlink(path);
 }
 
+static void wrap_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, STATE_DIR "/%s.wrap", name);
+}
+
+void state_save_wrap(const char *name, const char *params)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	if (mkdir(STATE_DIR, 0755) && errno != EEXIST)
+		return;
+	wrap_path(name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	fprintf(f, "%s\n", params);
+	if (fclose(f) || rename(tmp, path))
+		unlink(tmp);
+}
+
+int state_load_wrap(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	wrap_path(name, path, sizeof(path));
+	return read_line(path, buf, len);
+}
+
+void state_forget_wrap(const char *name)
+{
+	char path[PATH_MAX];
+
+	wrap_path(name, path, sizeof(path));
+	unlink(path);
+}
+
 double state_reset_time(const char *name)
 {
 	char path[PATH_MAX], line[64], *end;

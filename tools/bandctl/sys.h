@@ -20,6 +20,13 @@ int dev_holders(unsigned int major, unsigned int minor, char *out, size_t len);
 
 void state_mark_reset(const char *name);
 void state_forget(const char *name);
+/*
+ * The band table of a wrapped LV, kept in /run/dm-band/NAME.wrap so that
+ * bandctl check --repair can wrap it again as it was when LVM undid it.
+ */
+void state_save_wrap(const char *name, const char *params);
+int state_load_wrap(const char *name, char *buf, size_t len);
+void state_forget_wrap(const char *name);
 /* Unix time of the last bandctl reset/create of name, < 0 unknown. */
 double state_reset_time(const char *name);
 double now_real(void);

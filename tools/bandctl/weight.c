@@ -58,6 +58,8 @@ int cmd_set(int argc, char **argv)
 		if (!r) {
 			r = set_weight(&b, &job, id, w);
 			band_job_free(&job);
+			if (!r)
+				wrap_remember(b.name);
 		}
 		band_close(&b);
 	}
@@ -85,6 +87,8 @@ int cmd_unset(int argc, char **argv)
 	if (!r) {
 		snprintf(msg, sizeof(msg), "detach %llu", id);
 		r = dmx_message(b.name, msg);
+		if (!r)
+			wrap_remember(b.name);
 	}
 	if (job.name)
 		band_job_free(&job);
@@ -110,7 +114,7 @@ int cmd_reset(int argc, char **argv)
 
 /* ------------------------------------------------------------ apply */
 
-static int dry_run;
+static int dry_run, changes;
 
 /* One setting of an existing device: message it when it differs. */
 static int change(const char *name, const char *key, const char *was,
@@ -121,6 +125,7 @@ static int change(const char *name, const char *key, const char *was,
 	if (!strcmp(was, want))
 		return EX_OK;
 	printf("%s: %s %s (was %s)\n", name, key, want, was);
+	changes++;
 	if (dry_run)
 		return EX_OK;
 	snprintf(msg, sizeof(msg), "%s %s", key, want);
@@ -177,11 +182,14 @@ static int apply_create(struct conf_entry *e)
 	if (!dmx_exists(e->name)) {
 		if (dry_run) {
 			describe("create", e->name, e->dev, &e->opts);
+			changes++;
 			return EX_OK;
 		}
 		r = do_create(e->name, e->dev, &e->opts);
-		if (!r)
+		if (!r) {
 			describe("create", e->name, e->dev, &e->opts);
+			changes++;
+		}
 		return r;
 	}
 	return sync_dev(e->name, &e->opts);
@@ -204,8 +212,10 @@ static int apply_wrap(struct conf_entry *e)
 	if (!wrapped) {
 		if (!dry_run)
 			r = do_wrap(e->name, &e->opts);
-		if (!r)
+		if (!r) {
 			describe("wrap", e->name, NULL, &e->opts);
+			changes++;
+		}
 		return r;
 	}
 	return sync_dev(dm, &e->opts);
@@ -246,6 +256,7 @@ static int apply_weight(struct conf_entry *e)
 		else
 			snprintf(was, sizeof(was), "not attached");
 		printf("%s: weight %s %u (%s)\n", dm, e->job, e->weight, was);
+		changes++;
 		if (!dry_run)
 			r = set_weight(&b, &job, id, e->weight);
 	}
@@ -276,20 +287,15 @@ static char *read_file(const char *path)
 	return sb.s ? sb.s : strdup("");
 }
 
-int cmd_apply(int argc, char **argv)
+int apply_file(const char *path, int dry, int *nchanges)
 {
-	const char *path = DEFAULT_CONF;
-	char msg[512], *text;
+	char msg[512], dm[DM_NAME_MAX + 1], *text;
 	struct conf c;
 	size_t i;
 	int r = EX_OK;
 
-	dry_run = take_flag(&argc, argv, "--dry-run") ||
-		  take_flag(&argc, argv, "-n");
-	if (argc > 1)
-		return usage_err("expected at most one FILE");
-	if (argc == 1)
-		path = argv[0];
+	dry_run = dry;
+	changes = 0;
 	text = read_file(path);
 	if (!text)
 		return err(EX_ERR, "%s: %s", path, strerror(errno));
@@ -315,10 +321,28 @@ int cmd_apply(int argc, char **argv)
 			err(ri, "%s: line %d: %s", path, c.e[i].line, dmx_err);
 			if (!r)
 				r = ri;
+		} else if (!dry && !dev_arg(c.e[i].name, dm, sizeof(dm))) {
+			wrap_remember(dm);
 		}
 	}
 	conf_free(&c);
+	if (nchanges)
+		*nchanges = changes;
 	if (r == EX_NOMODULE || r == EX_PERM)
 		dmerr(r);
 	return r;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONF;
+	int dry;
+
+	dry = take_flag(&argc, argv, "--dry-run") ||
+	      take_flag(&argc, argv, "-n");
+	if (argc > 1)
+		return usage_err("expected at most one FILE");
+	if (argc == 1)
+		path = argv[0];
+	return apply_file(path, dry, NULL);
 }

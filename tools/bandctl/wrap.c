@@ -108,6 +108,202 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/*
+ * The critical section of wrap and unwrap: from the suspend of the LV to
+ * its resume, every process using the LV waits.  It must not be cut short:
+ * the signals that end or stop bandctl are blocked over it, and memory is
+ * locked (as lvm2 does) so that no page-in waits on a suspended device.  A
+ * signal that asks bandctl to end (SIGINT, SIGTERM, SIGHUP, SIGQUIT) cancels
+ * the steps not yet done: those done are rolled back, then the signal is
+ * delivered.  SIGKILL cannot be blocked: bandctl check finds what it leaves.
+ */
+struct crit {
+	sigset_t old;
+	int locked, cancel_sig;
+};
+
+static const int crit_sigs[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU,
+	SIGUSR1, SIGUSR2, SIGALRM,
+};
+
+static const int cancel_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void crit_enter(struct crit *c)
+{
+	sigset_t s;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	sigemptyset(&s);
+	for (i = 0; i < ARRAY_SIZE(crit_sigs); i++)
+		sigaddset(&s, crit_sigs[i]);
+	sigprocmask(SIG_BLOCK, &s, &c->old);
+	c->locked = !mlockall(MCL_CURRENT | MCL_FUTURE);
+}
+
+/* Leave: a pending signal is delivered now (and may end bandctl). */
+static void crit_leave(struct crit *c)
+{
+	fflush(NULL);
+	if (c->locked)
+		munlockall();
+	sigprocmask(SIG_SETMASK, &c->old, NULL);
+}
+
+/*
+ * For the tests: BANDCTL_TEST_STOP=STEP stops bandctl (SIGSTOP) before
+ * STEP, BANDCTL_TEST_FAIL=STEP makes STEP fail.
+ */
+static int test_hook(const char *what, const char *name)
+{
+	const char *t;
+
+	t = getenv("BANDCTL_TEST_STOP");
+	if (t && !strcmp(t, name))
+		raise(SIGSTOP);
+	t = getenv("BANDCTL_TEST_FAIL");
+	if (t && !strcmp(t, name))
+		return dmx_fail(EX_ERR, "%s: %s failed (BANDCTL_TEST_FAIL)",
+				what, name);
+	return EX_OK;
+}
+
+/* Before each step that can be undone: EX_ERR when a signal cancels. */
+static int crit_step(struct crit *c, const char *what, const char *name)
+{
+	struct sigaction sa;
+	sigset_t p;
+	size_t i;
+	int r;
+
+	r = test_hook(what, name);
+	if (r || sigpending(&p))
+		return r;
+	for (i = 0; i < ARRAY_SIZE(cancel_sigs); i++) {
+		/* A blocked signal is pending even when ignored (nohup). */
+		if (!sigismember(&p, cancel_sigs[i]) ||
+		    sigaction(cancel_sigs[i], NULL, &sa) ||
+		    sa.sa_handler == SIG_IGN)
+			continue;
+		c->cancel_sig = cancel_sigs[i];
+		return dmx_fail(EX_ERR, "%s cancelled by SIG%s before %s", what,
+				sigabbrev_np(cancel_sigs[i]), name);
+	}
+	return EX_OK;
+}
+
+/*
+ * End a section that a signal cancelled: say what became of it, then take
+ * the signal.
+ */
+static BANDCTL_ATTRIBUTE((noreturn)) void crit_cancelled(struct crit *c, int r)
+{
+	dmerr(r ? r : EX_ERR);
+	crit_leave(c);
+	exit(128 + c->cancel_sig);
+}
+
+/*
+ * The dm uuid of dm's -orig layer.  An LV's is LVM's own form for a layer,
+ * "LVM-<vg uuid><lv uuid>-orig", with the layer in the name, VG-LV-orig:
+ * lvm2 does not scan it with scan_lvs=0, its udev rules (56-lvm.rules) hide
+ * it from blkid, pvscan and /dev/disk on every event, and lvm2 removes it
+ * when it is left unused below the LV.
+ */
+static void orig_uuid(const char *uuid, char *out, size_t len)
+{
+	if (!uuid[0])
+		out[0] = '\0';
+	else if (!strncmp(uuid, "LVM-", 4))
+		snprintf(out, len, "%s" ORIG_SUFFIX, uuid);
+	else
+		snprintf(out, len, "BAND-ORIG-%s", uuid);
+}
+
+void wrap_remember(const char *dm)
+{
+	char orig[DM_NAME_MAX + 16], mm[32];
+	struct dmx_targets tl;
+	struct dmx_info oi;
+
+	snprintf(orig, sizeof(orig), "%s" ORIG_SUFFIX, dm);
+	if (dmx_info(orig, &oi) || !oi.exists || dmx_targets(dm, 0, &tl))
+		return;
+	snprintf(mm, sizeof(mm), "%u:%u ", oi.major, oi.minor);
+	if (tl.n == 1 && !strcmp(tl.t[0].type, "band") &&
+	    !strncmp(tl.t[0].params, mm, strlen(mm)))
+		state_save_wrap(dm, tl.t[0].params);
+	dmx_targets_free(&tl);
+}
+
+int rewrap(const char *dm, const char *params)
+{
+	struct band_table t;
+	struct band_opts o;
+	char msg[64];
+	size_t i;
+	int r;
+
+	if (band_table_parse(params, &t))
+		return dmx_fail(EX_ERR, "%s: bad saved table '%s'", dm, params);
+	band_opts_init(&o);
+	o.set = OPT_BG | OPT_TYPE | OPT_POLICY | OPT_TOKEN;
+	snprintf(o.band_group, sizeof(o.band_group), "%s", t.band_group);
+	o.type = t.type;
+	o.policy = t.policy;
+	o.token_base = t.token_base;
+	if (t.idle != ~0ull) {
+		o.set |= OPT_IDLE;
+		o.idle = t.idle;
+	}
+	r = do_wrap(dm, &o);
+	if (!r && t.dflt_weight != 100) {
+		snprintf(msg, sizeof(msg), "weight %u", t.dflt_weight);
+		r = dmx_message(dm, msg);
+	}
+	for (i = 0; !r && i < t.nr; i++) {
+		snprintf(msg, sizeof(msg), "attach %llu:%u", t.grp[i].id,
+			 t.grp[i].weight);
+		r = dmx_message(dm, msg);
+	}
+	if (!r)
+		wrap_remember(dm);
+	band_table_free(&t);
+	return r;
+}
+
+enum { W_NONE, W_SUSPENDED, W_CREATED, W_LOADED };
+enum { RB_RELOAD = 1, RB_RESUME = 2, RB_REMOVE = 4 };
+
+/*
+ * Undo the steps of a wrap or unwrap of dm: load tl (the table dm had) if
+ * RB_RELOAD, resume if RB_RESUME, remove orig if RB_REMOVE.  EX_ERR with
+ * the reason of the failure and how far the rollback got.
+ */
+static int undo_steps(const char *dm, const char *orig,
+		      const struct dmx_targets *tl, const struct dmx_info *info,
+		      int what)
+{
+	int ro = info->read_only ? DMX_RO : 0, r = EX_OK;
+	char saved[sizeof(dmx_err)];
+
+	memcpy(saved, dmx_err, sizeof(saved));
+	if ((what & RB_RELOAD) && dmx_reload(dm, tl, ro))
+		r = EX_ERR;
+	if ((what & RB_RESUME) && dmx_resume_ra(dm, info->read_ahead))
+		return dmx_fail(EX_ERR,
+				"%.200s; rollback failed: %s is left suspended (%.200s)",
+				saved, dm, dmx_err);
+	if (!r && (what & RB_REMOVE) && dmx_remove(orig))
+		r = EX_ERR;
+	if (r)
+		return dmx_fail(EX_ERR,
+				"%.200s; rollback incomplete (%.200s): see bandctl check",
+				saved, dmx_err);
+	return dmx_fail(EX_ERR, "%.400s; rolled back", saved);
+}
+
 int do_wrap(const char *arg, struct band_opts *o)
 {
 	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16], held[256];
@@ -115,8 +311,9 @@ int do_wrap(const char *arg, struct band_opts *o)
 	struct dmx_targets tl, band = { 0 };
 	struct dmx_info info, oi;
 	unsigned long long len = 0;
+	int r, ro, done = W_NONE;
+	struct crit c;
 	size_t i;
-	int r, r2;
 
 	r = dev_arg(arg, dm, sizeof(dm));
 	if (!r)
@@ -131,6 +328,10 @@ int do_wrap(const char *arg, struct band_opts *o)
 		return dmx_fail(EX_UNSAFE,
 				"%s is an internal device of a snapshot or of a wrap",
 				dm);
+	if (info.suspended)
+		return dmx_fail(EX_UNSAFE,
+				"%s is suspended (by another tool, or a wrap cut short: see bandctl check)",
+				arg);
 	snprintf(orig, sizeof(orig), "%s" ORIG_SUFFIX, dm);
 	if (strlen(orig) > DM_NAME_MAX)
 		return dmx_fail(EX_UNSAFE, "name %s too long", orig);
@@ -150,7 +351,9 @@ int do_wrap(const char *arg, struct band_opts *o)
 	if (!r && !tl.n)
 		r = dmx_fail(EX_UNSAFE, "%s has no table", arg);
 	if (!r && dmx_exists(orig))
-		r = dmx_fail(EX_UNSAFE, "%s already exists", orig);
+		r = dmx_fail(EX_UNSAFE,
+			     "%s already exists (left over? see bandctl check)",
+			     orig);
 	if (!r && dev_holders(info.major, info.minor, held, sizeof(held)) > 0)
 		r = dmx_fail(EX_UNSAFE,
 			     "%s is held by %s (a snapshot origin, or under another device)",
@@ -163,41 +366,53 @@ int do_wrap(const char *arg, struct band_opts *o)
 	     sscanf(tl.t[0].params, "%*s %*s %31s", majmin) != 1))
 		majmin[0] = '\0';
 	default_bg(o, majmin);
-	snprintf(uuid, sizeof(uuid), "BAND-ORIG-%s", info.uuid);
+	orig_uuid(info.uuid, uuid, sizeof(uuid));
+	/* The LV's read-only flag goes to both tables, its read-ahead stays. */
+	ro = info.read_only ? DMX_RO : 0;
 
 	/* Suspended (file system frozen, I/O flushed) while the tables change. */
-	r = dmx_suspend(dm);
+	crit_enter(&c);
+	r = crit_step(&c, "wrap", "suspend");
+	if (!r)
+		r = dmx_suspend(dm);
 	if (r)
-		goto out;
-	r = dmx_create(orig, info.uuid[0] ? uuid : NULL, &tl, 1);
+		goto leave;
+	done = W_SUSPENDED;
+	r = crit_step(&c, "wrap", "create");
+	if (!r)
+		r = dmx_create(orig, uuid[0] ? uuid : NULL, &tl, DMX_HIDDEN | ro);
+	if (r)
+		goto rollback;
+	done = W_CREATED;
+	r = crit_step(&c, "wrap", "load");
 	if (!r)
 		r = dmx_info(orig, &oi);
-	if (r)
-		goto resume;
-	snprintf(majmin, sizeof(majmin), "%u:%u", oi.major, oi.minor);
-	r = band_targets(&band, len, majmin, o);
-	if (!r)
-		r = load_failed(dmx_reload(dm, &band));
-	if (r)
-		goto remove;
-	r = dmx_resume(dm);
 	if (!r) {
-		state_mark_reset(dm);
-		goto out;
+		snprintf(majmin, sizeof(majmin), "%u:%u", oi.major, oi.minor);
+		r = band_targets(&band, len, majmin, o);
 	}
-	/* Back to the LV's own table. */
-	dmx_clear(dm);
-	r2 = dmx_resume(dm);
-	if (r2)
-		goto out;	/* leave -orig: the LV may still map onto it */
-	dmx_remove(orig);
-	goto out;
-remove:
-	dmx_remove(orig);
-resume:
-	r2 = dmx_resume(dm);
-	if (r2 && !r)
-		r = r2;
+	if (!r)
+		r = load_failed(dmx_reload(dm, &band, ro));
+	if (r)
+		goto rollback;
+	done = W_LOADED;
+	r = crit_step(&c, "wrap", "resume");
+	if (!r)
+		r = dmx_resume_ra(dm, info.read_ahead);
+	if (r)
+		goto rollback;
+	state_mark_reset(dm);
+	wrap_remember(dm);
+	test_hook("wrap", "done");
+	goto leave;
+rollback:
+	r = undo_steps(dm, orig, &tl, &info, RB_RESUME |
+		       (done >= W_CREATED ? RB_REMOVE : 0) |
+		       (done >= W_LOADED ? RB_RELOAD : 0));
+leave:
+	if (c.cancel_sig)
+		crit_cancelled(&c, r);
+	crit_leave(&c);
 out:
 	dmx_targets_free(&band);
 	dmx_targets_free(&tl);
@@ -216,16 +431,16 @@ int cmd_wrap(int argc, char **argv)
 int cmd_unwrap(int argc, char **argv)
 {
 	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16];
-	struct dmx_targets tl;
+	struct dmx_targets tl, band = { 0 };
+	int r, ro, done = W_NONE;
+	struct crit c;
 	struct bdev b;
-	int r, r2;
 
 	(void)argc;
-	r = dev_arg(argv[0], dm, sizeof(dm));
-	if (!r)
-		r = band_open(dm, &b, 0);
+	r = band_open(argv[0], &b, 0);
 	if (r)
 		return dmerr(r);
+	snprintf(dm, sizeof(dm), "%s", b.name);
 	snprintf(orig, sizeof(orig), "%s" ORIG_SUFFIX, dm);
 	if (!is_wrapped(&b)) {
 		band_close(&b);
@@ -233,21 +448,59 @@ int cmd_unwrap(int argc, char **argv)
 				      argv[0], orig));
 	}
 	band_close(&b);
+	if (b.info.suspended)
+		return dmerr(dmx_fail(EX_UNSAFE,
+				      "%s is suspended (by another tool, or a wrap cut short: see bandctl check)",
+				      argv[0]));
+	ro = b.info.read_only ? DMX_RO : 0;
 	r = dmx_targets(orig, 0, &tl);
-	if (r)
+	if (!r)
+		r = dmx_targets(dm, 0, &band);
+	if (r) {
+		dmx_targets_free(&tl);
 		return dmerr(r);
-	r = dmx_suspend(dm);
-	if (!r) {
-		r = dmx_reload(dm, &tl);
-		/* Resume in any case: with the LV's own table if it loaded. */
-		r2 = dmx_resume(dm);
-		if (!r)
-			r = r2;
 	}
-	if (!r) {
+	crit_enter(&c);
+	r = crit_step(&c, "unwrap", "suspend");
+	if (!r)
+		r = dmx_suspend(dm);
+	if (r)
+		goto leave;
+	done = W_SUSPENDED;
+	r = crit_step(&c, "unwrap", "load");
+	if (!r)
+		r = dmx_reload(dm, &tl, ro);
+	if (r)
+		goto rollback;
+	done = W_LOADED;
+	r = crit_step(&c, "unwrap", "resume");
+	if (!r)
+		r = dmx_resume_ra(dm, b.info.read_ahead);
+	if (r)
+		goto rollback;
+	/* The LV is its own again: -orig is unused, whatever happens now. */
+	state_forget(dm);
+	state_forget_wrap(dm);
+	r = test_hook("unwrap", "remove");
+	if (!r)
 		r = dmx_remove(orig);
-		state_forget(dm);
+	if (r) {
+		char why[sizeof(dmx_err)];
+
+		memcpy(why, dmx_err, sizeof(why));
+		r = dmx_fail(r, "%.300s; the LV is unwrapped, %s is left over %s",
+			     why, orig, "(bandctl check --repair removes it)");
 	}
+	goto leave;
+rollback:
+	/* Back to the band table. */
+	r = undo_steps(dm, orig, &band, &b.info,
+		       RB_RESUME | (done >= W_LOADED ? RB_RELOAD : 0));
+leave:
+	if (c.cancel_sig)
+		crit_cancelled(&c, r);
+	crit_leave(&c);
+	dmx_targets_free(&band);
 	dmx_targets_free(&tl);
 	return dmerr(r);
 }
