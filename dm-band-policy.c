@@ -18,6 +18,14 @@
  * Refills are O(active groups); idle groups catch up lazily, by comparing
  * the epoch their tokens belong to with the pool's, when they are next
  * touched.  Every per-bio call is O(1).
+ *
+ * The refill rule divides a saturated device exactly, but a group that has
+ * tokens and cannot spend them quickly (one bio in flight at a time) would
+ * hold up everyone's refill while the device idles.  So the pool learns
+ * the device's depth (how many bios it serves at once) from completion
+ * latencies by level of bios in flight, and while the refill is held up
+ * and the device has room, waiting groups may pass one more bio each
+ * (injection, band_pool_inject()): weighted max-min fairness.
  */
 #include <linux/gcd.h>
 #include <linux/kernel.h>
@@ -35,6 +43,7 @@ void band_pool_init(struct band_pool *p, enum band_policy policy,
 	p->policy = policy;
 	p->token_base = token_base;
 	p->idle_ns = (u64)idle_us * NSEC_PER_USEC;
+	p->depth = 1;
 	INIT_LIST_HEAD(&p->active);
 	INIT_LIST_HEAD(&p->waiting);
 	INIT_LIST_HEAD(&p->lingering);
@@ -171,6 +180,7 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 	if (g->lingering && !band_pgroup_idle(g)) {
 		list_del_init(&g->linger_node);
 		g->lingering = false;
+		p->nr_lingering--;
 	}
 	active = !band_pgroup_idle(g) || g->lingering;
 	waiting = g->held > 0;
@@ -209,6 +219,7 @@ void band_pool_expire(struct band_pool *p, u64 now)
 			break;
 		list_del_init(&g->linger_node);
 		g->lingering = false;
+		p->nr_lingering--;
 		band_pgroup_update(p, g);
 	}
 }
@@ -258,6 +269,61 @@ void band_pool_refill(struct band_pool *p)
 	}
 }
 
+/*
+ * Work conservation.  The refill rule alone keeps a device idle while a
+ * latency-bound group (one that keeps a bio or two in flight and so
+ * cannot spend its tokens quickly) holds up every other group's refill.
+ * The room is what the device could serve at once and is not asked to:
+ * its learned depth, less the bios in flight, less one place for each
+ * lingering group (a job between two bios keeps its place, so that on a
+ * one-slot device the refill rule alone decides).  While the level just
+ * above the depth has not been measured, one more place is offered, so
+ * that the depth can be learned.
+ */
+u32 band_pool_room(const struct band_pool *p)
+{
+	u32 depth = p->depth, used = p->in_flight + p->nr_lingering;
+
+	if (depth < BAND_LEVELS && p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
+		depth++;
+	return depth > used ? depth - used : 0;
+}
+
+/* Groups wait, the refill is held up by groups with tokens, and there is room. */
+bool band_pool_inject_due(const struct band_pool *p)
+{
+	return !list_empty(&p->waiting) && p->nr_blocking &&
+	       band_pool_room(p);
+}
+
+/*
+ * Fill the room: each waiting group, in turn, may pass one more bio now
+ * (its tokens, or debt, become one token), without starting an epoch.  No
+ * one loses tokens, so when the device is saturated (no room) the refill
+ * rule alone decides the shares.  The turn goes round, so that a small
+ * room is shared.
+ */
+void band_pool_inject(struct band_pool *p)
+{
+	u32 room = band_pool_room(p);
+	struct band_pgroup *g, *last = NULL;
+
+	list_for_each_entry(g, &p->waiting, waiting_node) {
+		if (!room)
+			break;
+		band_pgroup_catch_up(p, g);
+		if (g->tokens > 0)
+			continue;
+		g->tokens = 1;
+		p->injected++;
+		room--;
+		last = g;
+		band_pgroup_update(p, g);
+	}
+	if (last && !list_is_last(&last->waiting_node, &p->waiting))
+		list_rotate_to_front(last->waiting_node.next, &p->waiting);
+}
+
 void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 			u32 weight)
 {
@@ -296,6 +362,7 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 	if (g->lingering) {
 		list_del_init(&g->linger_node);
 		g->lingering = false;
+		p->nr_lingering--;
 	}
 	band_pgroup_update(p, g);
 }
@@ -319,11 +386,13 @@ s64 band_pgroup_tokens(struct band_pool *p, struct band_pgroup *g)
 	return g->tokens;
 }
 
-static void band_pgroup_spend(struct band_pgroup *g, u64 cost)
+static void band_pgroup_spend(struct band_pool *p, struct band_pgroup *g,
+			      u64 cost)
 {
 	g->tokens = max(g->tokens - (s64)min_t(u64, cost, BAND_DEBT_MAX),
 			-BAND_DEBT_MAX);
 	g->in_flight++;
+	p->in_flight++;
 }
 
 /*
@@ -335,7 +404,7 @@ bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
 	band_pgroup_catch_up(p, g);
 	if (g->held || g->tokens <= 0)
 		return false;
-	band_pgroup_spend(g, cost);
+	band_pgroup_spend(p, g, cost);
 	band_pgroup_update(p, g);
 	return true;
 }
@@ -351,7 +420,7 @@ bool band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
 
 	band_pgroup_catch_up(p, g);
 	would_wait = g->held || g->tokens <= 0;
-	band_pgroup_spend(g, cost);
+	band_pgroup_spend(p, g, cost);
 	band_pgroup_update(p, g);
 	return would_wait;
 }
@@ -378,21 +447,65 @@ bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 	if (!g->held || g->tokens <= 0)
 		return false;
 	g->held--;
-	band_pgroup_spend(g, cost);
+	band_pgroup_spend(p, g, cost);
 	band_pgroup_update(p, g);
 	return true;
 }
 
+/* Level @k is measured, and its latency within the knee of level 1's. */
+static bool band_level_good(const struct band_pool *p, u32 k)
+{
+	return p->lvl_n[1] >= BAND_LEVEL_SAMPLES &&
+	       p->lvl_n[k] >= BAND_LEVEL_SAMPLES &&
+	       p->lvl_lat[k] * 100 <= p->lvl_lat[1] * BAND_KNEE_PCT;
+}
+
 /*
- * A bio passed down for @g has completed at @now (ns).  If that leaves the
- * group idle, it lingers for idle_ns first (not once detached).
+ * Learn from one completion: @lat_ns after it was issued as the @level-th
+ * bio in flight.  The depth grows by one level at a time, as the level
+ * above it proves to be served as fast as a lone bio, and shrinks to below
+ * any level at or under it that stops being.  O(1).
  */
-void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now)
+static void band_pool_learn(struct band_pool *p, u64 lat_ns, u32 level)
+{
+	u64 *l;
+
+	if (!lat_ns || !level)
+		return;
+	level = min(level, BAND_LEVELS);
+	/* a latency past 1000 s is no measurement; bound the arithmetic */
+	lat_ns = min_t(u64, lat_ns, 1000ULL * NSEC_PER_SEC);
+	l = &p->lvl_lat[level];
+	if (p->lvl_n[level])
+		*l = *l - (*l >> 3) + (lat_ns >> 3);
+	else
+		*l = lat_ns;
+	if (p->lvl_n[level] < U8_MAX)
+		p->lvl_n[level]++;
+	if (level == p->depth + 1 && band_level_good(p, level))
+		p->depth = level;
+	else if (level > 1 && level <= p->depth &&
+		 p->lvl_n[level] >= BAND_LEVEL_SAMPLES &&
+		 !band_level_good(p, level))
+		p->depth = level - 1;
+}
+
+/*
+ * A bio passed down for @g has completed at @now (ns), @lat_ns after it
+ * was issued as the @level-th bio in flight (0: not measured).  If that
+ * leaves the group idle, it lingers for idle_ns first (not once detached).
+ */
+void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
+		      u64 lat_ns, u32 level)
 {
 	g->in_flight--;
+	p->in_flight--;
+	band_pool_learn(p, lat_ns, level);
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns) {
 		/* idle_ns is the same for all: the list stays in order */
 		list_move_tail(&g->linger_node, &p->lingering);
+		if (!g->lingering)
+			p->nr_lingering++;
 		g->lingering = true;
 		g->linger_until = now + p->idle_ns;
 	}

@@ -29,9 +29,15 @@
 /* At most this many bios are released per worker run before it yields. */
 #define BAND_RELEASE_BATCH	256
 
-/* Per-bio data: the group a bio passed down for was charged to, or NULL. */
+/*
+ * Per-bio data: the group a bio passed down for was charged to (or NULL),
+ * and when and as which bio in flight it was issued, for the pool to learn
+ * the device's depth from its latency.
+ */
 struct band_io {
 	struct band_grp *grp;
+	u64 issued_ns;
+	u32 level;
 };
 
 static struct workqueue_struct *band_wq;
@@ -52,7 +58,7 @@ void band_schedule(struct band_bg *bg)
 	struct band_pool *p = &bg->pool;
 	u64 expiry, now;
 
-	if (band_pool_refill_due(p)) {
+	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
 		band_kick(bg);
 		return;
 	}
@@ -166,11 +172,14 @@ static u64 band_bio_cost(struct band_bg *bg, struct bio *bio)
 /* Count a bio passed down for @grp; under bg->lock. */
 static void band_account(struct band_grp *grp, struct bio *bio)
 {
+	struct band_io *io = dm_per_bio_data(bio, sizeof(*io));
 	int dir = op_is_write(bio_op(bio)) ? BAND_WRITE : BAND_READ;
 
 	grp->bios[dir]++;
 	grp->sectors[dir] += bio_sectors(bio);
-	((struct band_io *)dm_per_bio_data(bio, sizeof(struct band_io)))->grp = grp;
+	io->grp = grp;
+	io->issued_ns = ktime_get_ns();
+	io->level = grp->bd->bg->pool.in_flight;
 }
 
 /*
@@ -271,13 +280,16 @@ static int band_end_io(struct dm_target *ti, struct bio *bio,
 	struct band_bg *bg;
 	unsigned long flags;
 	bool free;
+	u64 now;
 
 	if (!grp)
 		return DM_ENDIO_DONE;
 	io->grp = NULL;
 	bg = grp->bd->bg;
+	now = ktime_get_ns();
 	spin_lock_irqsave(&bg->lock, flags);
-	band_pgroup_done(&bg->pool, &grp->pg, ktime_get_ns());
+	band_pgroup_done(&bg->pool, &grp->pg, now, now - io->issued_ns,
+			 io->level);
 	free = grp->dead && band_pgroup_idle(&grp->pg);
 	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
@@ -295,9 +307,9 @@ void band_submit_list(struct bio_list *bios)
 }
 
 /*
- * The worker: start a new epoch when due, then release held bios while
- * their groups have tokens, one bio per group per round so that groups
- * interleave.
+ * The worker: start a new epoch when due, or fill the device's room while
+ * the refill is held up, then release held bios while their groups have
+ * tokens, one bio per group per round so that groups interleave.
  */
 void band_release_work(struct work_struct *work)
 {
@@ -315,6 +327,8 @@ void band_release_work(struct work_struct *work)
 	do {
 		if (band_pool_refill_due(&bg->pool))
 			band_pool_refill(&bg->pool);
+		else if (band_pool_inject_due(&bg->pool))
+			band_pool_inject(&bg->pool);
 		progress = false;
 		list_for_each_entry_safe(pg, tmp, &bg->pool.waiting,
 					 waiting_node) {
@@ -329,8 +343,8 @@ void band_release_work(struct work_struct *work)
 			progress = true;
 			n++;
 		}
-	} while ((progress || band_pool_refill_due(&bg->pool)) &&
-		 n < BAND_RELEASE_BATCH);
+	} while ((progress || band_pool_refill_due(&bg->pool) ||
+		  band_pool_inject_due(&bg->pool)) && n < BAND_RELEASE_BATCH);
 	if (!list_empty(&bg->pool.waiting) && n >= BAND_RELEASE_BATCH)
 		band_kick(bg);
 	else

@@ -39,6 +39,16 @@ enum band_policy {
 #define BAND_IDLE_US_MAX	1000000U
 /* Debt is bounded so that token arithmetic cannot overflow. */
 #define BAND_DEBT_MAX		((s64)BIT_ULL(52))
+/*
+ * Work conservation: the pool learns how many bios the device below serves
+ * at once (its depth) from the latency of bios issued at each level of
+ * bios in flight, up to BAND_LEVELS.  A level is within the device's depth
+ * while its latency stays within BAND_KNEE_PCT percent of level 1's.
+ */
+#define BAND_LEVELS		64U
+#define BAND_KNEE_PCT		110U
+/* Samples a level needs before its latency is trusted. */
+#define BAND_LEVEL_SAMPLES	8U
 
 /* One band group's token pool. */
 struct band_pool {
@@ -61,6 +71,14 @@ struct band_pool {
 	struct list_head lingering;	/* idle for less than idle_ns, oldest first */
 	u32 nr_blocking;		/* active groups that still have tokens */
 	u64 idle_ns;
+
+	/* Work conservation (see band_pool_room()). */
+	u32 in_flight;			/* bios in flight, all groups */
+	u32 nr_lingering;		/* groups on @lingering */
+	u32 depth;			/* bios the device serves at once, learned */
+	u64 injected;			/* tokens handed out between epochs */
+	u64 lvl_lat[BAND_LEVELS + 1];	/* ns, EWMA by level at issue */
+	u8 lvl_n[BAND_LEVELS + 1];	/* samples (saturating) by level */
 };
 
 /* One group's bucket. */
@@ -93,6 +111,9 @@ u64 band_pool_allotment(const struct band_pool *p, u32 weight);
 u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data);
 bool band_pool_refill_due(const struct band_pool *p);
 void band_pool_refill(struct band_pool *p);
+u32 band_pool_room(const struct band_pool *p);
+bool band_pool_inject_due(const struct band_pool *p);
+void band_pool_inject(struct band_pool *p);
 
 void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 			u32 weight);
@@ -107,7 +128,8 @@ void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g);
 void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g);
 bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 			 u64 cost);
-void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now);
+void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
+		      u64 lat_ns, u32 level);
 
 /* Nothing held and nothing in flight (it may still be lingering). */
 static inline bool band_pgroup_idle(const struct band_pgroup *g)

@@ -62,7 +62,7 @@ static void sim_complete_all(struct band_pool *p, struct sim_group *s, int n)
 
 	for (i = 0; i < n; i++)
 		while (s[i].g.in_flight)
-			band_pgroup_done(p, &s[i].g, 0);
+			band_pgroup_done(p, &s[i].g, 0, 0, 0);
 }
 
 /*
@@ -86,6 +86,15 @@ static void sim_run(struct band_pool *p, struct sim_group *s, int n,
 	}
 }
 
+/* A pool for one test case, freed with it (too large for the stack). */
+static struct band_pool *new_pool(struct kunit *test)
+{
+	struct band_pool *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	return p;
+}
+
 static void sim_attach(struct band_pool *p, struct sim_group *s, int n,
 		       const u32 *weights)
 {
@@ -106,49 +115,49 @@ static void band_policy_refill_rule(struct kunit *test)
 {
 	struct sim_group s[2] = {};
 	static const u32 w[2] = { 1, 1 };
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 	s64 t;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 4, 0);
-	sim_attach(&p, s, 2, w);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 4, 0);
+	sim_attach(pool, s, 2, w);
 	/* ceil(4 / 2) per unit of weight once both are attached */
-	KUNIT_ASSERT_EQ(test, band_pool_allotment(&p, 1), 2);
+	KUNIT_ASSERT_EQ(test, band_pool_allotment(pool, 1), 2);
 	/* a group starts with the allotment of the moment it attached */
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), 4);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 2);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 4);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), 2);
 
 	/* A spends its tokens and is held. */
 	for (t = 4; t > 0; t--)
-		KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
-	KUNIT_EXPECT_FALSE(test, sim_submit(&p, &s[0], 1));
+		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	KUNIT_EXPECT_FALSE(test, sim_submit(pool, &s[0], 1));
 	/* B is idle: it has tokens but holds nothing up. */
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
 
 	/* Once B has a bio in flight and tokens left, it blocks the refill. */
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
 	/* Completing it makes B idle again: due. */
-	band_pgroup_done(&p, &s[1].g, 0);
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+	band_pgroup_done(pool, &s[1].g, 0, 0, 0);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
 	/* B active again, then spends its last token: due at once. */
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 0);
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
-	KUNIT_EXPECT_FALSE(test, sim_submit(&p, &s[1], 1));
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), 0);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	KUNIT_EXPECT_FALSE(test, sim_submit(pool, &s[1], 1));
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
 
-	band_pool_refill(&p);
-	KUNIT_EXPECT_EQ(test, p.epoch, 1);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), 2);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 2);
+	band_pool_refill(pool);
+	KUNIT_EXPECT_EQ(test, pool->epoch, 1);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 2);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), 2);
 	/* Both have tokens and bios held: not due until they are spent. */
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	KUNIT_EXPECT_TRUE(test, band_pgroup_release(&p, &s[0].g, 1));
-	KUNIT_EXPECT_FALSE(test, band_pgroup_release(&p, &s[0].g, 1));
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[0].g, 1));
+	KUNIT_EXPECT_FALSE(test, band_pgroup_release(pool, &s[0].g, 1));
 	KUNIT_EXPECT_EQ(test, s[0].g.held, 0);
-	KUNIT_EXPECT_TRUE(test, band_pgroup_release(&p, &s[1].g, 1));
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	sim_complete_all(&p, s, 2);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[1].g, 1));
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	sim_complete_all(pool, s, 2);
 }
 
 /* Nothing pending at all: never due. */
@@ -156,18 +165,18 @@ static void band_policy_no_refill_when_idle(struct kunit *test)
 {
 	struct sim_group s[3] = {};
 	static const u32 w[3] = { 5, 1, 1 };
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
-	sim_attach(&p, s, 3, w);
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	while (band_pgroup_tokens(&p, &s[0].g) > 0)
-		KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	sim_attach(pool, s, 3, w);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	while (band_pgroup_tokens(pool, &s[0].g) > 0)
+		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
 	/* Out of tokens but nothing held: not due. */
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	sim_complete_all(&p, s, 3);
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	KUNIT_EXPECT_EQ(test, p.epoch, 0);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	sim_complete_all(pool, s, 3);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	KUNIT_EXPECT_EQ(test, pool->epoch, 0);
 }
 
 /*
@@ -178,41 +187,41 @@ static void band_policy_lingering(struct kunit *test)
 {
 	struct sim_group s[2] = {};
 	static const u32 w[2] = { 1, 1 };
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 4, 1000);	/* 1 ms */
-	KUNIT_EXPECT_EQ(test, band_pool_idle_us(&p), 1000);
-	sim_attach(&p, s, 2, w);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 4, 1000);	/* 1 ms */
+	KUNIT_EXPECT_EQ(test, band_pool_idle_us(pool), 1000);
+	sim_attach(pool, s, 2, w);
 	/* B does one bio and completes it at t = 5 ms */
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
-	band_pgroup_done(&p, &s[1].g, 5000000);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
+	band_pgroup_done(pool, &s[1].g, 5000000, 0, 0);
 	KUNIT_EXPECT_TRUE(test, s[1].g.lingering);
-	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(&p), 6000000);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 6000000);
 	/* A spends its tokens and waits: B, lingering with a token, blocks */
-	while (sim_submit(&p, &s[0], 1))
+	while (sim_submit(pool, &s[0], 1))
 		;
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	band_pool_expire(&p, 5999999);
-	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(&p));
-	band_pool_expire(&p, 6000000);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	band_pool_expire(pool, 5999999);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	band_pool_expire(pool, 6000000);
 	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
-	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(&p), 0);
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 0);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
 
 	/* a new bio ends the lingering at once */
-	band_pool_refill(&p);
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
-	band_pgroup_done(&p, &s[1].g, 7000000);
+	band_pool_refill(pool);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
+	band_pgroup_done(pool, &s[1].g, 7000000, 0, 0);
 	KUNIT_EXPECT_TRUE(test, s[1].g.lingering);
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[1], 1));
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
 	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
-	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(&p), 0);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 0);
 	/* a detached group does not linger */
-	band_pgroup_detach(&p, &s[1].g);
-	band_pgroup_done(&p, &s[1].g, 8000000);
+	band_pgroup_detach(pool, &s[1].g);
+	band_pgroup_done(pool, &s[1].g, 8000000, 0, 0);
 	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
 	KUNIT_EXPECT_FALSE(test, s[1].g.active);
-	sim_complete_all(&p, s, 2);
+	sim_complete_all(pool, s, 2);
 }
 
 /* Shares of passed bios over many epochs equal the weights exactly. */
@@ -220,17 +229,17 @@ static void band_policy_shares(struct kunit *test)
 {
 	static const u32 w[4] = { 40, 20, 10, 1 };
 	struct sim_group s[4] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 	int i;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
-	sim_attach(&p, s, 4, w);
-	sim_run(&p, s, 4, 200, 1);
-	KUNIT_EXPECT_GT(test, p.epoch, 100);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	sim_attach(pool, s, 4, w);
+	sim_run(pool, s, 4, 200, 1);
+	KUNIT_EXPECT_GT(test, pool->epoch, 100);
 	for (i = 1; i < 4; i++) {
 		/* passed_i / passed_0 == w_i / w_0, within one epoch's worth */
 		u64 lhs = s[i].passed * w[0], rhs = s[0].passed * w[i];
-		u64 slack = band_pool_allotment(&p, w[0]) * w[i];
+		u64 slack = band_pool_allotment(pool, w[0]) * w[i];
 
 		KUNIT_EXPECT_LE_MSG(test, lhs, rhs + slack, "group %d", i);
 		KUNIT_EXPECT_GE_MSG(test, lhs + slack, rhs, "group %d", i);
@@ -242,35 +251,35 @@ static void band_policy_iosize_shares(struct kunit *test)
 {
 	static const u32 w[2] = { 1, 4 };
 	struct sim_group s[2] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 	u64 cost, slack;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, 0, 0);
-	cost = band_pool_cost(&p, 128, true);
+	band_pool_init(pool, BAND_POLICY_WEIGHT_IOSIZE, 0, 0);
+	cost = band_pool_cost(pool, 128, true);
 	KUNIT_EXPECT_EQ(test, cost, 16);	/* 64 KiB / 4 KiB */
-	sim_attach(&p, s, 2, w);
-	sim_run(&p, s, 2, 100, cost);
+	sim_attach(pool, s, 2, w);
+	sim_run(pool, s, 2, 100, cost);
 	KUNIT_EXPECT_GT(test, s[0].passed, 0);
 	/* within two epochs' worth (the first, at attach, is uneven) */
-	slack = 2 * (band_pool_allotment(&p, 4) / cost + 1);
+	slack = 2 * (band_pool_allotment(pool, 4) / cost + 1);
 	KUNIT_EXPECT_LE(test, s[0].passed * 4, s[1].passed + slack);
 	KUNIT_EXPECT_GE(test, s[0].passed * 4 + slack, s[1].passed);
 }
 
 static void band_policy_cost(struct kunit *test)
 {
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 2048, true), 1);
-	band_pool_set_policy(&p, BAND_POLICY_WEIGHT_IOSIZE);
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 1, true), 1);
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 8, true), 1);
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 9, true), 2);
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 2048, true), 256);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, 2048, true), 1);
+	band_pool_set_policy(pool, BAND_POLICY_WEIGHT_IOSIZE);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, 1, true), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, 8, true), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, 9, true), 2);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, 2048, true), 256);
 	/* discard / write-zeroes move no data: one token whatever the size */
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, 1 << 21, false), 1);
-	KUNIT_EXPECT_EQ(test, band_pool_cost(&p, U64_MAX, true),
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, 1 << 21, false), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_cost(pool, U64_MAX, true),
 			U64_MAX / 8 + 1);
 }
 
@@ -279,19 +288,19 @@ static void band_policy_idle_groups(struct kunit *test)
 {
 	static const u32 w[3] = { 1, 1, 100 };
 	struct sim_group s[3] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
-	sim_attach(&p, s, 3, w);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	sim_attach(pool, s, 3, w);
 	s[2].backlogged = false;	/* the heaviest group is idle */
-	sim_run(&p, s, 3, 50, 1);
-	KUNIT_EXPECT_GE(test, p.epoch, 50);
+	sim_run(pool, s, 3, 50, 1);
+	KUNIT_EXPECT_GE(test, pool->epoch, 50);
 	KUNIT_EXPECT_EQ(test, s[2].passed, 0);
 	KUNIT_EXPECT_FALSE(test, s[2].g.active);
 	KUNIT_EXPECT_EQ(test, s[0].passed, s[1].passed);
 	/* Once touched it has one full allotment, not fifty. */
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[2].g),
-			band_pool_allotment(&p, 100));
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[2].g),
+			band_pool_allotment(pool, 100));
 }
 
 /* A weight change takes effect at the next epoch and moves the shares. */
@@ -299,23 +308,23 @@ static void band_policy_weight_change(struct kunit *test)
 {
 	static const u32 w[2] = { 1, 1 };
 	struct sim_group s[2] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 	u64 before0, before1;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
-	sim_attach(&p, s, 2, w);
-	sim_run(&p, s, 2, 20, 1);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	sim_attach(pool, s, 2, w);
+	sim_run(pool, s, 2, 20, 1);
 	KUNIT_EXPECT_EQ(test, s[0].passed, s[1].passed);
 
 	/* mid-epoch: A has spent part of its tokens */
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
-	band_pgroup_set_weight(&p, &s[1].g, 3);
-	KUNIT_EXPECT_EQ(test, p.total_weight, 4);
-	sim_complete_all(&p, s, 2);
-	sim_run(&p, s, 2, 2, 1);	/* finish the epoch in progress */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_set_weight(pool, &s[1].g, 3);
+	KUNIT_EXPECT_EQ(test, pool->total_weight, 4);
+	sim_complete_all(pool, s, 2);
+	sim_run(pool, s, 2, 2, 1);	/* finish the epoch in progress */
 	before0 = s[0].passed;
 	before1 = s[1].passed;
-	sim_run(&p, s, 2, 40, 1);
+	sim_run(pool, s, 2, 40, 1);
 	KUNIT_EXPECT_EQ(test, (s[1].passed - before1),
 			3 * (s[0].passed - before0));
 }
@@ -325,39 +334,39 @@ static void band_policy_attach_detach(struct kunit *test)
 {
 	static const u32 w[3] = { 1, 2, 4 };
 	struct sim_group s[3] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 0, 0);
-	sim_attach(&p, s, 2, w);
-	sim_run(&p, s, 2, 5, 1);
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[0], 1));
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	sim_attach(pool, s, 2, w);
+	sim_run(pool, s, 2, 5, 1);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
 
 	/* attach mid-epoch: a full allotment, counted in the totals */
-	band_pgroup_attach(&p, &s[2].g, w[2]);
+	band_pgroup_attach(pool, &s[2].g, w[2]);
 	s[2].backlogged = true;
-	KUNIT_EXPECT_EQ(test, p.total_weight, 7);
-	KUNIT_EXPECT_EQ(test, p.nr_groups, 3);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[2].g),
-			band_pool_allotment(&p, 4));
-	sim_complete_all(&p, s, 3);
-	sim_run(&p, s, 3, 30, 1);
+	KUNIT_EXPECT_EQ(test, pool->total_weight, 7);
+	KUNIT_EXPECT_EQ(test, pool->nr_groups, 3);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[2].g),
+			band_pool_allotment(pool, 4));
+	sim_complete_all(pool, s, 3);
+	sim_run(pool, s, 3, 30, 1);
 	KUNIT_EXPECT_GT(test, s[2].passed, 0);
 
 	/* detach with a bio in flight: out of the totals at once ... */
-	KUNIT_EXPECT_TRUE(test, sim_submit(&p, &s[2], 1) || s[2].g.held);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[2], 1) || s[2].g.held);
 	while (s[2].g.held)
-		band_pgroup_unhold(&p, &s[2].g);
-	band_pgroup_detach(&p, &s[2].g);
-	KUNIT_EXPECT_EQ(test, p.total_weight, 3);
-	KUNIT_EXPECT_EQ(test, p.nr_groups, 2);
+		band_pgroup_unhold(pool, &s[2].g);
+	band_pgroup_detach(pool, &s[2].g);
+	KUNIT_EXPECT_EQ(test, pool->total_weight, 3);
+	KUNIT_EXPECT_EQ(test, pool->nr_groups, 2);
 	/* ... and its completion still accounted */
-	sim_complete_all(&p, s, 3);
+	sim_complete_all(pool, s, 3);
 	KUNIT_EXPECT_TRUE(test, band_pgroup_idle(&s[2].g));
 	KUNIT_EXPECT_FALSE(test, s[2].g.active);
-	KUNIT_EXPECT_EQ(test, p.nr_blocking, 0);
+	KUNIT_EXPECT_EQ(test, pool->nr_blocking, 0);
 	s[2].backlogged = false;
-	sim_run(&p, s, 3, 10, 1);
-	KUNIT_EXPECT_TRUE(test, list_empty(&p.waiting));
+	sim_run(pool, s, 3, 10, 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pool->waiting));
 }
 
 /* Bios that may not wait pass and leave debt, repaid over epochs. */
@@ -365,34 +374,34 @@ static void band_policy_debt(struct kunit *test)
 {
 	static const u32 w[2] = { 1, 1 };
 	struct sim_group s[2] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 	s64 t0;
 	int i;
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 2, 0);
-	sim_attach(&p, s, 2, w);
-	KUNIT_ASSERT_EQ(test, band_pool_allotment(&p, 1), 1);
-	t0 = band_pgroup_tokens(&p, &s[0].g);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 2, 0);
+	sim_attach(pool, s, 2, w);
+	KUNIT_ASSERT_EQ(test, band_pool_allotment(pool, 1), 1);
+	t0 = band_pgroup_tokens(pool, &s[0].g);
 	/* it reports whether the bio would have waited: only once in debt */
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, band_pgroup_charge_debt(&p, &s[0].g, 1),
+		KUNIT_EXPECT_EQ(test, band_pgroup_charge_debt(pool, &s[0].g, 1),
 				i >= t0);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), t0 - 10);
-	sim_complete_all(&p, s, 2);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), t0 - 10);
+	sim_complete_all(pool, s, 2);
 	/* A waits; B idle: the pool skips the epochs A needs at once */
-	KUNIT_EXPECT_FALSE(test, sim_submit(&p, &s[0], 1));
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(&p));
-	band_pool_refill(&p);
-	KUNIT_EXPECT_EQ(test, p.epoch, 10 - t0 + 1);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), 1);
+	KUNIT_EXPECT_FALSE(test, sim_submit(pool, &s[0], 1));
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	band_pool_refill(pool);
+	KUNIT_EXPECT_EQ(test, pool->epoch, 10 - t0 + 1);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 1);
 	/* B, idle all along, has one allotment, not one per epoch */
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[1].g), 1);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), 1);
 
 	/* debt is bounded */
-	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
-	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), -BAND_DEBT_MAX);
-	sim_complete_all(&p, s, 2);
+	band_pgroup_charge_debt(pool, &s[0].g, U64_MAX);
+	band_pgroup_charge_debt(pool, &s[0].g, U64_MAX);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), -BAND_DEBT_MAX);
+	sim_complete_all(pool, s, 2);
 }
 
 /* 10000 groups at the largest weight: sums fit, shares hold. */
@@ -400,36 +409,36 @@ static void band_policy_10000_groups(struct kunit *test)
 {
 	const int n = 10000;
 	struct sim_group *s = kunit_kcalloc(test, n, sizeof(*s), GFP_KERNEL);
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 	u64 a;
 	int i;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
-	band_pool_init(&p, BAND_POLICY_WEIGHT_IOSIZE, BAND_TOKEN_BASE_MAX, 0);
+	band_pool_init(pool, BAND_POLICY_WEIGHT_IOSIZE, BAND_TOKEN_BASE_MAX, 0);
 	for (i = 0; i < n; i++) {
-		band_pgroup_attach(&p, &s[i].g, BAND_WEIGHT_MAX);
+		band_pgroup_attach(pool, &s[i].g, BAND_WEIGHT_MAX);
 		s[i].backlogged = true;
 	}
-	KUNIT_EXPECT_EQ(test, p.total_weight, (u64)n * BAND_WEIGHT_MAX);
-	a = band_pool_allotment(&p, BAND_WEIGHT_MAX);
+	KUNIT_EXPECT_EQ(test, pool->total_weight, (u64)n * BAND_WEIGHT_MAX);
+	a = band_pool_allotment(pool, BAND_WEIGHT_MAX);
 	KUNIT_EXPECT_GT(test, a, 0);
 	KUNIT_EXPECT_LE(test, a, (u64)BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX);
 	/* the largest bio a group can be charged, forced, twice */
-	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
-	band_pgroup_charge_debt(&p, &s[0].g, U64_MAX);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(&p, &s[0].g), -BAND_DEBT_MAX);
-	sim_complete_all(&p, s, n);
+	band_pgroup_charge_debt(pool, &s[0].g, U64_MAX);
+	band_pgroup_charge_debt(pool, &s[0].g, U64_MAX);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), -BAND_DEBT_MAX);
+	sim_complete_all(pool, s, n);
 	/* the first epoch is uneven (allotments at attach): start after it */
-	sim_run(&p, s, n, 2, a / 2 + 1);
+	sim_run(pool, s, n, 2, a / 2 + 1);
 	for (i = 0; i < n; i++)
 		s[i].passed = 0;
-	sim_run(&p, s, n, 3, a / 2 + 1);
+	sim_run(pool, s, n, 3, a / 2 + 1);
 	for (i = 1; i < n; i++)
 		if (s[i].passed != s[1].passed)
 			break;
 	KUNIT_EXPECT_EQ(test, i, n);
 	KUNIT_EXPECT_GT(test, s[1].passed, 0);
-	KUNIT_EXPECT_EQ(test, p.nr_blocking, 0);
+	KUNIT_EXPECT_EQ(test, pool->nr_blocking, 0);
 }
 
 /*
@@ -441,62 +450,261 @@ static void band_policy_gcd(struct kunit *test)
 {
 	static const u32 w[3] = { 100, 200, 400 };
 	struct sim_group s[3] = {};
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, 14, 0);
-	sim_attach(&p, s, 3, w);
-	KUNIT_EXPECT_EQ(test, p.weight_gcd, 100U);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 14, 0);
+	sim_attach(pool, s, 3, w);
+	KUNIT_EXPECT_EQ(test, pool->weight_gcd, 100U);
 	/* ceil(14 / 7) per 100 of weight, not ceil(14 / 700) per 1 */
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 100), 2);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 400), 8);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, 100), 2);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, 400), 8);
 	/* a weight of 150: the divisor drops to 50 at once */
-	band_pgroup_set_weight(&p, &s[0].g, 150);
-	KUNIT_EXPECT_EQ(test, p.weight_gcd, 50U);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 150), 3 * 1);
+	band_pgroup_set_weight(pool, &s[0].g, 150);
+	KUNIT_EXPECT_EQ(test, pool->weight_gcd, 50U);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, 150), 3 * 1);
 	/* detach the 150: 50 still divides 200 and 400 until a refill */
-	band_pgroup_detach(&p, &s[0].g);
-	KUNIT_EXPECT_EQ(test, p.weight_gcd, 50U);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 200), 4 * 2);
+	band_pgroup_detach(pool, &s[0].g);
+	KUNIT_EXPECT_EQ(test, pool->weight_gcd, 50U);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, 200), 4 * 2);
 	/* both remaining groups spend their tokens and wait: refill */
-	sim_run(&p, s + 1, 2, 1, 1);
-	KUNIT_EXPECT_EQ(test, p.weight_gcd, 200U);
+	sim_run(pool, s + 1, 2, 1, 1);
+	KUNIT_EXPECT_EQ(test, pool->weight_gcd, 200U);
 	/* 200:400 is 1:2, ceil(14 / 3) = 5 per unit */
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 200), 5);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, 400), 10);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, 200), 5);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, 400), 10);
 	/* every group gone: no divisor, allotments never zero */
-	band_pgroup_detach(&p, &s[1].g);
-	band_pgroup_detach(&p, &s[2].g);
-	KUNIT_EXPECT_EQ(test, p.weight_gcd, 0U);
-	KUNIT_EXPECT_GT(test, band_pool_allotment(&p, 1), 0);
+	band_pgroup_detach(pool, &s[1].g);
+	band_pgroup_detach(pool, &s[2].g);
+	KUNIT_EXPECT_EQ(test, pool->weight_gcd, 0U);
+	KUNIT_EXPECT_GT(test, band_pool_allotment(pool, 1), 0);
 }
 
 /* Allotments at the extremes of weight and token_base. */
 static void band_policy_limits(struct kunit *test)
 {
 	struct band_pgroup g1, g2;
-	struct band_pool p;
+	struct band_pool *pool = new_pool(test);
 
-	band_pool_init(&p, BAND_POLICY_WEIGHT, BAND_TOKEN_BASE_MAX, 0);
-	band_pgroup_attach(&p, &g1, BAND_WEIGHT_MIN);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MIN),
+	band_pool_init(pool, BAND_POLICY_WEIGHT, BAND_TOKEN_BASE_MAX, 0);
+	band_pgroup_attach(pool, &g1, BAND_WEIGHT_MIN);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, BAND_WEIGHT_MIN),
 			BAND_TOKEN_BASE_MAX);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MAX),
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, BAND_WEIGHT_MAX),
 			(u64)BAND_WEIGHT_MAX * BAND_TOKEN_BASE_MAX);
-	band_pgroup_attach(&p, &g2, BAND_WEIGHT_MAX);
+	band_pgroup_attach(pool, &g2, BAND_WEIGHT_MAX);
 	/* never zero, however small a share */
-	band_pool_set_token_base(&p, 1);
-	KUNIT_EXPECT_EQ(test, band_pool_allotment(&p, BAND_WEIGHT_MIN), 1);
+	band_pool_set_token_base(pool, 1);
+	KUNIT_EXPECT_EQ(test, band_pool_allotment(pool, BAND_WEIGHT_MIN), 1);
 	/* out-of-range weights are clamped, never zero */
-	band_pgroup_set_weight(&p, &g1, 0);
+	band_pgroup_set_weight(pool, &g1, 0);
 	KUNIT_EXPECT_EQ(test, g1.weight, BAND_WEIGHT_MIN);
-	band_pgroup_set_weight(&p, &g1, U32_MAX);
+	band_pgroup_set_weight(pool, &g1, U32_MAX);
 	KUNIT_EXPECT_EQ(test, g1.weight, BAND_WEIGHT_MAX);
-	KUNIT_EXPECT_EQ(test, p.total_weight, 2ULL * BAND_WEIGHT_MAX);
+	KUNIT_EXPECT_EQ(test, pool->total_weight, 2ULL * BAND_WEIGHT_MAX);
 	/* automatic token_base: 64 per group */
-	band_pool_set_token_base(&p, 0);
-	KUNIT_EXPECT_EQ(test, band_pool_effective_base(&p), 128);
-	band_pool_set_policy(&p, BAND_POLICY_WEIGHT_IOSIZE);
-	KUNIT_EXPECT_EQ(test, band_pool_effective_base(&p), 128 * 32);
+	band_pool_set_token_base(pool, 0);
+	KUNIT_EXPECT_EQ(test, band_pool_effective_base(pool), 128);
+	band_pool_set_policy(pool, BAND_POLICY_WEIGHT_IOSIZE);
+	KUNIT_EXPECT_EQ(test, band_pool_effective_base(pool), 128 * 32);
+}
+
+/* Feed @n completions at @level with latency @lat_ns. */
+static void feed_level(struct band_pool *p, struct band_pgroup *g, u32 level,
+		       u64 lat_ns, int n)
+{
+	while (n--) {
+		band_pgroup_charge_debt(p, g, 1);
+		band_pgroup_done(p, g, 0, lat_ns, level);
+	}
+}
+
+/*
+ * The depth is learned one level at a time from latencies: levels served
+ * as fast as a lone bio are within it, the first slower one is not.
+ */
+static void band_policy_depth(struct kunit *test)
+{
+	struct sim_group s[1] = {};
+	struct band_pool *pool = new_pool(test);
+	u32 k;
+
+	/* a parallel device: 8 at once, queueing beyond */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, &s[0].g, 1);
+	KUNIT_EXPECT_EQ(test, pool->depth, 1);
+	for (k = 1; k <= 16; k++)
+		feed_level(pool, &s[0].g, k, k <= 8 ? 1000000 : 1000000 * k / 8,
+			   BAND_LEVEL_SAMPLES);
+	KUNIT_EXPECT_EQ(test, pool->depth, 8);
+	/* level 9 was measured, so no more exploring beyond 8 */
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 8);
+
+	/* a serial device: two at once take twice as long */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, &s[0].g, 1);
+	for (k = 1; k <= 4; k++)
+		feed_level(pool, &s[0].g, k, 1000000 * k, BAND_LEVEL_SAMPLES);
+	KUNIT_EXPECT_EQ(test, pool->depth, 1);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 1);
+
+	/* a level that turns slow takes the depth below it */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, &s[0].g, 1);
+	for (k = 1; k <= 4; k++)
+		feed_level(pool, &s[0].g, k, 1000000, BAND_LEVEL_SAMPLES);
+	KUNIT_EXPECT_EQ(test, pool->depth, 4);
+	feed_level(pool, &s[0].g, 3, 3000000, 32);
+	KUNIT_EXPECT_EQ(test, pool->depth, 2);
+
+	/* latencies at the limits of the arithmetic */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, &s[0].g, 1);
+	feed_level(pool, &s[0].g, 1, U64_MAX, BAND_LEVEL_SAMPLES);
+	feed_level(pool, &s[0].g, 2, U64_MAX, BAND_LEVEL_SAMPLES);
+	feed_level(pool, &s[0].g, U32_MAX, 1, BAND_LEVEL_SAMPLES);
+	KUNIT_EXPECT_EQ(test, pool->depth, 2);
+	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
+}
+
+/*
+ * Learn a depth of @d (levels 1..@d fast, @d + 1 slow) from the bios of a
+ * group of its own, gone again afterwards.
+ */
+static void learn_depth(struct kunit *test, struct band_pool *p, u32 d)
+{
+	struct band_pgroup *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	u32 k;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, g);
+	band_pgroup_attach(p, g, 1);
+	for (k = 1; k <= d + 1; k++)
+		feed_level(p, g, k, k <= d ? 1000000 : 3000000,
+			   BAND_LEVEL_SAMPLES);
+	band_pgroup_detach(p, g);
+}
+
+/*
+ * A latency-bound group (weight 4, one bio in flight, tokens left) beside
+ * a backlogged one (weight 1) on a device that serves 8 at once: the
+ * backlogged group fills the room between epochs, and no further; the
+ * latency-bound group keeps its tokens.
+ */
+static void band_policy_inject_parallel(struct kunit *test)
+{
+	static const u32 w[2] = { 4, 1 };
+	struct sim_group s[2] = {};
+	struct band_pool *pool = new_pool(test);
+	s64 t0;
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 5, 0);
+	sim_attach(pool, s, 2, w);
+	learn_depth(test, pool, 8);
+	KUNIT_ASSERT_EQ(test, pool->depth, 8);
+	/* A: one bio in flight; B: spends its token, then waits */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	t0 = band_pgroup_tokens(pool, &s[0].g);
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	KUNIT_EXPECT_TRUE(test, band_pool_inject_due(pool));
+	for (i = 0; i < 100 && band_pool_inject_due(pool); i++) {
+		band_pool_inject(pool);
+		KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[1].g, 1));
+		if (!s[1].g.held)
+			band_pgroup_hold(pool, &s[1].g);
+	}
+	/* 1 + 7 bios in flight fill a depth of 8 */
+	KUNIT_EXPECT_EQ(test, pool->in_flight, 8);
+	KUNIT_EXPECT_EQ(test, s[1].g.in_flight, 7);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 0);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), t0);
+	KUNIT_EXPECT_EQ(test, pool->epoch, 0);
+	/* a completion makes room again */
+	band_pgroup_done(pool, &s[1].g, 0, 0, 0);
+	KUNIT_EXPECT_TRUE(test, band_pool_inject_due(pool));
+	while (s[1].g.held)
+		band_pgroup_unhold(pool, &s[1].g);
+	sim_complete_all(pool, s, 2);
+}
+
+/*
+ * On a device that serves one bio at a time, a latency-bound group that
+ * lingers between its bios keeps its place: nothing is injected, and the
+ * refill rule alone decides (no starvation either: once it is out of
+ * tokens, the refill comes).
+ */
+static void band_policy_inject_serial(struct kunit *test)
+{
+	static const u32 w[2] = { 4, 1 };
+	struct sim_group s[2] = {};
+	struct band_pool *pool = new_pool(test);
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 5, 1000);
+	sim_attach(pool, s, 2, w);
+	learn_depth(test, pool, 1);
+	sim_complete_all(pool, s, 2);
+	band_pool_expire(pool, U64_MAX);
+	KUNIT_ASSERT_EQ(test, pool->depth, 1);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_FALSE(test, band_pool_inject_due(pool));
+	/* A completes and lingers: still no room */
+	band_pgroup_done(pool, &s[0].g, 0, 1000000, 1);
+	KUNIT_EXPECT_EQ(test, pool->nr_lingering, 1);
+	KUNIT_EXPECT_FALSE(test, band_pool_inject_due(pool));
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	/* A spends the rest of its tokens: the refill rule takes over */
+	while (band_pgroup_tokens(pool, &s[0].g) > 0) {
+		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+		band_pgroup_done(pool, &s[0].g, 0, 1000000, 1);
+	}
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	/* and once A lingers no more, the idle device is room */
+	band_pool_expire(pool, U64_MAX);
+	KUNIT_EXPECT_EQ(test, pool->nr_lingering, 0);
+	while (s[1].g.held)
+		band_pgroup_unhold(pool, &s[1].g);
+	sim_complete_all(pool, s, 2);
+}
+
+/*
+ * When every group is backlogged and the device is full, injection never
+ * happens and the shares are the weights', exactly.
+ */
+static void band_policy_inject_saturated(struct kunit *test)
+{
+	static const u32 w[3] = { 40, 20, 10 };
+	struct sim_group s[3] = {};
+	struct band_pool *pool = new_pool(test);
+	int r, i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 70, 0);
+	sim_attach(pool, s, 3, w);
+	learn_depth(test, pool, 8);
+	for (i = 0; i < 3; i++)
+		s[i].passed = 0;
+	/* every group keeps 8 bios in flight: 24 > depth, never room */
+	for (r = 0; r < 700; r++) {
+		for (i = 0; i < 3; i++)
+			while (s[i].g.in_flight + s[i].g.held < 8 &&
+			       sim_submit(pool, &s[i], 1))
+				;
+		KUNIT_EXPECT_FALSE(test, band_pool_inject_due(pool));
+		sim_worker(pool, s, 3, 1);
+		for (i = 0; i < 3; i++)
+			if (s[i].g.in_flight)
+				band_pgroup_done(pool, &s[i].g, 0, 0, 0);
+	}
+	KUNIT_EXPECT_EQ(test, pool->injected, 0);
+	/* 40:20:10 within one epoch's allotment */
+	KUNIT_EXPECT_LE(test, abs((s64)s[0].passed - 2 * (s64)s[1].passed), 40);
+	KUNIT_EXPECT_LE(test, abs((s64)s[1].passed - 2 * (s64)s[2].passed), 20);
+	for (i = 0; i < 3; i++)
+		while (s[i].g.held)
+			band_pgroup_unhold(pool, &s[i].g);
+	sim_complete_all(pool, s, 3);
 }
 
 static struct kunit_case band_policy_cases[] = {
@@ -513,6 +721,10 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_10000_groups),
 	KUNIT_CASE(band_policy_gcd),
 	KUNIT_CASE(band_policy_limits),
+	KUNIT_CASE(band_policy_depth),
+	KUNIT_CASE(band_policy_inject_parallel),
+	KUNIT_CASE(band_policy_inject_serial),
+	KUNIT_CASE(band_policy_inject_saturated),
 	{}
 };
 
