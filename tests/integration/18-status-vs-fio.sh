@@ -18,7 +18,7 @@ line=$(setpriv --reuid=1001 --regid=1001 --clear-groups \
 rkb=$(echo "$line" | cut -d';' -f6)
 wkb=$(echo "$line" | cut -d';' -f47)
 diag "fio: read ${rkb} KiB, write ${wkb} KiB"
-read -r w tok rb rs wb ws held ht inf <<< "$(grp_stat st0 1001)"
+read -r w tok rb rs wb ws held ht inf debt <<< "$(grp_stat st0 1001)"
 is "read bios = fio's reads" "$rb" $((rkb / 4))
 is "read sectors = fio's read bytes / 512" "$rs" $((rkb * 2))
 is "write bios = fio's writes" "$wb" $((wkb / 4))
@@ -30,7 +30,7 @@ check "fio moved all ${size}iB" test $((rkb + wkb)) -eq $((${size%M} * 1024))
 # can neither pass megabytes for a token nor cost many epochs of them).
 dmsetup message st0 0 reset
 dd if=/dev/zero of=/dev/mapper/st0 bs=4M count=1 oflag=direct 2>/dev/null
-read -r w tok rb rs wb ws held ht inf <<< "$(grp_stat st0 default)"
+read -r w tok rb rs wb ws held ht inf debt <<< "$(grp_stat st0 default)"
 check "a 4 MiB write is split into bios of 1 MiB at most ($wb bios, $ws sectors)" \
 	test "$ws" -eq 8192 -a "$wb" -ge 4
 finish
