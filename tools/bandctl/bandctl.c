@@ -374,7 +374,7 @@ static void print_usage(FILE *f)
 	fprintf(f, "%s: bandctl COMMAND [ARGS]\n\ncommands:\n", "usage");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-7s %s\n", cmds[i].name, cmds[i].usage);
-	fprintf(f, "  help    [COMMAND]\n\n"
+	fprintf(f, "  help    [COMMAND]\n  --version\n\n"
 		"bandctl help COMMAND, or bandctl COMMAND --help, for more.\n"
 		"Exit status: 0 ok, 1 error, 2 usage, 3 band module not loaded,\n"
 		"4 no such device, 5 not a band device, 6 bad job,\n"
@@ -403,6 +403,10 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return err(EX_USAGE, "no command (try bandctl help)");
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("bandctl %s\n", BANDCTL_VERSION);
+		return EX_OK;
+	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h"))
 		return cmd_help(argc > 2 ? argv[2] : NULL);
