@@ -172,6 +172,15 @@ static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
 	g->epoch = p->epoch;
 }
 
+/* @g lingers no more: it gives back the places it kept. */
+static void band_pgroup_unlinger(struct band_pool *p, struct band_pgroup *g)
+{
+	g->lingering = false;
+	p->nr_lingering--;
+	p->linger_places -= g->linger_places;
+	g->linger_places = 0;
+}
+
 /* Recompute a group's memberships after any change to it. */
 static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 {
@@ -179,8 +188,7 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 
 	if (g->lingering && !band_pgroup_idle(g)) {
 		list_del_init(&g->linger_node);
-		g->lingering = false;
-		p->nr_lingering--;
+		band_pgroup_unlinger(p, g);
 	}
 	active = !band_pgroup_idle(g) || g->lingering;
 	waiting = g->held > 0;
@@ -218,8 +226,7 @@ void band_pool_expire(struct band_pool *p, u64 now)
 		if (g->linger_until > now)
 			break;
 		list_del_init(&g->linger_node);
-		g->lingering = false;
-		p->nr_lingering--;
+		band_pgroup_unlinger(p, g);
 		band_pgroup_update(p, g);
 	}
 }
@@ -274,15 +281,16 @@ void band_pool_refill(struct band_pool *p)
  * latency-bound group (one that keeps a bio or two in flight and so
  * cannot spend its tokens quickly) holds up every other group's refill.
  * The room is what the device could serve at once and is not asked to:
- * its learned depth, less the bios in flight, less one place for each
- * lingering group (a job between two bios keeps its place, so that on a
- * one-slot device the refill rule alone decides).  While the level just
+ * its learned depth, less the bios in flight, less the places of the
+ * lingering groups (a job between two bios keeps the places it had in
+ * use, so that on a one-slot device, or when a backlogged job's submitter
+ * is briefly late, the refill rule alone decides).  While the level just
  * above the depth has not been measured, one more place is offered, so
  * that the depth can be learned.
  */
 u32 band_pool_room(const struct band_pool *p)
 {
-	u32 depth = p->depth, used = p->in_flight + p->nr_lingering;
+	u32 depth = p->depth, used = p->in_flight + p->linger_places;
 
 	if (depth < BAND_LEVELS && p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
 		depth++;
@@ -361,8 +369,7 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 		p->weight_gcd = 0;
 	if (g->lingering) {
 		list_del_init(&g->linger_node);
-		g->lingering = false;
-		p->nr_lingering--;
+		band_pgroup_unlinger(p, g);
 	}
 	band_pgroup_update(p, g);
 }
@@ -392,6 +399,7 @@ static void band_pgroup_spend(struct band_pool *p, struct band_pgroup *g,
 	g->tokens = max(g->tokens - (s64)min_t(u64, cost, BAND_DEBT_MAX),
 			-BAND_DEBT_MAX);
 	g->in_flight++;
+	g->peak = max(g->peak, g->in_flight);
 	p->in_flight++;
 }
 
@@ -504,9 +512,14 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns) {
 		/* idle_ns is the same for all: the list stays in order */
 		list_move_tail(&g->linger_node, &p->lingering);
-		if (!g->lingering)
+		if (!g->lingering) {
+			/* it keeps the places it used, for when it is back */
+			g->linger_places = max(g->peak, 1U);
+			p->linger_places += g->linger_places;
 			p->nr_lingering++;
+		}
 		g->lingering = true;
+		g->peak = 0;
 		g->linger_until = now + p->idle_ns;
 	}
 	band_pgroup_update(p, g);

@@ -75,6 +75,7 @@ struct band_pool {
 	/* Work conservation (see band_pool_room()). */
 	u32 in_flight;			/* bios in flight, all groups */
 	u32 nr_lingering;		/* groups on @lingering */
+	u32 linger_places;		/* their linger_places, summed */
 	u32 depth;			/* bios the device serves at once, learned */
 	u64 injected;			/* tokens handed out between epochs */
 	u64 lvl_lat[BAND_LEVELS + 1];	/* ns, EWMA by level at issue */
@@ -96,6 +97,8 @@ struct band_pgroup {
 	u64 epoch;			/* the pool epoch @tokens belong to */
 	u32 held;			/* bios held, waiting for tokens */
 	u32 in_flight;			/* bios passed down, not completed */
+	u32 peak;			/* most in flight since it last lingered */
+	u32 linger_places;		/* places it keeps while lingering */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,

@@ -670,6 +670,39 @@ static void band_policy_inject_serial(struct kunit *test)
 }
 
 /*
+ * A job at queue depth 8 whose submitter is late (all its bios completed,
+ * it lingers) keeps its 8 places: nothing is injected into them.
+ */
+static void band_policy_linger_places(struct kunit *test)
+{
+	static const u32 w[2] = { 4, 1 };
+	struct band_pool *pool = new_pool(test);
+	struct sim_group s[2] = {};
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 50, 1000);
+	sim_attach(pool, s, 2, w);
+	learn_depth(test, pool, 8);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	while (sim_submit(pool, &s[1], 1))
+		;
+	while (s[1].g.in_flight)
+		band_pgroup_done(pool, &s[1].g, 0, 0, 0);
+	while (s[0].g.in_flight)
+		band_pgroup_done(pool, &s[0].g, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, pool->nr_lingering, 1);
+	KUNIT_EXPECT_EQ(test, pool->linger_places, 8);
+	KUNIT_EXPECT_FALSE(test, band_pool_inject_due(pool));
+	/* once it lingers no more, its places are free again */
+	band_pool_expire(pool, U64_MAX);
+	KUNIT_EXPECT_EQ(test, pool->linger_places, 0);
+	while (s[1].g.held)
+		band_pgroup_unhold(pool, &s[1].g);
+	sim_complete_all(pool, s, 2);
+}
+
+/*
  * When every group is backlogged and the device is full, injection never
  * happens and the shares are the weights', exactly.
  */
@@ -725,6 +758,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_inject_parallel),
 	KUNIT_CASE(band_policy_inject_serial),
 	KUNIT_CASE(band_policy_inject_saturated),
+	KUNIT_CASE(band_policy_linger_places),
 	{}
 };
 
