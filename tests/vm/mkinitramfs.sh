@@ -23,10 +23,13 @@ progs=(
 	/usr/bin/fallocate /usr/bin/lsblk /usr/bin/tmux
 )
 kmod_links=(modprobe insmod rmmod lsmod depmod modinfo)
-lvm_links=(pvcreate pvremove pvs vgcreate vgremove vgchange vgs
-	   lvcreate lvremove lvchange lvresize lvs)
+lvm_links=(pvcreate pvremove pvs pvscan pvmove vgcreate vgremove vgchange
+	   vgs lvcreate lvremove lvchange lvresize lvextend lvrename lvs)
 modules=(dm-mod dm-flakey dm-delay null_blk brd loop ext4 configfs
 	 crc32c_generic bfq)
+# Taken where the kernel has them (the stock ones do, the debug one not):
+# LVM snapshots and pvmove for the bandctl tests.
+optional_modules=(dm-snapshot dm-mirror dm-log dm-region-hash)
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dm-band-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -85,7 +88,10 @@ ln -s e2fsck "$root/usr/sbin/fsck.ext4"
 # Kernel modules with their dependencies, then a fresh depmod of the subset.
 kmods=$root/lib/modules/$kver
 mkdir -p "$kmods"
-for m in "${modules[@]}"; do
+for m in $(for m in "${optional_modules[@]}"; do
+		   modprobe -d "$modroot" -S "$kver" --show-depends "$m" \
+			   >/dev/null 2>&1 && echo "$m"
+	   done) "${modules[@]}"; do
 	modprobe -d "$modroot" -S "$kver" --show-depends "$m" |
 	while read -r kind path _; do
 		[ "$kind" = insmod ] || continue
