@@ -18,9 +18,9 @@ n=$(sectors /dev/nullb0)
 # reader (the default group) has weight 1000 and keeps the epoch going.
 dm_create nw "0 $n band /dev/nullb0 0 nw uid weight 1 :1000 1234:1"
 chmod 666 /dev/mapper/nw
-nowait() { setpriv --reuid=1234 --regid=1234 --clear-groups nowait-read /dev/mapper/nw "$1"; }
+nowait="setpriv --reuid=1234 --regid=1234 --clear-groups nowait-read /dev/mapper/nw"
 
-out=$(timeout 60 nowait 50 2>/tmp/nw.err)
+out=$(timeout 60 $nowait 50 2>/tmp/nw.err)
 is "alone, every nowait read passes" "$out" "ok=50 again=0 other=0"
 
 fio --name=bg --filename=/dev/mapper/nw --direct=1 --rw=randread --bs=4k \
@@ -33,7 +33,7 @@ for i in $(seq 20); do
 	sleep 0.5
 done
 check "the background reader runs" test "$(grp_field nw default 3)" -gt 100
-out=$(timeout 60 nowait 200 2>/tmp/nw.err)
+out=$(timeout 60 $nowait 200 2>/tmp/nw.err)
 rc=$?
 diag "nowait-read: $out $(cat /tmp/nw.err)"
 is "nowait-read finished" "$rc" 0

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# kernels: stock
+# Work conservation on a parallel device (null_blk, 8 slots, 1 ms): a QD1
+# reader with weight 4 beside a QD32 reader with weight 1.  The QD1 reader
+# cannot spend its tokens quickly; the refill rule alone made the QD32
+# reader wait for it while 7 of 8 slots idled (689 + 179 IOPS where the
+# device does 719 + 5689).  Generous bounds, ratios of one run: the device
+# total at least 60% of what it does with no controller, the QD1 reader at
+# least 70% of what it gets alone.  (make bench measures the real targets.)
+. "$TESTS/lib.sh"
+plan 5
+
+SECS=6
+band_load
+modprobe null_blk nr_devices=1 gb=1 queue_mode=2 irqmode=2 \
+	completion_nsec=1000000 hw_queue_depth=8 submit_queues=1 || exit 1
+cleanup_add "rmmod null_blk"
+n=$(sectors /dev/nullb0)
+
+# iops DEV QD: run a reader; its IOPS (terse field 8) on stdout.
+reader() {
+	fio --name=r --filename="$1" --direct=1 --rw=randread --bs=4k \
+		--ioengine=libaio --iodepth="$2" --thread --time_based \
+		--runtime="$SECS" --output-format=terse --output="$3" &
+}
+iops() { cut -d';' -f8 "$1" | cut -d. -f1; }
+
+dm_create wl "0 $n linear /dev/nullb0 0"
+reader /dev/mapper/wl 1 /tmp/a.out; wait
+reader /dev/mapper/wl 1 /tmp/p1.out; p1=$!
+reader /dev/mapper/wl 32 /tmp/p32.out; p32=$!
+wait
+alone=$(iops /tmp/a.out)
+t0=$(($(iops /tmp/p1.out) + $(iops /tmp/p32.out)))
+diag "no controller: QD1 alone $alone IOPS; QD1 + QD32 together $t0 IOPS"
+dmsetup remove wl
+
+dm_create wb "0 $n band /dev/nullb0 0 wb pid weight 0 :1"
+reader /dev/mapper/wb 1 /tmp/b1.out; b1=$!
+reader /dev/mapper/wb 32 /tmp/b32.out; b32=$!
+check "attach the QD1 reader (weight 4)" dmsetup message wb 0 attach "$b1:4"
+check "attach the QD32 reader (weight 1)" dmsetup message wb 0 attach "$b32:1"
+wait
+q1=$(iops /tmp/b1.out)
+q32=$(iops /tmp/b32.out)
+diag "dm-band: QD1 $q1 IOPS, QD32 $q32 IOPS"
+check "device total $((q1 + q32)) >= 60% of no controller's $t0" \
+	test $(((q1 + q32) * 100)) -ge $((t0 * 60))
+check "QD1 reader $q1 >= 70% of alone $alone" test $((q1 * 100)) -ge $((alone * 70))
+check "remove" dmsetup remove wb
+finish
