@@ -14,7 +14,7 @@ fi
 # shellcheck disable=SC1090
 . "$bc"
 . "$TOP/tools/bandctl/bandctl.bash-completion"
-echo "1..6"
+echo "1..7"
 n=0
 # complete LINE: COMPREPLY for the line, the cursor at its end, split as
 # readline does (on COMP_WORDBREAKS).
@@ -47,3 +47,4 @@ is "uid: lists users" "$(complete_line 'bandctl set dev uid:' | grep -c root)" 1
 is "a job's kinds" "$(complete_line 'bandctl set dev cg')" "cgroup:/ "
 is "commands include check" "$(complete_line 'bandctl ch')" "check "
 is "--version" "$(complete_line 'bandctl --v')" "--version "
+is "show offers --band-group" "$(complete_line 'bandctl show --band')" "--band-group "

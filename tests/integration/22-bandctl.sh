@@ -55,7 +55,7 @@ for f in "read_bios 3" "read_sectors 4" "write_bios 5" "write_sectors 6" "held_t
 done
 is "show --json weight" "$(json_group bc0 0 weight)" 200
 is "show --json job of uid 0" "$(json_group bc0 0 job)" root
-is "show --json target_share (200 of 320)" "$(json_group bc0 0 target_share)" 62.5
+is "show --json target_share (uid 0 is the only active group)" "$(json_group bc0 0 target_share)" 100.0
 is "show --json share (all bios are root's)" "$(json_group bc0 0 share)" 100.0
 is "show --json default group's share" "$(json_group bc0 default share)" 0.0
 is "show --json tokens is dmsetup status's" "$(json_group bc0 1000 tokens)" \
@@ -68,7 +68,7 @@ check "show --json: header and one line per group" \
 	       bandctl show bc0 --json | head -n 1 | grep -q '^{\"name\":\"bc0\",\"band_group\":\"ram0\",\"type\":\"uid\",\"policy\":\"weight\",\"token_base\":0,\"idle_us\":200000,'"
 is "show: the row of uid 0" \
 	"$(bandctl show bc0 | awk '$1 == "0" {print $2, $3, $4, $5, $8}')" \
-	"root 200 62.5 100.0 0"
+	"root 200 100.0 100.0 0"
 check "show: the header" sh -c "bandctl show bc0 | grep -q '^ID  *JOB  *WEIGHT  *TARGET%  *SHARE%  *IOPS  *MB/s  *HELD  *TOKENS\$'"
 
 status_is "unset uid:1000" 0 bandctl unset bc0 uid:1000

@@ -48,7 +48,7 @@ check "the screen names the device, with q to quit" \
 	grep -q '^bandctl top: bctop, over the last 1\.[0-9] s (q to quit)$' /tmp/t1.screen
 check "it shows the column headers" grep -q '^ID  *JOB  *WEIGHT  *TARGET%' /tmp/t1.screen
 check "it shows the reader's row, with its command line and rates" \
-	grep -q "^$job  *fio --name=job .* 3  *2\.9  *[0-9.]*  *[0-9][0-9.]*  *[0-9][0-9.]* " /tmp/t1.screen
+	grep -q "^$job  *fio --name=job .* 3  *100\.0  *[0-9.]*  *[0-9][0-9.]*  *[0-9][0-9.]* " /tmp/t1.screen
 check "the screen was cleared: one frame only" \
 	test "$(grep -c '^bandctl top:' /tmp/t1.screen)" = 1
 tmux send-keys -t t1 q

@@ -307,11 +307,14 @@ static const struct cmd cmds[] = {
 	  "List every band device: name, band group, type, policy, number of\n"
 	  "groups (the default group included) and the device below.\n",
 	  cmd_list, -1, 0 },
-	{ "show", "DEV [--json]",
+	{ "show", "DEV|--band-group G [--json]",
 	  "One row per group of DEV: its job, weight, target share (weight /\n"
-	  "sum of weights), achieved share (its bios / all bios; sectors with\n"
-	  "policy weight-iosize), IOPS and MB/s since the last bandctl reset or\n"
-	  "create, bios held now and tokens left.\n",
+	  "sum of the weights of the active groups, those with bios since the\n"
+	  "reset or held or in flight; - when idle), achieved share (its bios /\n"
+	  "all bios; sectors with policy weight-iosize), IOPS and MB/s since\n"
+	  "the last bandctl reset or create, bios held now and tokens left.\n"
+	  "--band-group G: the groups of every band device of band group G\n"
+	  "in one table, shares of the whole band group.\n",
 	  cmd_show, -1, 0 },
 	{ "set", "DEV JOB WEIGHT",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
@@ -323,9 +326,9 @@ static const struct cmd cmds[] = {
 	{ "reset", "DEV",
 	  "Zero DEV's counters, and remember when (for show's rates).\n",
 	  cmd_reset, 1, 1 },
-	{ "top", "DEV [--iterations N]",
-	  "Show DEV's groups every second, with rates and shares over the\n"
-	  "last second.  q quits.\n",
+	{ "top", "DEV|--band-group G [--iterations N]",
+	  "Show DEV's groups (or band group G's) every second, with rates and\n"
+	  "shares over the last second.  q quits.\n",
 	  cmd_top, -1, 0 },
 	{ "create", "NAME DEV [OPTIONS]",
 	  "Create band device NAME over all of block device DEV.\n" OPTS_HELP,

@@ -429,6 +429,7 @@ const struct band_gstat *band_status_find(const struct band_status *st,
 
 	for (i = 0; i < st->nr; i++)
 		if (st->g[i].is_default == like->is_default &&
+		    st->g[i].dev == like->dev &&
 		    (like->is_default || st->g[i].id == like->id))
 			return &st->g[i];
 	return NULL;
@@ -460,14 +461,17 @@ void band_calc(const struct band_status *cur, const struct band_status *prev,
 		       delta(g->write_bios, p->write_bios);
 		sect = delta(g->read_sectors, p->read_sectors) +
 		       delta(g->write_sectors, p->write_sectors);
-		wsum += g->weight;
+		out[i].active = bios > 0 || g->held || g->in_flight;
+		if (out[i].active)
+			wsum += g->weight;
 		out[i].iops = secs > 0 ? bios / secs : NAN;
 		out[i].mbps = secs > 0 ? sect * 512 / 1e6 / secs : NAN;
 		out[i].share = policy == BP_IOSIZE ? sect : bios;
 		tot += out[i].share;
 	}
 	for (i = 0; i < cur->nr; i++) {
-		out[i].target = wsum > 0 ? cur->g[i].weight * 100.0 / wsum : NAN;
+		out[i].target = out[i].active ?
+				cur->g[i].weight * 100.0 / wsum : NAN;
 		out[i].share = tot > 0 ? out[i].share * 100.0 / tot : NAN;
 	}
 }
@@ -915,8 +919,6 @@ void cols_free(struct cols *c)
 
 /* ------------------------------------------------------------ views */
 
-#define JOB_COL_MAX 40
-
 void band_id_fmt(char *buf, size_t len, const struct band_gstat *g)
 {
 	if (g->is_default)
@@ -925,45 +927,64 @@ void band_id_fmt(char *buf, size_t len, const struct band_gstat *g)
 		snprintf(buf, len, "%llu", g->id);
 }
 
+void str_mid_cut(char *buf, size_t len, const char *s, size_t max)
+{
+	size_t n = strlen(s), head, tail;
+
+	if (!max || n <= max || max < 5) {
+		snprintf(buf, len, "%s", s);
+		return;
+	}
+	tail = (max - 3) / 2;
+	head = max - 3 - tail;
+	snprintf(buf, len, "%.*s...%s", (int)head, s, s + n - tail);
+}
+
 void band_view_text(struct sbuf *sb, const struct band_view *v)
 {
 	static const char *const hdr[] = {
-		"ID", "JOB", "WEIGHT", "TARGET%", "SHARE%", "IOPS", "MB/s",
-		"HELD", "TOKENS",
+		"DEVICE", "ID", "JOB", "WEIGHT", "TARGET%", "SHARE%", "IOPS",
+		"MB/s", "HELD", "TOKENS",
 	};
+	size_t i, d = v->devs ? 1 : 0;
 	struct cols c;
-	size_t i;
 
-	sb_printf(sb, "%s: band group %s, type %s, policy %s, epoch %llu\n",
-		  v->name, v->st->band_group, band_type_names[v->t->type],
-		  band_policy_names[v->t->policy], v->st->epoch);
-	cols_init(&c, 9, hdr, "llrrrrrrr");
+	if (v->devs)
+		sb_printf(sb, "band group %s, policy %s, epoch %llu\n",
+			  v->st->band_group, band_policy_names[v->t->policy],
+			  v->st->epoch);
+	else
+		sb_printf(sb, "%s: band group %s, type %s, policy %s, epoch %llu\n",
+			  v->name, v->st->band_group,
+			  band_type_names[v->t->type],
+			  band_policy_names[v->t->policy], v->st->epoch);
+	cols_init(&c, 9 + d, hdr + 1 - d, "lllrrrrrrr" + 1 - d);
 	for (i = 0; i < v->st->nr; i++) {
 		const struct band_gstat *g = &v->st->g[i];
 		const struct band_calc *k = &v->calc[i];
-		char f[8][32], job[JOB_COL_MAX + 1];
-		const char *row[9];
+		const char *row[10], **r = row + d;
+		char f[8][32], job[512];
 
+		if (d)
+			row[0] = v->devs[g->dev];
 		band_id_fmt(f[0], sizeof(f[0]), g);
-		snprintf(job, sizeof(job), "%s", v->jobs[i]);
-		if (strlen(v->jobs[i]) > JOB_COL_MAX)
-			memcpy(job + JOB_COL_MAX - 3, "...", 3);
 		snprintf(f[1], sizeof(f[1]), "%u", g->weight);
 		fmt_num(f[2], sizeof(f[2]), k->target);
 		fmt_num(f[3], sizeof(f[3]), k->share);
 		fmt_num(f[4], sizeof(f[4]), k->iops);
 		fmt_num(f[5], sizeof(f[5]), k->mbps);
 		snprintf(f[6], sizeof(f[6]), "%llu", g->held);
-		row[0] = f[0];
-		row[1] = job;
-		row[2] = f[1];
-		row[3] = f[2];
-		row[4] = f[3];
-		row[5] = f[4];
-		row[6] = f[5];
-		row[7] = f[6];
+		r[0] = f[0];
+		str_mid_cut(job, sizeof(job), v->jobs[i], v->job_max);
+		r[1] = v->job_max ? job : v->jobs[i];
+		r[2] = f[1];
+		r[3] = f[2];
+		r[4] = f[3];
+		r[5] = f[4];
+		r[6] = f[5];
+		r[7] = f[6];
 		snprintf(f[7], sizeof(f[7]), "%lld", g->tokens);
-		row[8] = f[7];
+		r[8] = f[7];
 		if (cols_add(&c, row))
 			sb->err = 1;
 	}
@@ -988,12 +1009,16 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 	size_t i;
 
 	sb_printf(sb, "{");
-	json_key_str(sb, "name", v->name);
-	sb_printf(sb, ",");
+	if (!v->devs) {
+		json_key_str(sb, "name", v->name);
+		sb_printf(sb, ",");
+	}
 	json_key_str(sb, "band_group", v->st->band_group);
 	sb_printf(sb, ",");
-	json_key_str(sb, "type", band_type_names[v->t->type]);
-	sb_printf(sb, ",");
+	if (!v->devs) {
+		json_key_str(sb, "type", band_type_names[v->t->type]);
+		sb_printf(sb, ",");
+	}
 	json_key_str(sb, "policy", band_policy_names[v->t->policy]);
 	sb_printf(sb, ",\"token_base\":%llu,\"idle_us\":", v->t->token_base);
 	if (v->t->idle == ~0ull)
@@ -1012,6 +1037,10 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 
 		band_id_fmt(id, sizeof(id), g);
 		sb_printf(sb, "%s\n{", i ? "," : "");
+		if (v->devs) {
+			json_key_str(sb, "device", v->devs[g->dev]);
+			sb_printf(sb, ",");
+		}
 		json_key_str(sb, "id", id);
 		sb_printf(sb, ",");
 		json_key_str(sb, "job", v->jobs[i]);
@@ -1030,7 +1059,8 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 			  g->write_bios, g->write_sectors);
 		sb_printf(sb, ",\"held\":%llu,\"held_total\":%llu,\"in_flight\":%llu",
 			  g->held, g->held_total, g->in_flight);
-		sb_printf(sb, ",\"debt_bios\":%llu}", g->debt_bios);
+		sb_printf(sb, ",\"debt_bios\":%llu,\"active\":%s}", g->debt_bios,
+			  k->active ? "true" : "false");
 	}
 	sb_printf(sb, "\n]}\n");
 }

@@ -116,6 +116,7 @@ struct band_gstat {
 	unsigned long long read_bios, read_sectors;
 	unsigned long long write_bios, write_sectors;
 	unsigned long long held, held_total, in_flight, debt_bios;
+	unsigned int dev;	/* which device, in a band group's view */
 };
 
 struct band_status {
@@ -133,7 +134,8 @@ const struct band_gstat *band_status_find(const struct band_status *st,
 
 /* Figures derived from one status (or the difference of two). */
 struct band_calc {
-	double target;	/* weight / sum of weights, percent */
+	int active;	/* bios in the interval, or held or in flight now */
+	double target;	/* weight / sum of active groups' weights, percent */
 	double share;	/* this group's bios (sectors) / all, percent */
 	double iops;	/* bios per second */
 	double mbps;	/* 10^6 bytes per second */
@@ -141,7 +143,9 @@ struct band_calc {
 
 /*
  * cur minus prev (prev NULL: since the counters were zeroed) over secs
- * seconds (secs <= 0: unknown, rates NaN).  out has cur->nr entries.
+ * seconds (secs <= 0: unknown, rates NaN).  out has cur->nr entries.  The
+ * target is over the active groups only (the scheduler shares among them);
+ * NaN for an idle group.
  */
 void band_calc(const struct band_status *cur, const struct band_status *prev,
 	       int policy, double secs, struct band_calc *out);
@@ -225,10 +229,16 @@ struct band_view {
 	const struct band_table *t;
 	const struct band_status *st;
 	const char *const *jobs;	/* st->nr names */
+	/* A band group's view: device names by g->dev; NULL for one device. */
+	const char *const *devs;
 	const struct band_calc *calc;	/* st->nr */
 	double since;			/* unix time, < 0 unknown */
 	double secs;			/* the rates' interval, <= 0 unknown */
+	size_t job_max;			/* JOB cut in the middle to this; 0: whole */
 };
+
+/* s cut to max characters (max >= 5) by "..." in its middle, into buf. */
+void str_mid_cut(char *buf, size_t len, const char *s, size_t max);
 
 void band_view_text(struct sbuf *sb, const struct band_view *v);
 void band_view_json(struct sbuf *sb, const struct band_view *v);

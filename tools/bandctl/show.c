@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <termios.h>
@@ -87,99 +88,238 @@ int cmd_list(int argc, char **argv)
 	return r;
 }
 
-/* The names of b's groups' jobs, for people: freed with free_jobs(). */
-static char **get_jobs(const struct bdev *b)
+/*
+ * What show and top print: one band device, or every band device of a band
+ * group with their groups in one list (g->dev says whose).
+ */
+struct snap {
+	char name[DM_NAME_MAX + 1];	/* the device, or the band group */
+	int group;			/* a band group's view */
+	struct band_table t;		/* the (first) device's table */
+	struct band_status st;		/* all groups */
+	char **jobs;			/* st.nr names for people */
+	char **devs;			/* group: device names, by g->dev */
+	size_t ndev;
+};
+
+static void strv_free(char **v, size_t n)
 {
-	char **jobs = calloc(b->st.nr ? b->st.nr : 1, sizeof(*jobs));
-	char buf[PATH_MAX];
 	size_t i;
 
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void snap_close(struct snap *s)
+{
+	band_table_free(&s->t);
+	strv_free(s->jobs, s->st.nr);
+	band_status_free(&s->st);
+	strv_free(s->devs, s->ndev);
+	s->jobs = NULL;
+	s->devs = NULL;
+	s->ndev = 0;
+}
+
+/* Append b's groups (as device dev) and their job names to s. */
+static int snap_add(struct snap *s, const struct bdev *b, unsigned int dev)
+{
+	size_t n = s->st.nr + b->st.nr, i;
+	struct band_gstat *g;
+	char buf[PATH_MAX], **jobs;
+
+	g = realloc(s->st.g, n * sizeof(*g));
+	if (!g)
+		return dmx_fail(EX_ERR, "out of memory");
+	s->st.g = g;
+	jobs = realloc(s->jobs, n * sizeof(*jobs));
 	if (!jobs)
-		return NULL;
+		return dmx_fail(EX_ERR, "out of memory");
+	s->jobs = jobs;
 	for (i = 0; i < b->st.nr; i++) {
 		job_name(b->t.type, &b->st.g[i], buf, sizeof(buf));
-		jobs[i] = strdup(buf);
-		if (!jobs[i]) {
-			while (i--)
-				free(jobs[i]);
-			free(jobs);
-			return NULL;
-		}
+		jobs[s->st.nr] = strdup(buf);
+		if (!jobs[s->st.nr])
+			return dmx_fail(EX_ERR, "out of memory");
+		g[s->st.nr] = b->st.g[i];
+		g[s->st.nr].dev = dev;
+		s->st.nr++;
 	}
-	return jobs;
+	return EX_OK;
 }
 
-static void free_jobs(char **jobs, size_t n)
+/* Read arg's view: a band device, or (group) a band group's devices. */
+static int snap_open(const char *arg, int group, struct snap *s)
 {
-	size_t i;
+	char **names = NULL;
+	size_t n = 0, i;
+	struct bdev b;
+	int r;
 
-	for (i = 0; jobs && i < n; i++)
-		free(jobs[i]);
-	free(jobs);
+	memset(s, 0, sizeof(*s));
+	s->group = group;
+	if (!group) {
+		r = band_open(arg, &b, 1);
+		if (r)
+			return r;
+		snprintf(s->name, sizeof(s->name), "%s", b.name);
+		snprintf(s->st.band_group, sizeof(s->st.band_group), "%s",
+			 b.st.band_group);
+		s->st.epoch = b.st.epoch;
+		r = snap_add(s, &b, 0);
+		s->t = b.t;
+		b.t.grp = NULL;
+		band_close(&b);
+		if (r)
+			snap_close(s);
+		return r;
+	}
+	if (!band_group_name_valid(arg))
+		return dmx_fail(EX_USAGE, "invalid band group name '%s'", arg);
+	snprintf(s->name, sizeof(s->name), "%s", arg);
+	snprintf(s->st.band_group, sizeof(s->st.band_group), "%s", arg);
+	r = dmx_band_registered();
+	if (!r)
+		r = dmx_names(&names, &n);
+	if (r)
+		return r;
+	qsort(names, n, sizeof(*names), cmp_str);
+	s->devs = calloc(n ? n : 1, sizeof(*s->devs));
+	if (!s->devs)
+		r = dmx_fail(EX_ERR, "out of memory");
+	for (i = 0; !r && i < n; i++) {
+		if (band_open(names[i], &b, 1))
+			continue;	/* not band, or gone meanwhile */
+		if (!strcmp(b.t.band_group, arg)) {
+			r = snap_add(s, &b, (unsigned int)s->ndev);
+			s->devs[s->ndev++] = names[i];
+			names[i] = NULL;
+			s->st.epoch = b.st.epoch;
+			if (s->ndev == 1) {
+				s->t = b.t;
+				b.t.grp = NULL;
+			}
+		}
+		band_close(&b);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!r && !s->ndev)
+		r = dmx_fail(EX_NODEV, "no band device in band group '%s'", arg);
+	if (r)
+		snap_close(s);
+	return r;
 }
 
-/* Render b's view, rates over prev (NULL: since reset) and secs. */
-static int render(struct sbuf *sb, const struct bdev *b,
+/* Render s, rates over prev (NULL: since reset) and secs. */
+static int render(struct sbuf *sb, const struct snap *s,
 		  const struct band_status *prev, double since, double secs,
-		  int json)
+		  int json, size_t job_max)
 {
 	struct band_calc *calc;
 	struct band_view v;
-	char **jobs;
 
-	calc = calloc(b->st.nr, sizeof(*calc));
-	jobs = get_jobs(b);
-	if (!calc || !jobs) {
-		free(calc);
-		free_jobs(jobs, b->st.nr);
+	calc = calloc(s->st.nr ? s->st.nr : 1, sizeof(*calc));
+	if (!calc)
 		return err(EX_ERR, "out of memory");
-	}
-	band_calc(&b->st, prev, b->t.policy, secs, calc);
-	v.name = b->name;
-	v.t = &b->t;
-	v.st = &b->st;
-	v.jobs = (const char *const *)jobs;
+	band_calc(&s->st, prev, s->t.policy, secs, calc);
+	v.name = s->name;
+	v.t = &s->t;
+	v.st = &s->st;
+	v.jobs = (const char *const *)s->jobs;
+	v.devs = s->group ? (const char *const *)s->devs : NULL;
 	v.calc = calc;
 	v.since = since;
 	v.secs = secs;
+	v.job_max = job_max;
 	if (json)
 		band_view_json(sb, &v);
 	else
 		band_view_text(sb, &v);
 	free(calc);
-	free_jobs(jobs, b->st.nr);
 	return EX_OK;
+}
+
+/*
+ * Take "--band-group NAME" or "--band-group=NAME" out of argv: NULL when
+ * absent, "" when it has no value.
+ */
+static const char *take_bg(int *argc, char **argv)
+{
+	const char *bg = NULL;
+	int i, used;
+
+	for (i = 0; i < *argc; i++) {
+		if (!strncmp(argv[i], "--band-group=", 13)) {
+			bg = argv[i] + 13;
+			used = 1;
+		} else if (!strcmp(argv[i], "--band-group")) {
+			bg = i + 1 < *argc ? argv[i + 1] : "";
+			used = i + 1 < *argc ? 2 : 1;
+		} else {
+			continue;
+		}
+		memmove(argv + i, argv + i + used,
+			(size_t)(*argc - i - used + 1) * sizeof(*argv));
+		*argc -= used;
+		i--;
+	}
+	return bg;
+}
+
+/* The oldest reset time of s's devices (< 0 when one is unknown). */
+static double snap_since(const struct snap *s)
+{
+	double since = -1, t;
+	size_t i;
+
+	if (!s->group)
+		return state_reset_time(s->name);
+	for (i = 0; i < s->ndev; i++) {
+		t = state_reset_time(s->devs[i]);
+		if (t <= 0)
+			return -1;
+		if (since < 0 || t < since)
+			since = t;
+	}
+	return since;
 }
 
 int cmd_show(int argc, char **argv)
 {
 	int json = take_flag(&argc, argv, "--json");
+	const char *bg = take_bg(&argc, argv);
 	struct sbuf sb = { 0 };
 	double since, secs = -1;
-	struct bdev b;
+	struct snap s;
 	int r;
 
-	if (argc != 1)
+	if (bg && (!*bg || argc))
+		return usage_err("expected --band-group NAME and no device");
+	if (!bg && argc != 1)
 		return usage_err("expected one device");
-	r = band_open(argv[0], &b, 1);
+	r = snap_open(bg ? bg : argv[0], !!bg, &s);
 	if (r)
 		return dmerr(r);
-	since = state_reset_time(b.name);
+	since = snap_since(&s);
 	if (since > 0)
 		secs = now_real() - since;
-	r = render(&sb, &b, NULL, since, secs, json);
+	r = render(&sb, &s, NULL, since, secs, json, 0);
 	if (!r && !json) {
 		if (secs > 0)
 			sb_printf(&sb, "Rates since the last %s, %.1f s ago.\n",
 				  "bandctl reset or create", secs);
 		else
 			sb_printf(&sb, "Rates unknown: no %s of %s since boot.\n",
-				  "bandctl reset or create", b.name);
+				  "bandctl reset or create",
+				  bg ? "each device" : s.name);
 	}
 	if (!r)
 		r = print_sb(&sb);
 	sb_free(&sb);
-	band_close(&b);
+	snap_close(&s);
 	return r;
 }
 
@@ -267,13 +407,30 @@ static int top_wait(double deadline)
 	}
 }
 
+/*
+ * On a terminal each row fits its width: the JOB column is cut in the
+ * middle to what the other columns (about 72 characters, 12 more with
+ * DEVICE) leave, at least 24.
+ */
+static size_t top_job_max(int group)
+{
+	struct winsize ws;
+	size_t others = group ? 84 : 72;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col ||
+	    ws.ws_col < others + 24)
+		return 24;
+	return ws.ws_col - others;
+}
+
 int cmd_top(int argc, char **argv)
 {
+	const char *bg = take_bg(&argc, argv);
 	struct band_status prev = { 0 };
 	long iterations = -1, it;
 	int fancy = isatty(STDOUT_FILENO);
 	double t_prev, t;
-	struct bdev b;
+	struct snap b;
 	int i, r;
 
 	for (i = 0; i < argc; i++) {
@@ -289,14 +446,16 @@ int cmd_top(int argc, char **argv)
 		argc -= 2;
 		i--;
 	}
-	if (argc != 1)
+	if (bg && (!*bg || argc))
+		return usage_err("expected --band-group NAME and no device");
+	if (!bg && argc != 1)
 		return usage_err("expected one device");
-	r = band_open(argv[0], &b, 1);
+	r = snap_open(bg ? bg : argv[0], !!bg, &b);
 	if (r)
 		return dmerr(r);
 	r = top_setup();
 	if (r) {
-		band_close(&b);
+		snap_close(&b);
 		return r;
 	}
 	t_prev = now_mono();
@@ -308,10 +467,11 @@ int cmd_top(int argc, char **argv)
 			sb_printf(&sb, "\033[?25l\033[H\033[2J");
 		else if (it)
 			sb_printf(&sb, "\n");
-		sb_printf(&sb, "bandctl top: %s, over the last %.1f s%s\n", b.name,
+		sb_printf(&sb, "bandctl top: %s%s, over the last %.1f s%s\n",
+			  bg ? "band group " : "", b.name,
 			  it ? t - t_prev : 0.0, top_tty ? " (q to quit)" : "");
 		r = render(&sb, &b, it ? &prev : &b.st, -1, it ? t - t_prev : 0,
-			   0);
+			   0, fancy ? top_job_max(!!bg) : 0);
 		if (!r)
 			r = print_sb(&sb);
 		sb_free(&sb);
@@ -319,11 +479,14 @@ int cmd_top(int argc, char **argv)
 			break;
 		band_status_free(&prev);
 		prev = b.st;
-		b.st.g = NULL;
-		b.st.nr = 0;
-		band_close(&b);
+		prev.g = malloc((b.st.nr ? b.st.nr : 1) * sizeof(*prev.g));
+		if (prev.g)
+			memcpy(prev.g, b.st.g, b.st.nr * sizeof(*prev.g));
+		else
+			prev.nr = 0;	/* rates since the reset, this once */
+		snap_close(&b);
 		t_prev = t;
-		r = band_open(argv[0], &b, 1);
+		r = snap_open(bg ? bg : argv[0], !!bg, &b);
 		if (r) {
 			band_status_free(&prev);
 			top_restore();
@@ -331,7 +494,7 @@ int cmd_top(int argc, char **argv)
 		}
 	}
 	band_status_free(&prev);
-	band_close(&b);
+	snap_close(&b);
 	top_restore();
 	if (fancy && !r)
 		putchar('\n');

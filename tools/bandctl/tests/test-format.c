@@ -3,6 +3,7 @@
  * the config file.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,109 @@ static void calc_delta(void **state)
 	band_status_free(&b);
 }
 
+/*
+ * The target is a share of the active groups: bios in the interval, or held
+ * or in flight now.  An idle group has none (NaN), whatever its weight.
+ */
+static void calc_active(void **state)
+{
+	struct band_status a, b;
+	struct band_calc c[4];
+	static const char *const lines[] = {
+		"sda 1 4 default 100 5 0 0 0 0 0 0 0 0 1000 300 7 30 240 0 0 0 0 0 0 1001 100 7 10 80 0 0 0 0 0 0 1002 600 7 0 0 0 0 0 0 0 0",
+		"sda 2 4 default 100 5 0 0 0 0 0 0 0 0 1000 300 7 60 480 0 0 0 0 0 0 1001 100 7 10 80 0 0 0 0 0 0 1002 600 7 0 0 0 0 1 1 0 0",
+	};
+
+	(void)state;
+	assert_int_equal(band_status_parse(lines[0], &a), 0);
+	band_calc(&a, NULL, BP_WEIGHT, 1.0, c);
+	assert_false(c[0].active);
+	assert_true(isnan(c[0].target));
+	assert_float_equal(c[1].target, 75.0, EPS);
+	assert_float_equal(c[2].target, 25.0, EPS);
+	assert_false(c[3].active);
+	assert_true(isnan(c[3].target));
+	/* over an interval: 1001 did nothing, 1002 has a bio held */
+	assert_int_equal(band_status_parse(lines[1], &b), 0);
+	band_calc(&b, &a, BP_WEIGHT, 1.0, c);
+	assert_float_equal(c[1].target, 33.3333, 0.01);
+	assert_false(c[2].active);
+	assert_true(isnan(c[2].target));
+	assert_float_equal(c[3].target, 66.6667, 0.01);
+	band_status_free(&a);
+	band_status_free(&b);
+}
+
+/*
+ * A band group's view: the groups of several devices in one list, a
+ * DEVICE column, ids matched per device over an interval, job names whole.
+ */
+static void view_group(void **state)
+{
+	static const char *const devs[] = { "dom1-disk", "dom2-disk" };
+	static const char *const jobs[] = {
+		"default",
+		"/machine.slice/machine-qemu\\x2d12\\x2dguest-with-a-long-name.scope",
+	};
+	struct band_status a = { 0 }, b = { 0 };
+	struct band_gstat g[2] = { 0 }, p[2] = { 0 };
+	struct band_table t = { 0 };
+	struct band_calc c[2];
+	struct band_view v;
+	struct sbuf sb = { 0 };
+
+	(void)state;
+	g[0].is_default = 1;
+	g[0].weight = 100;
+	g[0].read_bios = 25;
+	g[1].is_default = 1;
+	g[1].weight = 300;
+	g[1].read_bios = 75;
+	g[1].dev = 1;
+	p[0] = g[0];
+	p[1] = g[1];
+	p[0].read_bios = 5;
+	p[1].read_bios = 15;
+	b.nr = 2;
+	b.g = g;
+	a.nr = 2;
+	a.g = p;
+	snprintf(b.band_group, sizeof(b.band_group), "sdb");
+	band_calc(&b, &a, BP_WEIGHT, 1.0, c);
+	assert_float_equal(c[0].iops, 20.0, EPS);
+	assert_float_equal(c[1].iops, 60.0, EPS);
+	assert_float_equal(c[0].target, 25.0, EPS);
+	assert_float_equal(c[1].share, 75.0, EPS);
+	v.name = "sdb";
+	v.t = &t;
+	v.st = &b;
+	v.jobs = jobs;
+	v.devs = devs;
+	v.calc = c;
+	v.since = -1;
+	v.secs = 1.0;
+	v.job_max = 0;
+	band_view_text(&sb, &v);
+	assert_non_null(strstr(sb_str(&sb), "band group sdb, policy weight"));
+	assert_non_null(strstr(sb_str(&sb), "DEVICE     ID       JOB"));
+	assert_non_null(strstr(sb_str(&sb), "dom1-disk  default  default"));
+	assert_non_null(strstr(sb_str(&sb), jobs[1]));
+	sb_free(&sb);
+	/* top on a terminal: cut in the middle, both ends kept */
+	v.job_max = 30;
+	band_view_text(&sb, &v);
+	assert_non_null(strstr(sb_str(&sb),
+			       "  /machine.slice...ng-name.scope  "));
+	sb_free(&sb);
+	/* JSON: always whole */
+	band_view_json(&sb, &v);
+	assert_non_null(strstr(sb_str(&sb), "x2dguest-with-a-long-name.scope"));
+	assert_null(strstr(sb_str(&sb), "\"name\""));
+	assert_non_null(strstr(sb_str(&sb),
+			       "{\"device\":\"dom2-disk\",\"id\":\"default\""));
+	sb_free(&sb);
+}
+
 static void json_escape(void **state)
 {
 	struct sbuf sb = { 0 };
@@ -96,14 +200,16 @@ static void view_json(void **state)
 	v.t = &t;
 	v.st = &st;
 	v.jobs = jobs;
+	v.devs = NULL;
+	v.job_max = 0;
 	v.calc = c;
 	v.since = 1700000000;
 	v.secs = 2.0;
 	band_view_json(&sb, &v);
 	want =
 		"{\"name\":\"data\",\"band_group\":\"sda\",\"type\":\"uid\",\"policy\":\"weight\",\"token_base\":0,\"idle_us\":8000,\"epoch\":3,\"since\":1700000000.0,\"seconds\":2.0,\"groups\":[\n"
-		"{\"id\":\"default\",\"job\":\"default\",\"weight\":100,\"tokens\":5,\"target_share\":25.0,\"share\":25.0,\"iops\":5.0,\"mbps\":0.0,\"read_bios\":10,\"read_sectors\":80,\"write_bios\":0,\"write_sectors\":0,\"held\":0,\"held_total\":0,\"in_flight\":0,\"debt_bios\":0},\n"
-		"{\"id\":\"1000\",\"job\":\"al\\\"ice\",\"weight\":300,\"tokens\":7,\"target_share\":75.0,\"share\":75.0,\"iops\":15.0,\"mbps\":0.6,\"read_bios\":30,\"read_sectors\":2400,\"write_bios\":0,\"write_sectors\":0,\"held\":1,\"held_total\":2,\"in_flight\":0,\"debt_bios\":0}\n"
+		"{\"id\":\"default\",\"job\":\"default\",\"weight\":100,\"tokens\":5,\"target_share\":25.0,\"share\":25.0,\"iops\":5.0,\"mbps\":0.0,\"read_bios\":10,\"read_sectors\":80,\"write_bios\":0,\"write_sectors\":0,\"held\":0,\"held_total\":0,\"in_flight\":0,\"debt_bios\":0,\"active\":true},\n"
+		"{\"id\":\"1000\",\"job\":\"al\\\"ice\",\"weight\":300,\"tokens\":7,\"target_share\":75.0,\"share\":75.0,\"iops\":15.0,\"mbps\":0.6,\"read_bios\":30,\"read_sectors\":2400,\"write_bios\":0,\"write_sectors\":0,\"held\":1,\"held_total\":2,\"in_flight\":0,\"debt_bios\":0,\"active\":true}\n"
 		"]}\n";
 	assert_string_equal(sb_str(&sb), want);
 	sb_free(&sb);
@@ -252,6 +358,8 @@ int main(void)
 	const UNIT_TEST_STRUCT tests[] = {
 		cmocka_unit_test(calc_since_reset),
 		cmocka_unit_test(calc_delta),
+		cmocka_unit_test(calc_active),
+		cmocka_unit_test(view_group),
 		cmocka_unit_test(json_escape),
 		cmocka_unit_test(view_json),
 		cmocka_unit_test(columns),
