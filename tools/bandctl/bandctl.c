@@ -351,10 +351,12 @@ static const struct cmd cmds[] = {
 	  "removes orphans, wraps lost LVs again with their saved tables and\n"
 	  "weights, and applies FILE; exit status 1 if a repair failed.\n",
 	  cmd_check, -1, 0 },
-	{ "apply", "[FILE] [--dry-run]",
+	{ "apply", "[FILE] [--dry-run] [--device DEV]",
 	  "Apply FILE (default " DEFAULT_CONF "): create, wrap and weight what\n"
-	  "it says, printing each change.  Applying twice changes nothing the\n"
-	  "second time.  --dry-run (-n) prints the changes and makes none.\n",
+	  "it says, printing each change, and unset the weights an earlier\n"
+	  "apply set that the file no longer gives.  Applying twice changes\n"
+	  "nothing the second time.  --dry-run (-n) prints the changes and\n"
+	  "makes none.  --device DEV: only the lines about DEV.\n",
 	  cmd_apply, -1, 0 },
 };
 

@@ -75,7 +75,7 @@ void wrap_remember(const char *dm);
 /* Wrap dm again with a saved band table (its options and weights). */
 int rewrap(const char *dm, const char *params);
 /* Apply a configuration file; *changes counts the lines printed. */
-int apply_file(const char *path, int dry, int *changes);
+int apply_file(const char *path, int dry, const char *device, int *changes);
 int cmd_check(int argc, char **argv);
 
 #endif

@@ -263,7 +263,7 @@ int cmd_check(int argc, char **argv)
 			check_lost(&k);
 	}
 	if (argc == 1 || !access(conf, R_OK)) {
-		r = apply_file(conf, !k.repair, &changes);
+		r = apply_file(conf, !k.repair, NULL, &changes);
 		k.problems += changes;
 		if (r)
 			k.failed++;

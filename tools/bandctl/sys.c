@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -369,6 +370,96 @@ void state_forget_wrap(const char *name)
 
 	wrap_path(name, path, sizeof(path));
 	unlink(path);
+}
+
+static void applied_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, STATE_DIR "/%s.applied", name);
+}
+
+int state_save_applied(const char *name, const char *text)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	applied_path(name, path, sizeof(path));
+	if (!*text)
+		return unlink(path) && errno != ENOENT ? -1 : 0;
+	if (mkdir(STATE_DIR, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	if (fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+char *state_load_applied(const char *name)
+{
+	char path[PATH_MAX], *buf = NULL;
+	size_t cap = 0;
+	FILE *f;
+	ssize_t n;
+
+	applied_path(name, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	n = getdelim(&buf, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int state_applied_names(char ***names, size_t *n)
+{
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t len;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	d = opendir(STATE_DIR);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len <= 8 || strcmp(de->d_name + len - 8, ".applied"))
+			continue;
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[*n] = strndup(de->d_name, len - 8);
+		if (v[*n])
+			(*n)++;
+	}
+	closedir(d);
+	*names = v;
+	return 0;
+}
+
+int state_lock(void)
+{
+	int fd;
+
+	if (mkdir(STATE_DIR, 0755) && errno != EEXIST)
+		return -1;
+	fd = open(STATE_DIR "/apply.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
 }
 
 double state_reset_time(const char *name)

@@ -27,6 +27,17 @@ void state_forget(const char *name);
 void state_save_wrap(const char *name, const char *params);
 int state_load_wrap(const char *name, char *buf, size_t len);
 void state_forget_wrap(const char *name);
+/*
+ * The weights apply set on band device name, as "ID JOB" lines (ID a number
+ * or "default"), kept in /run/dm-band/NAME.applied so that a weight line
+ * removed from the file is unset on the next apply.  "" removes the file.
+ */
+int state_save_applied(const char *name, const char *text);
+char *state_load_applied(const char *name);
+/* The devices that have such a file: free each name and the array. */
+int state_applied_names(char ***names, size_t *n);
+/* Serialise applies (boot, udev, by hand): an fd to close, or -1. */
+int state_lock(void);
 /* Unix time of the last bandctl reset/create of name, < 0 unknown. */
 double state_reset_time(const char *name);
 double now_real(void);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bandctl.h"
 
@@ -115,6 +116,34 @@ int cmd_reset(int argc, char **argv)
 /* ------------------------------------------------------------ apply */
 
 static int dry_run, changes;
+
+/* A weight line met by this apply: its device and job. */
+struct seen {
+	char dm[DM_NAME_MAX + 1];
+	int is_default;
+	int resolved;		/* id is known */
+	unsigned long long id;
+	const char *job;	/* as written in the file */
+};
+
+static struct seen *seen;
+static size_t nseen;
+
+static void see(const char *dm, const struct band_job *job, int resolved,
+		unsigned long long id, const char *text)
+{
+	struct seen *n = realloc(seen, (nseen + 1) * sizeof(*seen));
+
+	if (!n)
+		return;		/* then it is unset: said, not hidden */
+	seen = n;
+	snprintf(seen[nseen].dm, sizeof(seen[nseen].dm), "%s", dm);
+	seen[nseen].is_default = job->is_default;
+	seen[nseen].resolved = resolved || job->is_default;
+	seen[nseen].id = id;
+	seen[nseen].job = text;
+	nseen++;
+}
 
 /* One setting of an existing device: message it when it differs. */
 static int change(const char *name, const char *key, const char *was,
@@ -245,10 +274,14 @@ static int apply_weight(struct conf_entry *e)
 	} else {
 		r = get_job(&b, e->job, &job, &id);
 		if (r) {
+			/* Still in the file: not to be unset. */
+			job.is_default = 0;
+			see(dm, &job, 0, 0, e->job);
 			band_close(&b);
 			return r;
 		}
 	}
+	see(dm, &job, b.name[0] != '\0', id, e->job);
 	cur = job.is_default ? b.t.dflt_weight : band_table_weight(&b.t, id);
 	if (cur != e->weight) {
 		if (cur)
@@ -287,33 +320,194 @@ static char *read_file(const char *path)
 	return sb.s ? sb.s : strdup("");
 }
 
-int apply_file(const char *path, int dry, int *nchanges)
+/* The device-mapper name a line of the file is about. */
+static int entry_dm(const struct conf_entry *e, char *dm, size_t len)
 {
-	char msg[512], dm[DM_NAME_MAX + 1], *text;
+	if (e->kind == CONF_CREATE) {
+		snprintf(dm, len, "%s", e->name);
+		return EX_OK;
+	}
+	return dev_arg(e->name, dm, len);
+}
+
+/* Was job (id, or the default group) of dm given by a weight line? */
+static int seen_has(const char *dm, int is_default, unsigned long long id,
+		    const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < nseen; i++) {
+		if (strcmp(seen[i].dm, dm))
+			continue;
+		if (is_default ? seen[i].is_default :
+		    (seen[i].resolved && !seen[i].is_default &&
+		     seen[i].id == id) || !strcmp(seen[i].job, text))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Unset on dm what an earlier apply set and the file no longer gives: a
+ * job detached, the default group back to 100.  Then remember what the
+ * file gives now.
+ */
+static int unset_removed(const char *path, const char *dm)
+{
+	char *prev, *line, *save = NULL, msg[64], id_s[32], job[256];
+	struct sbuf now = { 0 };
+	unsigned long long id;
+	struct bdev b;
+	size_t i;
+	int r = EX_OK, ri;
+
+	if (band_open(dm, &b, 0))
+		return EX_OK;	/* gone, or not (yet) a band device */
+	prev = state_load_applied(dm);
+	line = prev ? strtok_r(prev, "\n", &save) : NULL;
+	/* The first line names the file: undo only what this file set. */
+	if (line && (strncmp(line, "file ", 5) || strcmp(line + 5, path))) {
+		for (i = 0; i < nseen && strcmp(seen[i].dm, dm); i++)
+			;
+		if (i == nseen) {
+			free(prev);
+			band_close(&b);
+			return EX_OK;	/* another file's */
+		}
+		line = NULL;
+	}
+	for (line = line ? strtok_r(NULL, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int dflt;
+		unsigned int w;
+
+		if (sscanf(line, "%31s %255s", id_s, job) != 2)
+			continue;
+		dflt = !strcmp(id_s, "default");
+		if (!dflt && parse_ull(id_s, &id))
+			continue;
+		if (seen_has(dm, dflt, dflt ? 0 : id, job))
+			continue;
+		w = dflt ? b.t.dflt_weight : band_table_weight(&b.t, id);
+		if (dflt && w != 100) {
+			printf("%s: weight default 100 (was %u; not in %s)\n", dm,
+			       w, path);
+			snprintf(msg, sizeof(msg), "weight 100");
+		} else if (!dflt && w) {
+			printf("%s: unset %s (was %u; not in %s)\n", dm, job, w,
+			       path);
+			snprintf(msg, sizeof(msg), "detach %llu", id);
+		} else {
+			continue;
+		}
+		changes++;
+		if (dry_run)
+			continue;
+		ri = dmx_message(dm, msg);
+		if (ri && !r)
+			r = ri;
+		if (ri)
+			err(ri, "%s: %s", dm, dmx_err);
+	}
+	free(prev);
+	band_close(&b);
+	if (dry_run)
+		return r;
+	sb_printf(&now, "file %s\n", path);
+	for (i = 0; i < nseen; i++) {
+		if (strcmp(seen[i].dm, dm) || !seen[i].resolved)
+			continue;
+		if (seen[i].is_default)
+			sb_printf(&now, "default default\n");
+		else
+			sb_printf(&now, "%llu %s\n", seen[i].id, seen[i].job);
+	}
+	/* Nothing set on dm: no state (the first line is the file's). */
+	if (!now.err)
+		state_save_applied(dm, strchr(now.s, '\n')[1] ? now.s : "");
+	sb_free(&now);
+	return r;
+}
+
+/* unset_removed() on every device the file sets weights on, or did. */
+static int unset_all_removed(const char *path, const char *only)
+{
+	char **names;
+	size_t n, i, k;
+	int r = EX_OK, ri;
+
+	state_applied_names(&names, &n);
+	for (i = 0; i < n; i++) {
+		if (!only || !strcmp(only, names[i])) {
+			ri = unset_removed(path, names[i]);
+			if (ri && !r)
+				r = ri;
+		}
+	}
+	/* Devices the file weights for the first time: remember them. */
+	for (i = 0; i < nseen; i++) {
+		int done = 0;
+
+		for (k = 0; k < n && !done; k++)
+			done = !strcmp(names[k], seen[i].dm);
+		for (k = 0; k < i && !done; k++)
+			done = !strcmp(seen[k].dm, seen[i].dm);
+		if (!done && (!only || !strcmp(only, seen[i].dm)))
+			unset_removed(path, seen[i].dm);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+int apply_file(const char *path, int dry, const char *device, int *nchanges)
+{
+	char msg[512], dm[DM_NAME_MAX + 1], only[DM_NAME_MAX + 1], *text;
+	int r = EX_OK, lock = -1, checked = 0;
+	char *abs = NULL;
 	struct conf c;
 	size_t i;
-	int r = EX_OK;
 
 	dry_run = dry;
 	changes = 0;
+	nseen = 0;
+	if (device) {
+		r = dev_arg(device, only, sizeof(only));
+		if (r)
+			return dmerr(r);
+	}
 	text = read_file(path);
 	if (!text)
 		return err(EX_ERR, "%s: %s", path, strerror(errno));
+	/* The state names the file by its absolute path. */
+	abs = realpath(path, NULL);
+	if (abs)
+		path = abs;
 	if (conf_parse(text, &c, msg, sizeof(msg))) {
 		free(text);
-		return err(EX_USAGE, "%s: %s", path, msg);
+		r = err(EX_USAGE, "%s: %s", path, msg);
+		free(abs);
+		return r;
 	}
 	free(text);
+	if (!dry)
+		lock = state_lock();
 	for (i = 0; i < c.n; i++) {
 		int (*fn)(struct conf_entry *e);
 		int ri;
 
+		if (device && (entry_dm(&c.e[i], dm, sizeof(dm)) ||
+			       strcmp(dm, only)))
+			continue;
 		fn = c.e[i].kind == CONF_CREATE ? apply_create :
 		     c.e[i].kind == CONF_WRAP ? apply_wrap : apply_weight;
-		if (!i) {
+		if (!checked++) {
 			r = dmx_band_registered();
-			if (r)
+			if (r) {
+				dmerr(r);
 				break;
+			}
 		}
 		ri = fn(&c.e[i]);
 		fflush(stdout);
@@ -325,24 +519,54 @@ int apply_file(const char *path, int dry, int *nchanges)
 			wrap_remember(dm);
 		}
 	}
+	if (!checked || c.n == 0 || !dmx_band_registered()) {
+		int ru = unset_all_removed(path, device ? only : NULL);
+
+		fflush(stdout);
+		if (!r)
+			r = ru;
+		if (!dry)
+			for (i = 0; i < c.n; i++)
+				if (!entry_dm(&c.e[i], dm, sizeof(dm)) &&
+				    (!device || !strcmp(dm, only)))
+					wrap_remember(dm);
+	}
+	if (lock >= 0)
+		close(lock);
+	free(seen);
+	seen = NULL;
+	nseen = 0;
 	conf_free(&c);
+	free(abs);
 	if (nchanges)
 		*nchanges = changes;
-	if (r == EX_NOMODULE || r == EX_PERM)
-		dmerr(r);
 	return r;
 }
 
 int cmd_apply(int argc, char **argv)
 {
-	const char *path = DEFAULT_CONF;
-	int dry;
+	const char *path = DEFAULT_CONF, *device = NULL;
+	int dry, i;
 
-	dry = take_flag(&argc, argv, "--dry-run") ||
+	dry = take_flag(&argc, argv, "--dry-run") |
 	      take_flag(&argc, argv, "-n");
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--device"))
+			continue;
+		if (i + 1 >= argc)
+			return usage_err("--device needs a device name");
+		device = argv[i + 1];
+		memmove(argv + i, argv + i + 2,
+			(size_t)(argc - i - 1) * sizeof(*argv));
+		argc -= 2;
+		i--;
+	}
+	for (i = 0; i < argc; i++)
+		if (!strncmp(argv[i], "--", 2))
+			return usage_err("unknown option '%s'", argv[i]);
 	if (argc > 1)
 		return usage_err("expected at most one FILE");
 	if (argc == 1)
 		path = argv[0];
-	return apply_file(path, dry, NULL);
+	return apply_file(path, dry, device, NULL);
 }
