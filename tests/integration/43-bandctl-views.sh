@@ -79,7 +79,7 @@ bandctl show --band-group bgv --json >/tmp/v.bgjson
 bios() { grep "^{\"device\":\"$1\",\"id\":\"$2\"" /tmp/v.bgjson | sed 's/.*"read_bios":\([0-9]*\).*/\1/'; }
 counts="$(bios bv1 "$(stat -c %i /sys/fs/cgroup/job1)") $(bios bv2 default)"
 diag "read bios job1 on bv1, default on bv2: $counts"
-shares_within "band group bgv, 300:100 across two devices" 15 "$counts" "300 100"
+shares_within "band group bgv, 300:100 across two devices" 20 "$counts" "300 100"
 check "show --band-group --json: no name, a device key per group" \
 	sh -c "! head -n 1 /tmp/v.bgjson | grep -q '\"name\"' && head -n 1 /tmp/v.bgjson | grep -q '^{\"band_group\":\"bgv\",\"policy\":\"weight\",' &&
 	       [ \$(grep -c '^{\"device\":\"bv[12]\",' /tmp/v.bgjson) = 4 ]"
