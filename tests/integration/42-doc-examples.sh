@@ -18,7 +18,7 @@
 # on a bandwidth-limited null_blk, vg1 (dom1, dom2, sdb) on a RAM disk, the
 # users alice (1001) and bob (1002), and dm_band.ko where modprobe finds it.
 . "$TESTS/lib.sh"
-plan 41
+plan 42
 
 # ------------------------------------------------------------ setup
 # A band device's table, from its type on, without the idle= the kernel adds.
@@ -59,9 +59,9 @@ check "vg0 (data, vms) and vg1 (dom1, dom2, sdb)" sh -c "
 cleanup_add "vgremove -q -f vg0; vgremove -q -f vg1; pvremove -q -ff -y $pv0 /dev/ram0"
 cleanup_add "for d in dom1-disk dom2-disk sdb-band; do dmsetup remove --retry \$d; done"
 cleanup_add "for v in vg0/data vg0/vms; do bandctl unwrap \$v; done"
-mkfs.ext4 -q -F /dev/vg0/data
+check "mkfs.ext4 on vg0/data" mkfs.ext4 -q -F /dev/vg0/data
 mkdir -p /mnt/data
-check "mount vg0/data" mount /dev/vg0/data /mnt/data
+check "mount vg0/data" mount -t ext4 /dev/vg0/data /mnt/data
 cleanup_add "umount /mnt/data"
 for u in alice bob; do
 	dd if=/dev/zero of=/mnt/data/$u.dat bs=1M count=48 2>/dev/null
