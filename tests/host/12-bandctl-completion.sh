@@ -14,7 +14,7 @@ fi
 # shellcheck disable=SC1090
 . "$bc"
 . "$TOP/tools/bandctl/bandctl.bash-completion"
-echo "1..7"
+echo "1..8"
 n=0
 # complete LINE: COMPREPLY for the line, the cursor at its end, split as
 # readline does (on COMP_WORDBREAKS).
@@ -48,3 +48,4 @@ is "a job's kinds" "$(complete_line 'bandctl set dev cg')" "cgroup:/ "
 is "commands include check" "$(complete_line 'bandctl ch')" "check "
 is "--version" "$(complete_line 'bandctl --v')" "--version "
 is "show offers --band-group" "$(complete_line 'bandctl show --band')" "--band-group "
+is "unit: is a job kind, watch a command" "$(complete_line 'bandctl set dev un')$(complete_line 'bandctl wat')" "unit: watch "

@@ -319,8 +319,9 @@ static const struct cmd cmds[] = {
 	{ "set", "DEV JOB WEIGHT",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
 	  "if needed.  JOB is uid:NAME|ID, gid:NAME|ID, pid:ID, pgrp:ID,\n"
-	  "cgroup:/PATH (from the cgroup2 mount) or default; its kind must be\n"
-	  "the device's type.\n",
+	  "cgroup:/PATH (from the cgroup2 mount), unit:NAME (a systemd unit's\n"
+	  "cgroup) or default; its kind must be the device's type (unit:\n"
+	  "for cgroup).  See watch.\n",
 	  cmd_set, 3, 3 },
 	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2 },
 	{ "reset", "DEV",
@@ -351,6 +352,13 @@ static const struct cmd cmds[] = {
 	  "removes orphans, wraps lost LVs again with their saved tables and\n"
 	  "weights, and applies FILE; exit status 1 if a repair failed.\n",
 	  cmd_check, -1, 0 },
+	{ "watch", "[--once] [--interval SECONDS]",
+	  "Keep the jobs given by cgroup path (cgroup:/PATH) or by systemd\n"
+	  "unit (unit:NAME) attached when their cgroup is removed and made\n"
+	  "again: attach the new cgroup's id with the job's weight, detach\n"
+	  "the old one.  Runs until killed, woken by inotify on the cgroup\n"
+	  "tree and a round every SECONDS (5); --once: one round.\n",
+	  cmd_watch, -1, 0 },
 	{ "apply", "[FILE] [--dry-run] [--device DEV]",
 	  "Apply FILE (default " DEFAULT_CONF "): create, wrap and weight what\n"
 	  "it says, printing each change, and unset the weights an earlier\n"

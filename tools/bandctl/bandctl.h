@@ -77,5 +77,14 @@ int rewrap(const char *dm, const char *params);
 /* Apply a configuration file; *changes counts the lines printed. */
 int apply_file(const char *path, int dry, const char *device, int *changes);
 int cmd_check(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+/*
+ * Remember that dev's job jobtext (a cgroup by path, or a unit) has id and
+ * weight, for watch; forget the job with id.  Other jobs are not bound.
+ */
+void bind_remember(const char *dev, const char *jobtext,
+		   const struct band_job *job, unsigned long long id,
+		   unsigned int weight);
+void bind_forget(const char *dev, unsigned long long id);
 
 #endif

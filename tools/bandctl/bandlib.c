@@ -518,6 +518,19 @@ static int cgroup_path_valid(const char *s)
 	return 1;
 }
 
+/* A systemd unit name: NAME.TYPE, letters, digits and :-_.\@ */
+static int unit_name_valid(const char *s)
+{
+	const char *p;
+
+	if (!*s || *s == '.' || !strchr(s, '.') || strlen(s) > 255)
+		return 0;
+	for (p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(":-_.\\@", *p))
+			return 0;
+	return 1;
+}
+
 int band_job_parse(const char *s, struct band_job *job, char *err,
 		   size_t errlen)
 {
@@ -537,12 +550,23 @@ int band_job_parse(const char *s, struct band_job *job, char *err,
 		return -1;
 	}
 	n = (size_t)(colon - s);
+	if (n == 4 && !strncmp(s, "unit", 4)) {
+		job->kind = BT_CGROUP;
+		job->unit = 1;
+		val = colon + 1;
+		if (unit_name_valid(val))
+			goto name;
+		snprintf(err, errlen,
+			 "bad job '%s': a unit is a systemd unit's name, such as sshd.service",
+			 s);
+		return -1;
+	}
 	for (i = BT_PID; i < BT_NR; i++)
 		if (strlen(job_kinds[i]) == n && !strncmp(s, job_kinds[i], n))
 			kind = i;
 	if (kind < 0) {
 		snprintf(err, errlen,
-			 "bad job '%s': kind must be uid, gid, pid, pgrp or cgroup",
+			 "bad job '%s': kind must be uid, gid, pid, pgrp, cgroup or unit",
 			 s);
 		return -1;
 	}

@@ -156,7 +156,8 @@ struct band_job {
 	int kind;		/* enum band_type, BT_NONE for default */
 	int numeric;		/* id is set; otherwise name is */
 	unsigned long long id;
-	char *name;		/* user/group name or cgroup path */
+	char *name;		/* user/group name, cgroup path or unit */
+	int unit;		/* unit:NAME, a systemd unit's cgroup */
 };
 
 int band_job_parse(const char *s, struct band_job *job, char *err,

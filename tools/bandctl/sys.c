@@ -54,7 +54,6 @@ int job_resolve(const struct band_job *job, int dev_type,
 		unsigned long long *id)
 {
 	char path[PATH_MAX + 64];
-	struct stat sb;
 
 	if (job->is_default)
 		return EX_OK;
@@ -82,13 +81,58 @@ int job_resolve(const struct band_job *job, int dev_type,
 		if (!gr)
 			return dmx_fail(EX_BADJOB, "no group '%s'", job->name);
 		*id = gr->gr_gid;
+	} else if (job->unit) {
+		if (unit_cgroup(job->name, path, sizeof(path)))
+			return dmx_fail(EX_BADJOB,
+					"no cgroup for unit %s (is it running?)",
+					job->name);
+		return cgroup_id(path, id);
 	} else {
-		snprintf(path, sizeof(path), "%s%s", cgroup2_root(), job->name);
-		if (stat(path, &sb) || !S_ISDIR(sb.st_mode))
-			return dmx_fail(EX_BADJOB, "no cgroup %s", path);
-		*id = sb.st_ino;
+		return cgroup_id(job->name, id);
 	}
 	return EX_OK;
+}
+
+int cgroup_id(const char *rel, unsigned long long *id)
+{
+	char path[PATH_MAX + 64];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s%s", cgroup2_root(), rel);
+	if (stat(path, &sb) || !S_ISDIR(sb.st_mode))
+		return dmx_fail(EX_BADJOB, "no cgroup %s", path);
+	*id = sb.st_ino;
+	return EX_OK;
+}
+
+static const char *unit_want;
+static char unit_found[PATH_MAX];
+
+static int unit_visit(const char *path, const struct stat *sb, int flag,
+		      struct FTW *ftw)
+{
+	(void)sb;
+	if (flag != FTW_D || strcmp(path + ftw->base, unit_want))
+		return 0;
+	snprintf(unit_found, sizeof(unit_found), "%s", path);
+	return 1;
+}
+
+/*
+ * A systemd unit's cgroup, as a path below the cgroup2 root: the directory
+ * named after the unit (systemd names each unit's cgroup so), found by a
+ * walk of the tree.
+ */
+int unit_cgroup(const char *unit, char *rel, size_t len)
+{
+	const char *root = cgroup2_root();
+
+	unit_want = unit;
+	unit_found[0] = '\0';
+	if (nftw(root, unit_visit, 32, FTW_PHYS | FTW_MOUNT) != 1)
+		return -1;
+	snprintf(rel, len, "%s", unit_found + strlen(root));
+	return 0;
 }
 
 static unsigned long long cg_want;
@@ -372,17 +416,18 @@ void state_forget_wrap(const char *name)
 	unlink(path);
 }
 
-static void applied_path(const char *name, char *buf, size_t len)
+static void ext_path(const char *name, const char *ext, char *buf,
+		     size_t len)
 {
-	snprintf(buf, len, STATE_DIR "/%s.applied", name);
+	snprintf(buf, len, STATE_DIR "/%s.%s", name, ext);
 }
 
-int state_save_applied(const char *name, const char *text)
+int state_save(const char *name, const char *ext, const char *text)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 	FILE *f;
 
-	applied_path(name, path, sizeof(path));
+	ext_path(name, ext, path, sizeof(path));
 	if (!*text)
 		return unlink(path) && errno != ENOENT ? -1 : 0;
 	if (mkdir(STATE_DIR, 0755) && errno != EEXIST)
@@ -399,14 +444,14 @@ int state_save_applied(const char *name, const char *text)
 	return 0;
 }
 
-char *state_load_applied(const char *name)
+char *state_load(const char *name, const char *ext)
 {
 	char path[PATH_MAX], *buf = NULL;
 	size_t cap = 0;
 	FILE *f;
 	ssize_t n;
 
-	applied_path(name, path, sizeof(path));
+	ext_path(name, ext, path, sizeof(path));
 	f = fopen(path, "re");
 	if (!f)
 		return NULL;
@@ -419,11 +464,11 @@ char *state_load_applied(const char *name)
 	return buf;
 }
 
-int state_applied_names(char ***names, size_t *n)
+int state_names(const char *ext, char ***names, size_t *n)
 {
-	struct dirent *de;
+	size_t len, el = strlen(ext) + 1;
 	char **v = NULL, **nv;
-	size_t len;
+	struct dirent *de;
 	DIR *d;
 
 	*names = NULL;
@@ -433,19 +478,35 @@ int state_applied_names(char ***names, size_t *n)
 		return 0;
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
-		if (len <= 8 || strcmp(de->d_name + len - 8, ".applied"))
+		if (len <= el || de->d_name[len - el] != '.' ||
+		    strcmp(de->d_name + len - el + 1, ext))
 			continue;
 		nv = realloc(v, (*n + 1) * sizeof(*v));
 		if (!nv)
 			break;
 		v = nv;
-		v[*n] = strndup(de->d_name, len - 8);
+		v[*n] = strndup(de->d_name, len - el);
 		if (v[*n])
 			(*n)++;
 	}
 	closedir(d);
 	*names = v;
 	return 0;
+}
+
+int state_save_applied(const char *name, const char *text)
+{
+	return state_save(name, "applied", text);
+}
+
+char *state_load_applied(const char *name)
+{
+	return state_load(name, "applied");
+}
+
+int state_applied_names(char ***names, size_t *n)
+{
+	return state_names("applied", names, n);
 }
 
 int state_lock(void)

@@ -9,6 +9,10 @@
 
 const char *cgroup2_root(void);
 /* The id of job on a device of dev_type (EX_BADJOB and dmx_err if bad). */
+/* The cgroup of a systemd unit, relative to the cgroup2 root. */
+int unit_cgroup(const char *unit, char *rel, size_t len);
+/* The id (inode number) of cgroup rel (from the root): EX_BADJOB if none. */
+int cgroup_id(const char *rel, unsigned long long *id);
 int job_resolve(const struct band_job *job, int dev_type,
 		unsigned long long *id);
 /* The job of group g on a device of type, for people. */
@@ -36,6 +40,11 @@ int state_save_applied(const char *name, const char *text);
 char *state_load_applied(const char *name);
 /* The devices that have such a file: free each name and the array. */
 int state_applied_names(char ***names, size_t *n);
+/* /run/dm-band/NAME.EXT, whole: "" removes it; NULL when absent. */
+int state_save(const char *name, const char *ext, const char *text);
+char *state_load(const char *name, const char *ext);
+/* The NAMEs that have a NAME.EXT: free each name and the array. */
+int state_names(const char *ext, char ***names, size_t *n);
 /* Serialise applies (boot, udev, by hand): an fd to close, or -1. */
 int state_lock(void);
 /* Unix time of the last bandctl reset/create of name, < 0 unknown. */

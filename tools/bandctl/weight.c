@@ -58,6 +58,8 @@ int cmd_set(int argc, char **argv)
 		r = get_job(&b, argv[1], &job, &id);
 		if (!r) {
 			r = set_weight(&b, &job, id, w);
+			if (!r)
+				bind_remember(b.name, argv[1], &job, id, w);
 			band_job_free(&job);
 			if (!r)
 				wrap_remember(b.name);
@@ -88,8 +90,10 @@ int cmd_unset(int argc, char **argv)
 	if (!r) {
 		snprintf(msg, sizeof(msg), "detach %llu", id);
 		r = dmx_message(b.name, msg);
-		if (!r)
+		if (!r) {
+			bind_forget(b.name, id);
 			wrap_remember(b.name);
+		}
 	}
 	if (job.name)
 		band_job_free(&job);
@@ -293,6 +297,8 @@ static int apply_weight(struct conf_entry *e)
 		if (!dry_run)
 			r = set_weight(&b, &job, id, e->weight);
 	}
+	if (!r && !dry_run && b.name[0])
+		bind_remember(dm, e->job, &job, id, e->weight);
 	band_job_free(&job);
 	band_close(&b);
 	return r;
@@ -408,6 +414,8 @@ static int unset_removed(const char *path, const char *dm)
 			r = ri;
 		if (ri)
 			err(ri, "%s: %s", dm, dmx_err);
+		else if (!dflt)
+			bind_forget(dm, id);
 	}
 	free(prev);
 	band_close(&b);

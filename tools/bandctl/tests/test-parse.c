@@ -167,6 +167,18 @@ static void job_kinds(void **state)
 	assert_int_equal(band_job_parse("cgroup:4242", &j, e, sizeof(e)), 0);
 	assert_true(j.numeric);
 	assert_int_equal(j.id, 4242);
+	/* unit:NAME, a systemd unit's cgroup: a cgroup job found by name */
+	assert_int_equal(band_job_parse("unit:nginx.service", &j, e, sizeof(e)), 0);
+	assert_int_equal(j.kind, BT_CGROUP);
+	assert_true(j.unit);
+	assert_false(j.numeric);
+	assert_string_equal(j.name, "nginx.service");
+	band_job_free(&j);
+	assert_int_equal(band_job_parse("unit:user@1000.service", &j, e, sizeof(e)), 0);
+	band_job_free(&j);
+	assert_int_equal(band_job_parse("unit:machine-qemu\\x2d1\\x2dvm1.scope",
+					&j, e, sizeof(e)), 0);
+	band_job_free(&j);
 }
 
 static void job_bad(void **state)
@@ -176,6 +188,8 @@ static void job_bad(void **state)
 		"uid:a b", "uid:-rf", "pid:0", "pid:4194305", "pid:abc",
 		"pgrp:x", "gid:", "cgroup:machine.slice", "cgroup:/a/../b",
 		"cgroup:/..", "cgroup:0", "cgroup:", "Default", ":5",
+		"unit:", "unit:nginx", "unit:/system.slice/x.service",
+		"unit:a b.service", "unit:.service",
 	};
 	struct band_job j;
 	char e[256];

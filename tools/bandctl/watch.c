@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bandctl: jobs bound to a cgroup's path, and watch, which keeps them
+ * attached.  A cgroup job is attached by the cgroup's id, its inode number:
+ * when the cgroup is removed and made again (a service restarted, a guest
+ * started again), the new one has another id and the old id stays attached
+ * to nothing.  set remembers the jobs given by path (cgroup:/PATH) or by
+ * unit (unit:NAME) in /run/dm-band/DEV.bind, one "ID WEIGHT JOB PATH" a
+ * line (ID and PATH "-" while the cgroup is gone); watch follows them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include "bandctl.h"
+
+#define BIND_EXT "bind"
+
+struct bind {
+	char id[32];
+	unsigned int weight;
+	char job[PATH_MAX];
+	char path[PATH_MAX];
+};
+
+/* The lines of dev's bind file; *n of them, free() the array. */
+static struct bind *bind_load(const char *dev, size_t *n)
+{
+	char *text = state_load(dev, BIND_EXT), *line, *save = NULL;
+	struct bind *v = NULL, *nv, b;
+
+	*n = 0;
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%31s %u %4095s %4095s", b.id, &b.weight, b.job,
+			   b.path) != 4)
+			continue;
+		nv = realloc(v, (*n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[(*n)++] = b;
+	}
+	free(text);
+	return v;
+}
+
+static void bind_save(const char *dev, const struct bind *v, size_t n)
+{
+	struct sbuf sb = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sb_printf(&sb, "%s %u %s %s\n", v[i].id, v[i].weight, v[i].job,
+			  v[i].path);
+	if (!sb.err)
+		state_save(dev, BIND_EXT, sb.s ? sb.s : "");
+	sb_free(&sb);
+}
+
+/* Where job (a cgroup path or a unit) is now, and its id: 0 if found. */
+static int bind_resolve(const char *jobtext, char *path, size_t len,
+			unsigned long long *id)
+{
+	char msg[256];
+	struct band_job job;
+	int r = -1;
+
+	if (band_job_parse(jobtext, &job, msg, sizeof(msg)))
+		return -1;
+	if (job.unit)
+		r = unit_cgroup(job.name, path, len);
+	else if (job.name)
+		r = snprintf(path, len, "%s", job.name) >= (int)len;
+	if (!r && cgroup_id(path, id))
+		r = -1;
+	band_job_free(&job);
+	return r;
+}
+
+void bind_remember(const char *dev, const char *jobtext,
+		   const struct band_job *job, unsigned long long id,
+		   unsigned int weight)
+{
+	struct bind *v, *nv;
+	char path[PATH_MAX];
+	unsigned long long now;
+	size_t n, i;
+
+	if (job->is_default || job->kind != BT_CGROUP || job->numeric)
+		return;
+	if (strlen(jobtext) >= sizeof(v->job) || strchr(jobtext, ' '))
+		return;
+	if (bind_resolve(jobtext, path, sizeof(path), &now) || now != id)
+		return;
+	v = bind_load(dev, &n);
+	for (i = 0; i < n && strcmp(v[i].job, jobtext); i++)
+		;
+	if (i == n) {
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return;
+		}
+		v = nv;
+		n++;
+	}
+	snprintf(v[i].id, sizeof(v[i].id), "%llu", id);
+	v[i].weight = weight;
+	snprintf(v[i].job, sizeof(v[i].job), "%s", jobtext);
+	snprintf(v[i].path, sizeof(v[i].path), "%s", path);
+	bind_save(dev, v, n);
+	free(v);
+}
+
+void bind_forget(const char *dev, unsigned long long id)
+{
+	char ids[32];
+	struct bind *v;
+	size_t n, i, k = 0;
+
+	snprintf(ids, sizeof(ids), "%llu", id);
+	v = bind_load(dev, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].id, ids))
+			v[k++] = v[i];
+	if (k != n)
+		bind_save(dev, v, k);
+	free(v);
+}
+
+/* Bring dev's bound jobs to their cgroups' current ids. */
+static int bind_sync(const char *dev)
+{
+	unsigned long long id, old;
+	char msg[64], path[PATH_MAX];
+	struct bind *v;
+	struct bdev b;
+	size_t n, i;
+	int r = EX_OK, ri, changed = 0;
+
+	v = bind_load(dev, &n);
+	if (!n || band_open(dev, &b, 0)) {
+		free(v);
+		return EX_OK;	/* nothing bound, or the device is gone */
+	}
+	for (i = 0; i < n; i++) {
+		int found = !bind_resolve(v[i].job, path, sizeof(path), &id);
+		int had = strcmp(v[i].id, "-") && !parse_ull(v[i].id, &old);
+		char ids[32];
+
+		ri = EX_OK;
+		if (had && (!found || id != old) &&
+		    band_table_weight(&b.t, old)) {
+			snprintf(msg, sizeof(msg), "detach %llu", old);
+			ri = dmx_message(dev, msg);
+			if (!ri)
+				printf("%s: %s: detached %llu (%s)\n", dev,
+				       v[i].job, old,
+				       found ? "its cgroup was made again" :
+					       "its cgroup is gone");
+		}
+		if (!ri && found && band_table_weight(&b.t, id) != v[i].weight) {
+			snprintf(msg, sizeof(msg), "%s %llu:%u",
+				 band_table_weight(&b.t, id) ? "weight" : "attach",
+				 id, v[i].weight);
+			ri = dmx_message(dev, msg);
+			if (!ri)
+				printf("%s: %s: attached %llu (%s), weight %u\n",
+				       dev, v[i].job, id, path, v[i].weight);
+		}
+		if (ri) {
+			err(ri, "%s: %s: %s", dev, v[i].job, dmx_err);
+			if (!r)
+				r = ri;
+			continue;
+		}
+		if (found)
+			snprintf(ids, sizeof(ids), "%llu", id);
+		else
+			snprintf(ids, sizeof(ids), "-");
+		if (strcmp(v[i].id, ids) ||
+		    strcmp(v[i].path, found ? path : "-")) {
+			memcpy(v[i].id, ids, sizeof(ids));
+			snprintf(v[i].path, sizeof(v[i].path), "%s",
+				 found ? path : "-");
+			changed = 1;
+		}
+	}
+	band_close(&b);
+	if (changed)
+		bind_save(dev, v, n);
+	free(v);
+	fflush(stdout);
+	return r;
+}
+
+/* Watch dir (below the cgroup2 root), or its nearest existing parent. */
+static void watch_dir(int fd, const char *rel)
+{
+	char path[PATH_MAX + 64], *slash;
+
+	snprintf(path, sizeof(path), "%s%s", cgroup2_root(), rel);
+	for (;;) {
+		if (inotify_add_watch(fd, path, IN_CREATE | IN_DELETE |
+				      IN_MOVED_TO | IN_MOVED_FROM) >= 0)
+			return;
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			return;
+		*slash = '\0';
+	}
+}
+
+/* One round: sync every device's bound jobs, then set the watches. */
+static int watch_round(int fd)
+{
+	char **devs, parent[PATH_MAX], *slash;
+	size_t n, i, k, nb;
+	struct bind *v;
+	int r = EX_OK, ri;
+
+	state_names(BIND_EXT, &devs, &n);
+	for (i = 0; i < n; i++) {
+		ri = bind_sync(devs[i]);
+		if (ri && !r)
+			r = ri;
+		v = bind_load(devs[i], &nb);
+		for (k = 0; fd >= 0 && k < nb; k++) {
+			/* Where the cgroup is (or was): its parent. */
+			snprintf(parent, sizeof(parent), "%s",
+				 strcmp(v[k].path, "-") ? v[k].path :
+				 v[k].job + strcspn(v[k].job, ":") + 1);
+			slash = strrchr(parent, '/');
+			if (parent[0] == '/' && slash)
+				*slash = '\0';
+			else
+				parent[0] = '\0';
+			watch_dir(fd, parent);
+		}
+		free(v);
+		free(devs[i]);
+	}
+	free(devs);
+	if (fd >= 0)
+		inotify_add_watch(fd, "/run/dm-band", IN_CLOSE_WRITE |
+				  IN_MOVED_TO | IN_DELETE);
+	return r;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	unsigned long long secs = 5;
+	int once = take_flag(&argc, argv, "--once");
+	char buf[4096];
+	int i, fd, r;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--interval"))
+			return usage_err("unexpected argument '%s'", argv[i]);
+		if (i + 1 >= argc || parse_ull(argv[i + 1], &secs) || !secs ||
+		    secs > 3600)
+			return usage_err("--interval needs seconds, 1 to 3600");
+		i++;
+	}
+	r = dmx_band_registered();
+	if (r)
+		return dmerr(r);
+	if (once)
+		return watch_round(-1);
+	for (;;) {
+		struct timeval tv = { .tv_sec = (time_t)secs };
+		fd_set fds;
+
+		fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (fd < 0)
+			return err(EX_ERR, "inotify: %s", strerror(errno));
+		watch_round(fd);
+		FD_ZERO(&fds);
+		FD_SET(fd, &fds);
+		if (select(fd + 1, &fds, NULL, NULL, &tv) > 0) {
+			/* Let a burst (rmdir, then mkdir) settle. */
+			usleep(100000);
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+		}
+		close(fd);
+	}
+}
