@@ -64,7 +64,7 @@ comp() {
 		COMP_WORDS=($1); COMP_CWORD=$2; _bandctl; echo \"\${COMPREPLY[*]}\""
 }
 check "completes the commands" test "$(comp "bandctl ''" 1)" = \
-	"list show set unset reset top create remove wrap unwrap apply check help --help --version"
+	"list show set unset reset top create remove wrap unwrap apply check watch help --help --version"
 check "completes --type" test "$(comp "bandctl create x /dev/x --type u" 5)" = uid
 check "completes uid:root" test "$(comp "bandctl set dev uid:roo" 3)" = uid:root
 check "make -C tools uninstall DESTDIR" make -C "$TOP/tools" uninstall DESTDIR="$dest"
