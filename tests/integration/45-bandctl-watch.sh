@@ -16,8 +16,8 @@ band_load
 brd_create 64
 check "a cgroup band device" bandctl create bw0 /dev/ram0 --type cgroup
 cleanup_add "dmsetup remove --retry bw0; rm -f /run/dm-band/bw0.bind"
-mkdir -p "$cg/test.slice/web.service" "$cg/vm1"
-cleanup_add "rmdir $cg/test.slice/web.service $cg/test.slice $cg/vm1 $cg/user.slice/app.slice/app.service $cg/user.slice/app.slice $cg/user.slice"
+mkdir -p "$cg/bwtest.slice/web.service" "$cg/bwvm"
+cleanup_add "rmdir $cg/bwtest.slice/web.service $cg/bwtest.slice $cg/bwvm $cg/bwuser.slice/app.slice/app.service $cg/bwuser.slice/app.slice $cg/bwuser.slice"
 id() { stat -c %i "$cg/$1"; }
 # weight_of ID: its weight on bw0, empty when not attached.
 weight_of() { grp_field bw0 "$1" 1; }
@@ -32,47 +32,47 @@ wait_weight() {
 }
 
 status_is "set bw0 unit:web.service 300" 0 bandctl set bw0 unit:web.service 300
-w1=$(id test.slice/web.service)
+w1=$(id bwtest.slice/web.service)
 is "attached by the unit's cgroup's id" "$(weight_of "$w1")" 300
-status_is "set bw0 cgroup:/vm1 200" 0 bandctl set bw0 cgroup:/vm1 200
-v1=$(id vm1)
+status_is "set bw0 cgroup:/bwvm 200" 0 bandctl set bw0 cgroup:/bwvm 200
+v1=$(id bwvm)
 is "bound: both in /run/dm-band/bw0.bind, with their paths" \
 	"$(cut -d' ' -f2- /run/dm-band/bw0.bind | sort)" \
-	"200 cgroup:/vm1 /vm1
-300 unit:web.service /test.slice/web.service"
+	"200 cgroup:/bwvm /bwvm
+300 unit:web.service /bwtest.slice/web.service"
 status_is "a unit that is not running: exit 6" 6 bandctl set bw0 unit:nosuch.service 5
-mkdir -p "$cg/user.slice/app.slice/app.service"
+mkdir -p "$cg/bwuser.slice/app.slice/app.service"
 status_is "a unit deeper in the tree" 0 bandctl set bw0 unit:app.service 50
-is "found there" "$(weight_of "$(id user.slice/app.slice/app.service)")" 50
+is "found there" "$(weight_of "$(id bwuser.slice/app.slice/app.service)")" 50
 
 bandctl watch --interval 60 >/tmp/watch.out 2>&1 &
 wpid=$!
 cleanup_add "kill $wpid"
 sleep 1
-rmdir "$cg/test.slice/web.service" && mkdir "$cg/test.slice/web.service"
-w2=$(id test.slice/web.service)
+rmdir "$cg/bwtest.slice/web.service" && mkdir "$cg/bwtest.slice/web.service"
+w2=$(id bwtest.slice/web.service)
 check "web.service made again ($w1 -> $w2): watch attaches the new id, weight 300" \
 	wait_weight "$w2" 300
 is "and detaches the old one" "$(weight_of "$w1")" ""
-rmdir "$cg/vm1"
-check "vm1 gone: watch detaches it" wait_weight "$v1" ""
-mkdir "$cg/vm1"
-v2=$(id vm1)
-check "vm1 back: attached again, weight 200" wait_weight "$v2" 200
+rmdir "$cg/bwvm"
+check "bwvm gone: watch detaches it" wait_weight "$v1" ""
+mkdir "$cg/bwvm"
+v2=$(id bwvm)
+check "bwvm back: attached again, weight 200" wait_weight "$v2" 200
 sed 's/^/# /' /tmp/watch.out
-check "watch says what it did" grep -q "^bw0: unit:web.service: attached $w2 (/test.slice/web.service), weight 300\$" /tmp/watch.out
-check "and why it detached" grep -q "^bw0: cgroup:/vm1: detached $v1 (its cgroup is gone)\$" /tmp/watch.out
+check "watch says what it did" grep -q "^bw0: unit:web.service: attached $w2 (/bwtest.slice/web.service), weight 300\$" /tmp/watch.out
+check "and why it detached" grep -q "^bw0: cgroup:/bwvm: detached $v1 (its cgroup is gone)\$" /tmp/watch.out
 
-status_is "set a bound job's weight: 250" 0 bandctl set bw0 cgroup:/vm1 250
-status_is "unset cgroup:/vm1: no longer bound" 0 bandctl unset bw0 cgroup:/vm1
-rmdir "$cg/vm1" && mkdir "$cg/vm1"
+status_is "set a bound job's weight: 250" 0 bandctl set bw0 cgroup:/bwvm 250
+status_is "unset cgroup:/bwvm: no longer bound" 0 bandctl unset bw0 cgroup:/bwvm
+rmdir "$cg/bwvm" && mkdir "$cg/bwvm"
 sleep 2
-is "vm1 made again after unset: not attached" "$(weight_of "$(id vm1)")" ""
+is "bwvm made again after unset: not attached" "$(weight_of "$(id bwvm)")" ""
 kill "$wpid"
 wait "$wpid" 2>/dev/null
 
-rmdir "$cg/test.slice/web.service" && mkdir "$cg/test.slice/web.service"
-w3=$(id test.slice/web.service)
+rmdir "$cg/bwtest.slice/web.service" && mkdir "$cg/bwtest.slice/web.service"
+w3=$(id bwtest.slice/web.service)
 status_is "watch --once" 0 bandctl watch --once
 is "one round attaches the new id" "$(weight_of "$w3") $(weight_of "$w2")" "300 "
 status_is "watch --once again: nothing to do" 0 bandctl watch --once
