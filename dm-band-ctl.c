@@ -10,6 +10,7 @@
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
@@ -1089,8 +1090,36 @@ static int band_msg_reset(struct band_dev *bd)
 }
 
 /*
+ * `stats`: the band group's scheduler state, for people and benchmarks:
+ * epoch, learned depth, bios in flight, places kept by groups, tokens
+ * injected, and for each level up to just above the depth its mean
+ * latency in microseconds and its samples.
+ */
+static int band_msg_stats(struct band_dev *bd, char *result,
+			  unsigned int maxlen)
+{
+	struct band_pool *p = &bd->bg->pool;
+	unsigned int sz = 0, k, top;
+	unsigned long flags;
+
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	DMEMIT("epoch=%llu depth=%u in_flight=%u reserved=%u injected=%llu",
+	       (unsigned long long)p->epoch, p->depth, p->in_flight,
+	       p->reserved, (unsigned long long)p->injected);
+	DMEMIT(" levels=");
+	top = min(p->depth + 2, BAND_LEVELS);
+	for (k = 1; k <= top; k++)
+		DMEMIT("%s%u:%llu/%u", k > 1 ? "," : "", k,
+		       (unsigned long long)div_u64(p->lvl_lat[k], NSEC_PER_USEC),
+		       p->lvl_n[k]);
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	return 1;
+}
+
+/*
  * attach <id>[:<weight>] | detach <id> | weight [<id>:]<weight> |
- * type <type> | policy <policy> | token <token_base> | idle <usec> | reset
+ * type <type> | policy <policy> | token <token_base> | idle <usec> | reset |
+ * stats
  */
 int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		 char *result, unsigned int maxlen)
@@ -1101,6 +1130,8 @@ int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 	mutex_lock(&band_mutex);
 	if (argc == 1 && !strcasecmp(argv[0], "reset")) {
 		r = band_msg_reset(bd);
+	} else if (argc == 1 && !strcasecmp(argv[0], "stats")) {
+		r = band_msg_stats(bd, result, maxlen);
 	} else if (argc != 2) {
 		DMERR("invalid message: see Documentation/dm-band.rst");
 	} else if (!strcasecmp(argv[0], "attach")) {

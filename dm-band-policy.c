@@ -172,13 +172,27 @@ static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
 	g->epoch = p->epoch;
 }
 
-/* @g lingers no more: it gives back the places it kept. */
+/* @g lingers no more (the caller then updates it). */
 static void band_pgroup_unlinger(struct band_pool *p, struct band_pgroup *g)
 {
 	g->lingering = false;
 	p->nr_lingering--;
-	p->linger_places -= g->linger_places;
-	g->linger_places = 0;
+}
+
+/*
+ * The places @g keeps from injection beyond its bios in flight: while it
+ * lingers, as many as it had bios in flight at most before; while it has
+ * tokens, those it had in use at most and has not now.  So a backlogged
+ * job whose submitter is late does not lose its places, and a synchronous
+ * reader keeps one.
+ */
+static u32 band_pgroup_reserve(const struct band_pgroup *g)
+{
+	if (g->lingering)
+		return g->linger_places;
+	if (g->blocking && g->peak > g->in_flight)
+		return g->peak - g->in_flight;
+	return 0;
 }
 
 /* Recompute a group's memberships after any change to it. */
@@ -215,6 +229,9 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 			p->nr_blocking--;
 		g->blocking = blocking;
 	}
+	p->reserved -= g->reserved;
+	g->reserved = band_pgroup_reserve(g);
+	p->reserved += g->reserved;
 }
 
 /* Groups that have lingered for idle_ns become idle. */
@@ -281,16 +298,16 @@ void band_pool_refill(struct band_pool *p)
  * latency-bound group (one that keeps a bio or two in flight and so
  * cannot spend its tokens quickly) holds up every other group's refill.
  * The room is what the device could serve at once and is not asked to:
- * its learned depth, less the bios in flight, less the places of the
- * lingering groups (a job between two bios keeps the places it had in
- * use, so that on a one-slot device, or when a backlogged job's submitter
- * is briefly late, the refill rule alone decides).  While the level just
+ * its learned depth, less the bios in flight, less the places other
+ * groups keep (band_pgroup_reserve(): so that on a one-slot device, or
+ * when a backlogged job's submitter is briefly late, the refill rule
+ * alone decides).  While the level just
  * above the depth has not been measured, one more place is offered, so
  * that the depth can be learned.
  */
 u32 band_pool_room(const struct band_pool *p)
 {
-	u32 depth = p->depth, used = p->in_flight + p->linger_places;
+	u32 depth = p->depth, used = p->in_flight + p->reserved;
 
 	if (depth < BAND_LEVELS && p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
 		depth++;
@@ -515,7 +532,6 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 		if (!g->lingering) {
 			/* it keeps the places it used, for when it is back */
 			g->linger_places = max(g->peak, 1U);
-			p->linger_places += g->linger_places;
 			p->nr_lingering++;
 		}
 		g->lingering = true;

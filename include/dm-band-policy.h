@@ -75,7 +75,7 @@ struct band_pool {
 	/* Work conservation (see band_pool_room()). */
 	u32 in_flight;			/* bios in flight, all groups */
 	u32 nr_lingering;		/* groups on @lingering */
-	u32 linger_places;		/* their linger_places, summed */
+	u32 reserved;			/* the groups' reserved places, summed */
 	u32 depth;			/* bios the device serves at once, learned */
 	u64 injected;			/* tokens handed out between epochs */
 	u64 lvl_lat[BAND_LEVELS + 1];	/* ns, EWMA by level at issue */
@@ -99,6 +99,7 @@ struct band_pgroup {
 	u32 in_flight;			/* bios passed down, not completed */
 	u32 peak;			/* most in flight since it last lingered */
 	u32 linger_places;		/* places it keeps while lingering */
+	u32 reserved;			/* places kept now, in pool->reserved */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,

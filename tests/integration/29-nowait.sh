@@ -18,7 +18,7 @@ n=$(sectors /dev/nullb0)
 # reader (the default group) has weight 1000 and keeps the epoch going.
 dm_create nw "0 $n band /dev/nullb0 0 nw uid weight 1 :1000 1234:1"
 chmod 666 /dev/mapper/nw
-nowait="setpriv --reuid=1234 --regid=1234 --clear-groups nowait-read /dev/mapper/nw"
+nowait="/usr/bin/setpriv --reuid=1234 --regid=1234 --clear-groups nowait-read /dev/mapper/nw"
 
 out=$(timeout 60 $nowait 50 2>/tmp/nw.err)
 is "alone, every nowait read passes" "$out" "ok=50 again=0 other=0"

@@ -692,11 +692,11 @@ static void band_policy_linger_places(struct kunit *test)
 	while (s[0].g.in_flight)
 		band_pgroup_done(pool, &s[0].g, 0, 0, 0);
 	KUNIT_EXPECT_EQ(test, pool->nr_lingering, 1);
-	KUNIT_EXPECT_EQ(test, pool->linger_places, 8);
+	KUNIT_EXPECT_EQ(test, pool->reserved, 8);
 	KUNIT_EXPECT_FALSE(test, band_pool_inject_due(pool));
 	/* once it lingers no more, its places are free again */
 	band_pool_expire(pool, U64_MAX);
-	KUNIT_EXPECT_EQ(test, pool->linger_places, 0);
+	KUNIT_EXPECT_EQ(test, pool->reserved, 0);
 	while (s[1].g.held)
 		band_pgroup_unhold(pool, &s[1].g);
 	sim_complete_all(pool, s, 2);
