@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make bench`: boot a stock kernel in a QEMU guest, measure dm-band against
+# no controller, BFQ, iocost and dm-linear on null_blk devices
+# (tests/bench/guest.sh), and write, per kernel, to build/bench/<kernel>/:
+# report.md, results.csv, charts (*.png), raw.txt and console.log.  Prints
+# a one-screen summary.  A benchmark: it asserts nothing about speed, but
+# exits non-zero when a run produced no numbers.
+#
+# run.sh [--smoke]
+#   --smoke   one short round of every scenario (make check), written to
+#             build/bench-smoke/<kernel>/
+#
+# Environment: KERNELS (default 6.12; 6.1 also works), BENCH_ROUNDS
+# (default 3), BENCH_SECS (seconds measured per run, default 5),
+# BENCH_SCENARIOS (a subset of: friendly skewed qd1 seqrand buffered groups
+# settle overhead, or their numbers 1-8), BENCH_KO (a dm_band.ko already
+# built for the kernel, e.g. make check's), BUILD, DM_BAND_CACHE.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+CACHE=${DM_BAND_CACHE:-$HOME/.cache/dm-band}
+export DM_BAND_CACHE=$CACHE
+smoke=0
+[ "${1:-}" = --smoke ] && smoke=1
+
+all="friendly skewed qd1 seqrand buffered groups settle overhead"
+scen=()
+for s in ${BENCH_SCENARIOS:-$all}; do
+	case $s in [1-8]) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
+	[[ " $all " == *" $s "* ]] || { echo "bench: unknown scenario $s (one of: $all)" >&2; exit 2; }
+	scen+=("$s")
+done
+
+if [ "$smoke" = 1 ]; then
+	base=$BUILD/bench-smoke
+	# Fewer groups (2 and 16, not up to 128; 100 cgroups, not 1000, in the
+	# overhead rows): the same code, a fraction of the process starts.
+	rounds=1 secs=1 warm=0.5 phase=2 probe=500ms ngroups="2 16" nflow=100
+else
+	base=$BUILD/bench
+	rounds=${BENCH_ROUNDS:-3} secs=${BENCH_SECS:-5} warm=1 probe=2 ngroups="2 8 32 128" nflow=1000
+	# Settle phases: long enough for a slow controller to show it.
+	phase=${BENCH_PHASE:-$((secs + 3))}
+fi
+
+# make check has installed what it needs; make bench installs it here.
+[ "$smoke" = 1 ] || [ -n "${BENCH_NO_DEPS:-}" ] || "$top/tests/deps.sh"
+. "$top/tests/vm/host-lib.sh"
+resolve_stock_kernels || true
+
+t_all=$(date +%s)
+rc=0
+for k in ${KERNELS:-6.12}; do
+	v=${kver[$k]:-}
+	out=$base/$k
+	if [ -z "$v" ] || [ ! -e "${kimg[$k]}" ]; then
+		echo "bench: no stock $k kernel (run make deps)" >&2
+		rc=1
+		continue
+	fi
+	mkdir -p "$out"
+	rm -f "$out"/*.png "$out/report.md" "$out/results.csv" "$out/raw.txt"
+	t0=$(date +%s)
+	# What was measured, and how busy the host was (the guest's vCPUs
+	# share its CPUs with everything else).
+	rev=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+	# The module, or make check's.
+	ko=${BENCH_KO:-}
+	if [ -z "$ko" ]; then
+		echo "bench: building dm_band.ko for $v"
+		stage_src "$out/src"
+		if ! kbuild "${kdir[$k]}" "$out/src" "$out/build.log"; then
+			tail -n 20 "$out/build.log" >&2
+			rc=1
+			continue
+		fi
+		ko=$out/src/dm_band.ko
+	fi
+	# A static fio starts in a fraction of Debian's time (63 libraries):
+	# the bench starts a fio per cgroup, up to 128 at once.
+	if fio_bin=$("$top/tests/vm/build-fio.sh" "$CACHE" 2>"$out/fio.log"); then
+		export DM_BAND_FIO=$fio_bin
+	else
+		echo "bench: no static fio (see $out/fio.log); using Debian's" >&2
+		unset DM_BAND_FIO
+	fi
+	pl=$out/payload
+	rm -rf "$pl"
+	mkdir -p "$pl/dm-band/modules" "$pl/dm-band/bench"
+	install -m 755 "$top/tests/vm/init" "$pl/init"
+	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
+	cp "$ko" "$pl/dm-band/modules/dm_band.ko"
+	cp "$top/tests/bench/guest.sh" "$pl/dm-band/bench/"
+	if ! gcc -static -O2 -Wall -o "$pl/dm-band/bench/bgread" "$top/tests/bench/bgread.c" \
+			2>"$out/bgread.log"; then
+		cat "$out/bgread.log" >&2
+		rc=1
+		continue
+	fi
+	cat >"$pl/dm-band/bench/params.sh" <<-EOF
+		SECS=$secs
+		WARM=$warm
+		ROUNDS=$rounds
+		SMOKE=$smoke
+		SCENARIOS="${scen[*]}"
+		IDLE_US=${BENCH_IDLE_US:-50000}
+		PHASE=$phase
+		SAMPLE_MS=250
+		LOG_MS=250
+		PROBE=$probe
+		NGROUPS="${BENCH_NGROUPS:-$ngroups}"
+		NFLOW=${BENCH_NFLOW:-$nflow}
+	EOF
+	if ! "$top/tests/vm/mkinitramfs.sh" "$out/initramfs.cpio" "$v" "${kmodroot[$k]}" \
+			"$pl" >"$out/initramfs.log" 2>&1; then
+		tail -n 20 "$out/initramfs.log" >&2
+		rc=1
+		continue
+	fi
+
+	# tsc=reliable: under TCG the clocksource watchdog finds the TSC
+	# "unstable" when the host is busy and falls back to the HPET, whose
+	# every read is an emulated MMIO access: timekeeping, and with it every
+	# I/O, then costs several times more.
+	# Generous limits: a stuck guest must not hang make check, and a slow
+	# host must not cut a full run short.
+	if [ "$smoke" = 1 ]; then tmo=1200; else tmo=$((600 + rounds * (secs + 4) * 400)); fi
+	echo "bench: booting $v under QEMU (TCG): ${scen[*]}, $rounds round(s) of ${secs}s runs"
+	rm -f "$out/results.log"
+	DM_BAND_GUEST_TIMEOUT=$tmo DM_BAND_GUEST_MEM=3072 \
+		"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$out/initramfs.cpio" "$out" \
+		"dm_band.run=/dm-band/bench/guest.sh" "dm_band.timeout=$tmo" \
+		${BENCH_KARGS-tsc=reliable} &
+	qemu=$!
+	# timeout(1) runs qemu in a process group of its own: stop it too.
+	trap 'pkill -TERM -P $qemu 2>/dev/null; kill $qemu 2>/dev/null' EXIT INT TERM
+	# Progress: one line per scenario and round, and any error.
+	{ tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' |
+	  grep --line-buffered -E '^(# round .* took|ERR |@@@ RUN-END)' | sed 's/^/  /'; } || true
+	wait $qemu || echo "bench: qemu exited with status $? (console: $out/console.log)" >&2
+	trap - EXIT INT TERM
+	tr -d '\r' <"$out/results.log" |
+		sed -n '/^@@@ RUN-BEGIN/,/^@@@ RUN-END/p' >"$out/raw.txt" || true
+	secs_total=$(($(date +%s) - t0))
+	echo "bench: guest run took ${secs_total}s; report in $out/report.md"
+	echo
+	a=(--secs-total "$secs_total" --rev "$rev" --load "$load0 -> $(cut -d' ' -f1-3 /proc/loadavg)")
+	[ "$smoke" = 1 ] && a+=(--smoke)
+	python3 "$top/tests/bench/report.py" "$out" "${a[@]}" || rc=1
+	echo
+done
+echo "bench: done in $(($(date +%s) - t_all))s"
+exit $rc
