@@ -50,6 +50,7 @@ dkms_dir = $(DKMS_SRCTREE)/dm-band-$(VERSION)
 systemd_live = test -n "$(DESTDIR)" || ! test -d /run/systemd/system
 
 .PHONY: all modules tools clean clean-module check demo deps help
+.PHONY: bench
 .PHONY: install uninstall dkms-source dkms-install dkms-uninstall
 
 all: modules tools
@@ -128,12 +129,19 @@ check:
 demo:
 	BUILD=$(BUILD) demo/run.sh
 
+bench:
+	BUILD=$(BUILD) tests/bench/run.sh
+
 help:
 	@echo "dm-band targets:"
 	@echo "  make              build dm_band.ko against KDIR (now: $(or $(KDIR),none found))"
 	@echo "                    and the userspace tools (tools/)"
 	@echo "  make demo         boot stock 6.12 in QEMU: three jobs in cgroups share an LVM"
 	@echo "                    volume 100:200:400; live table, chart in $(BUILD)/demo"
+	@echo "  make bench        boot stock 6.12 in QEMU and measure dm-band against no"
+	@echo "                    controller, BFQ, iocost and dm-linear on null_blk (shares,"
+	@echo "                    latency, settling, overhead): report.md, results.csv and"
+	@echo "                    charts in $(BUILD)/bench/<kernel>; about 40 min"
 	@echo "  make check        install missing Debian packages (as root), run static checks,"
 	@echo "                    build bandctl and run its unit tests and the host tests"
 	@echo "                    (install, DKMS, libvirt hook), build a debug kernel (cached"
@@ -155,3 +163,6 @@ help:
 	@echo "  install honours DESTDIR=<staging root> (no depmod, no systemctl), PREFIX=/usr"
 	@echo "  check honours DM_BAND_KVM=1 (use KVM in guests; hangs on nested hosts)"
 	@echo "  and DM_BAND_KERNELS='6.1 6.12 debug' (a subset, for quick local runs)."
+	@echo "  bench honours KERNELS='6.12' (or 6.1), BENCH_ROUNDS=3, BENCH_SECS=5 and"
+	@echo "  BENCH_SCENARIOS (a subset of friendly skewed qd1 seqrand buffered groups"
+	@echo "  settle overhead, or 1-8)."
