@@ -348,6 +348,27 @@ for k in 6.1 6.12 debug; do
 	collect_job "$k"
 done
 
+# ---------------------------------------------------------------- bench
+# make bench's smoke version (tests/bench/run.sh --smoke: one short round
+# of every scenario and controller on stock 6.12), so that the bench
+# cannot rot.  It asserts nothing about speed and fails only when a run
+# produced no numbers.  After the guests, whose timing tests want the CPU.
+if [[ " $KERNELS " == *" 6.12 "* ]] && [ -n "${kver[6.12]:-}" ] &&
+   [[ bench == ${DM_BAND_TESTS:-*} ]]; then
+	stage "Bench smoke"
+	s=$(date +%s)
+	ko=$BUILD/k/6.12/src/dm_band.ko
+	[ -e "$ko" ] || ko=
+	if BENCH_KO=$ko BUILD=$BUILD KERNELS=6.12 "$top/tests/bench/run.sh" --smoke \
+			>"$BUILD/bench-smoke.log" 2>&1; then
+		result PASS "bench/smoke 6.12" $(($(date +%s) - s))
+	else
+		result FAIL "bench/smoke 6.12" $(($(date +%s) - s)) \
+			"$(sed -n '/^Problems:/{n;p;q}' "$BUILD/bench-smoke.log") see $BUILD/bench-smoke.log"
+	fi
+	stage_done "Bench smoke"
+fi
+
 if [ "$(boot_state)" = "$boot_before" ]; then
 	result PASS "host/boot-unchanged" 0 "/boot and the installed kernel images"
 else
