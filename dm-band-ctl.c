@@ -243,13 +243,33 @@ static int band_parse_idle(const char *s, u32 *idle_us)
 	return 0;
 }
 
-/* <key>=<value>: idle=<usec> is the only option so far. */
-#define BAND_NR_OPTIONS 1
-static int band_parse_option(const char *arg, struct band_conf *conf,
-			     bool *have_idle, char **error)
+static int band_parse_inject(const char *s, bool *inject)
 {
+	if (strcmp(s, "0") && strcmp(s, "1"))
+		return -EINVAL;
+	*inject = *s == '1';
+	return 0;
+}
+
+/* <key>=<value>: idle=<usec>, inject=<0|1>. */
+#define BAND_NR_OPTIONS 2
+static int band_parse_option(const char *arg, struct band_conf *conf,
+			     bool *have_idle, bool *have_inject, char **error)
+{
+	if (!strncmp(arg, "inject=", 7)) {
+		if (*have_inject) {
+			*error = "Option inject given twice";
+			return -EINVAL;
+		}
+		*have_inject = true;
+		if (band_parse_inject(arg + 7, &conf->inject)) {
+			*error = "Invalid inject: 0 or 1 expected";
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (strncmp(arg, "idle=", 5)) {
-		*error = "Unknown option: idle=<usec> expected";
+		*error = "Unknown option: idle=<usec> or inject=<0|1> expected";
 		return -EINVAL;
 	}
 	if (*have_idle) {
@@ -275,7 +295,7 @@ static int band_parse_option(const char *arg, struct band_conf *conf,
 int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 			char **error)
 {
-	bool have_default = false, have_idle = false;
+	bool have_default = false, have_idle = false, have_inject = false;
 	const char *arg;
 	unsigned int i;
 	int r;
@@ -330,11 +350,12 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 	while (as->argc) {
 		arg = dm_shift_arg(as);
 		if (strchr(arg, '=')) {
-			if (band_parse_option(arg, conf, &have_idle, error))
+			if (band_parse_option(arg, conf, &have_idle,
+					      &have_inject, error))
 				goto bad;
 			continue;
 		}
-		if (have_idle) {
+		if (have_idle || have_inject) {
 			*error = "Groups must come before options";
 			goto bad;
 		}
@@ -593,6 +614,7 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 		band_pool_set_policy(&bg->pool, conf->policy);
 		band_pool_set_token_base(&bg->pool, conf->token_base);
 		band_pool_set_idle(&bg->pool, conf->idle_us);
+		band_pool_set_inject(&bg->pool, conf->inject);
 	}
 	spin_unlock_irqrestore(&bg->lock, flags);
 
@@ -755,13 +777,16 @@ int band_dev_get(struct dm_target *ti, dev_t lower, struct band_conf *conf,
 		spin_lock_irqsave(&bg->lock, flags);
 		r = others && (bg->pool.policy != conf->policy ||
 			       bg->pool.token_base != conf->token_base ||
-			       band_pool_idle_us(&bg->pool) != conf->idle_us);
+			       band_pool_idle_us(&bg->pool) != conf->idle_us ||
+			       bg->pool.inject != conf->inject);
 		spin_unlock_irqrestore(&bg->lock, flags);
 		if (r) {
 			DMERR("band group %s: policy, token_base and idle must be %s %llu idle=%u",
 			      bg->name, band_policy_names[bg->pool.policy],
 			      (unsigned long long)bg->pool.token_base,
 			      band_pool_idle_us(&bg->pool));
+			DMERR("band group %s: and inject must be %u", bg->name,
+			      bg->pool.inject);
 			*error = "Band group settings differ from its other devices";
 			mutex_unlock(&band_mutex);
 			return -EINVAL;
@@ -872,6 +897,8 @@ void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 	xa_for_each(bd->groups, id, grp)
 		DMEMIT(" %llu:%u", (unsigned long long)grp->id, grp->pg.weight);
 	DMEMIT(" idle=%u", band_pool_idle_us(&bg->pool));
+	if (bg->pool.inject)
+		DMEMIT(" inject=1");
 	spin_unlock_irqrestore(&bg->lock, flags);
 	*szp = sz;
 }
@@ -1068,6 +1095,22 @@ static int band_msg_idle(struct band_dev *bd, const char *arg)
 	return 0;
 }
 
+static int band_msg_inject(struct band_dev *bd, const char *arg)
+{
+	unsigned long flags;
+	bool inject;
+
+	if (band_parse_inject(arg, &inject)) {
+		DMERR("inject: invalid value '%s': 0 or 1 expected", arg);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&bd->bg->lock, flags);
+	band_pool_set_inject(&bd->bg->pool, inject);
+	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	band_kick(bd->bg);
+	return 0;
+}
+
 static void band_grp_reset(struct band_grp *grp)
 {
 	memset(grp->bios, 0, sizeof(grp->bios));
@@ -1103,8 +1146,8 @@ static int band_msg_stats(struct band_dev *bd, char *result,
 	unsigned long flags;
 
 	spin_lock_irqsave(&bd->bg->lock, flags);
-	DMEMIT("epoch=%llu depth=%u in_flight=%u reserved=%u injected=%llu",
-	       (unsigned long long)p->epoch, p->depth, p->in_flight,
+	DMEMIT("inject=%u epoch=%llu depth=%u in_flight=%u reserved=%u injected=%llu",
+	       p->inject, (unsigned long long)p->epoch, p->depth, p->in_flight,
 	       p->reserved, (unsigned long long)p->injected);
 	DMEMIT(" levels=");
 	top = min(p->depth + 2, BAND_LEVELS);
@@ -1118,8 +1161,8 @@ static int band_msg_stats(struct band_dev *bd, char *result,
 
 /*
  * attach <id>[:<weight>] | detach <id> | weight [<id>:]<weight> |
- * type <type> | policy <policy> | token <token_base> | idle <usec> | reset |
- * stats
+ * type <type> | policy <policy> | token <token_base> | idle <usec> |
+ * inject <0|1> | reset | stats
  */
 int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		 char *result, unsigned int maxlen)
@@ -1152,6 +1195,8 @@ int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		r = band_msg_token(bd, argv[1]);
 	} else if (!strcasecmp(argv[0], "idle")) {
 		r = band_msg_idle(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "inject")) {
+		r = band_msg_inject(bd, argv[1]);
 	} else {
 		DMERR("unknown message '%s'", argv[0]);
 	}

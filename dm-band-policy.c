@@ -55,6 +55,12 @@ u32 band_pool_idle_us(const struct band_pool *p)
 	return div_u64(p->idle_ns, NSEC_PER_USEC);
 }
 
+/* Work conservation by injection on or off (see band_pool_room()). */
+void band_pool_set_inject(struct band_pool *p, bool inject)
+{
+	p->inject = inject;
+}
+
 /* Applies to groups that go idle from now on. */
 void band_pool_set_idle(struct band_pool *p, u32 idle_us)
 {
@@ -317,7 +323,7 @@ u32 band_pool_room(const struct band_pool *p)
 /* Groups wait, the refill is held up by groups with tokens, and there is room. */
 bool band_pool_inject_due(const struct band_pool *p)
 {
-	return !list_empty(&p->waiting) && p->nr_blocking &&
+	return p->inject && !list_empty(&p->waiting) && p->nr_blocking &&
 	       band_pool_room(p);
 }
 

@@ -440,7 +440,7 @@ static sector_t band_max_io_len(struct block_device *bdev)
  * Construct a band mapping:
  *
  *   <dev_path> <offset> <band_group> <type> <policy> <token_base>
- *	[<group>...] [idle=<usec>]
+ *	[<group>...] [idle=<usec>] [inject=<0|1>]
  *
  * <dev_path>:   the device below, as a path or major:minor.
  * <offset>:     the first sector used on that device.
@@ -451,6 +451,7 @@ static sector_t band_max_io_len(struct block_device *bdev)
  * <group>:      :<weight> for the default group, <id>:<weight> for a job.
  * idle=<usec>:  how long a job that has just gone idle still counts as
  *               active (default 8000).
+ * inject=1:     work conservation by injection (default 0, off).
  *
  * See Documentation/dm-band.rst.
  */
@@ -598,6 +599,8 @@ static void band_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" %llu:%u", (unsigned long long)conf->groups[i].id,
 			       conf->groups[i].weight);
 		DMEMIT(" idle=%u", conf->idle_us);
+		if (conf->inject)
+			DMEMIT(" inject=1");
 		break;
 
 	case STATUSTYPE_IMA:
@@ -639,7 +642,7 @@ static int band_iterate_devices(struct dm_target *ti,
 
 static struct target_type band_target = {
 	.name = "band",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = band_ctr,

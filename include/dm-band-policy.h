@@ -72,7 +72,8 @@ struct band_pool {
 	u32 nr_blocking;		/* active groups that still have tokens */
 	u64 idle_ns;
 
-	/* Work conservation (see band_pool_room()). */
+	/* Work conservation (see band_pool_room()); on if @inject. */
+	bool inject;
 	u32 in_flight;			/* bios in flight, all groups */
 	u32 nr_lingering;		/* groups on @lingering */
 	u32 reserved;			/* the groups' reserved places, summed */
@@ -105,6 +106,7 @@ struct band_pgroup {
 void band_pool_init(struct band_pool *p, enum band_policy policy,
 		    u64 token_base, u32 idle_us);
 void band_pool_set_idle(struct band_pool *p, u32 idle_us);
+void band_pool_set_inject(struct band_pool *p, bool inject);
 u32 band_pool_idle_us(const struct band_pool *p);
 void band_pool_expire(struct band_pool *p, u64 now);
 u64 band_pool_next_expiry(struct band_pool *p);

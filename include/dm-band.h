@@ -54,6 +54,7 @@ struct band_conf {
 	enum band_policy policy;
 	u64 token_base;
 	u32 idle_us;			/* option idle=<usec> */
+	bool inject;			/* option inject=<0|1> */
 	u32 default_weight;
 	unsigned int nr_groups;
 	struct band_group_conf *groups;	/* kvcalloc'd, sorted by id */

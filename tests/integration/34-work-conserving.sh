@@ -41,7 +41,7 @@ t0=$(($(iops /tmp/p1.out) + $(iops /tmp/p32.out)))
 diag "no controller: QD1 alone $alone IOPS; QD1 + QD32 together $t0 IOPS"
 dmsetup remove wl
 
-dm_create wb "0 $n band /dev/nullb0 0 wb pid weight 0 :1"
+dm_create wb "0 $n band /dev/nullb0 0 wb pid weight 0 :1 inject=1"
 reader /dev/mapper/wb 1 /tmp/b1.out; b1=$!
 reader /dev/mapper/wb 32 /tmp/b32.out; b32=$!
 check "attach the QD1 reader (weight 4)" dmsetup message wb 0 attach "$b1:4"

@@ -599,6 +599,7 @@ static void band_policy_inject_parallel(struct kunit *test)
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 5, 0);
 	sim_attach(pool, s, 2, w);
+	band_pool_set_inject(pool, true);
 	learn_depth(test, pool, 8);
 	KUNIT_ASSERT_EQ(test, pool->depth, 8);
 	/* A: one bio in flight; B: spends its token, then waits */
@@ -608,6 +609,10 @@ static void band_policy_inject_parallel(struct kunit *test)
 		;
 	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
 	KUNIT_EXPECT_TRUE(test, band_pool_inject_due(pool));
+	/* off (the default): never */
+	band_pool_set_inject(pool, false);
+	KUNIT_EXPECT_FALSE(test, band_pool_inject_due(pool));
+	band_pool_set_inject(pool, true);
 	for (i = 0; i < 100 && band_pool_inject_due(pool); i++) {
 		band_pool_inject(pool);
 		KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[1].g, 1));
@@ -642,6 +647,7 @@ static void band_policy_inject_serial(struct kunit *test)
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 5, 1000);
 	sim_attach(pool, s, 2, w);
+	band_pool_set_inject(pool, true);
 	learn_depth(test, pool, 1);
 	sim_complete_all(pool, s, 2);
 	band_pool_expire(pool, U64_MAX);
@@ -682,6 +688,7 @@ static void band_policy_linger_places(struct kunit *test)
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 50, 1000);
 	sim_attach(pool, s, 2, w);
+	band_pool_set_inject(pool, true);
 	learn_depth(test, pool, 8);
 	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
@@ -715,6 +722,7 @@ static void band_policy_inject_saturated(struct kunit *test)
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 70, 0);
 	sim_attach(pool, s, 3, w);
+	band_pool_set_inject(pool, true);
 	learn_depth(test, pool, 8);
 	for (i = 0; i < 3; i++)
 		s[i].passed = 0;

@@ -292,6 +292,7 @@ int band_table_parse(const char *params, struct band_table *t)
 {
 	struct words w;
 	size_t i;
+	int opts = 0;
 	int r = -1;
 
 	memset(t, 0, sizeof(*t));
@@ -316,11 +317,17 @@ int band_table_parse(const char *params, struct band_table *t)
 		long long id;
 
 		if (!strncmp(w.w[i], "idle=", 5)) {
-			if (i != w.n - 1 || parse_ull(w.w[i] + 5, &t->idle))
+			if (parse_ull(w.w[i] + 5, &t->idle))
 				goto out;
+			opts = 1;
 			continue;
 		}
-		if (parse_grp(w.w[i], &id, &wt))
+		/* inject=1 (work conservation): a band group setting */
+		if (!strcmp(w.w[i], "inject=1") || !strcmp(w.w[i], "inject=0")) {
+			opts = 1;
+			continue;
+		}
+		if (opts || parse_grp(w.w[i], &id, &wt))
 			goto out;
 		if (id < 0) {
 			t->dflt_weight = wt;
