@@ -224,10 +224,15 @@ collect_job() {
 	# The stock guests share one job: wait for its output file to end.
 	wait "${job_pid[$k]}" 2>/dev/null
 	printf '==== Guest %s\n' "$k"
-	cat "$BUILD/k/$k.progress"
+	cat "$BUILD/k/$k.progress" 2>/dev/null
+	local n=0
 	while IFS=$'\t' read -r st name secs detail; do
 		result "$st" "$name" "$secs" "$detail"
-	done <"$BUILD/k/$k.tsv"
+		case $name in "$k"/*) n=$((n + 1)) ;; esac
+	done < <(cat "$BUILD/k/$k.tsv" 2>/dev/null)
+	# A job that died (killed, or its shell failed) wrote nothing of its
+	# kernel: that is a failure, not an absence of failures.
+	[ "$n" -gt 0 ] || result FAIL "$k/guest" 0 "the guest job reported nothing"
 	printf '==== Guest %s done (%ss)\n' "$k" "$(($(date +%s) - job_start[$k]))"
 }
 
