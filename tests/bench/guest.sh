@@ -395,12 +395,33 @@ jobs_start() {
 	done
 }
 
-# jobs_wait_started: until every group has I/O on TOP (io.stat; 300 s at
-# most: a TCG guest on a busy host starts 128 fio processes slowly).
+# jobs_wait_started: until every group has I/O on TOP (300 s at most: a
+# TCG guest on a busy host starts 128 fio processes slowly).  First until
+# every fio has its threads (a glob, no process start), then io.stat:
+# reading 128 io.stat files over and over would take the CPU the fio
+# processes need to start.
 jobs_wait_started() {
 	local i t0 left
+	local -a task
 	now_ms
 	t0=$NOW
+	while :; do
+		left=0
+		for i in "${!PIDS[@]}"; do
+			if [ ! -d "/proc/${PIDS[i]}" ]; then
+				say "# ${G_NAME[i]}: fio exited"
+				return 1
+			fi
+			task=(/proc/"${PIDS[i]}"/task/*)
+			# The main thread and the jobs (and fio's helper thread,
+			# if it has one: io.stat below has the last word).
+			[ "${#task[@]}" -ge $((G_JOBS[i] + 1)) ] || left=$((left + 1))
+		done
+		[ "$left" = 0 ] && break
+		now_ms
+		[ $((NOW - t0)) -gt 300000 ] && break
+		sleep 0.5
+	done
 	while :; do
 		left=0
 		iostat_all
@@ -412,7 +433,7 @@ jobs_wait_started() {
 			say "# $left groups never started"
 			return 1
 		fi
-		sleep 0.5
+		sleep 1
 	done
 }
 

@@ -141,7 +141,7 @@ for k in ${KERNELS:-6.12}; do
 	trap 'pkill -TERM -P $qemu 2>/dev/null; kill $qemu 2>/dev/null' EXIT INT TERM
 	# Progress: one line per scenario and round, and any error.
 	{ tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' |
-	  grep --line-buffered -E '^(# round .* took|ERR |@@@ RUN-END)' | sed 's/^/  /'; } || true
+	  grep --line-buffered -E '^(# round .* took|ERR |@@@ RUN-END)' | sed -u 's/^/  /'; } || true
 	wait $qemu || echo "bench: qemu exited with status $? (console: $out/console.log)" >&2
 	trap - EXIT INT TERM
 	tr -d '\r' <"$out/results.log" |
