@@ -327,12 +327,12 @@ def settle_times(b):
 
 # ------------------------------------------------------------ charts
 
-def gnuplot(out, name, script):
+def gnuplot(out, name, script, height=560):
     pdir = os.path.join(out, "plots")
     os.makedirs(pdir, exist_ok=True)
     gp = os.path.join(pdir, name + ".gp")
     with open(gp, "w") as f:
-        f.write(f'set terminal pngcairo size 1000,560 noenhanced font ",10"\n'
+        f.write(f'set terminal pngcairo size 1000,{height} noenhanced font ",10"\n'
                 f'set output "{os.path.join(out, name)}.png"\n' + script)
     r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
     if r.returncode != 0:
@@ -409,7 +409,7 @@ def chart_groups(out, sres):
         lines.append("plot " + ", ".join(plots) + ", 1 with lines dt 2 lc rgb 'black' notitle")
     lines.append("unset multiplot")
     name = "groups"
-    return name if gnuplot(out, name, "\n".join(lines) + "\n") else None
+    return name if gnuplot(out, name, "\n".join(lines) + "\n", 800) else None
 
 
 def chart_settle(out, b, series):
@@ -428,8 +428,8 @@ def chart_settle(out, b, series):
     lines = [f'set multiplot layout {math.ceil(len(ctrls) / 2)},2 title '
              '"7. Settling: IOPS per group, 1 s windows (round 1); weights 40:20:10; '
              'a stops, a resumes, c 10 -> 40"',
-             'set grid', 'set key top right', 'set xlabel "seconds"', 'set ylabel "IOPS"',
-             'set yrange [0:*]']
+             'set grid', 'set key top right horizontal font ",9"', 'set xlabel "seconds"',
+             'set ylabel "IOPS"', 'set yrange [0:*]', 'set offsets 0, 0, graph 0.3, 0']
     for c in ctrls:
         rid = pick[c]
         dat = os.path.join(pdir, f"settle-{c}.dat")
@@ -448,7 +448,8 @@ def chart_settle(out, b, series):
                      f'"" using 1:4 with lines lw 2 title "c (10, then 40)"')
     lines.append("unset multiplot")
     name = "settle"
-    return name if gnuplot(out, name, "\n".join(lines) + "\n") else None
+    return name if gnuplot(out, name, "\n".join(lines) + "\n",
+                           300 * math.ceil(len(ctrls) / 2)) else None
 
 
 def chart_overhead(out, sres):
@@ -813,9 +814,10 @@ def scen_text(scen, b, res, st):
                     continue
                 q1, q32 = m["groups"].get("qd1"), m["groups"].get("qd32")
                 frac = [x / y for x, y in zip(q1["iops"], a) if y]
+                use = "ref" if c == "none" else fr(m['use'], 0, 100, '%') + spread_note(m['use'], 1.0)
                 L.append(f"| {shape} | {c} | {fr(frac, 0, 100, '%')}{spread_note(frac, 1.0)} | "
                          f"{fr(q1.get('p50', []))} / {fr(q1.get('p99', []))} | {fr(q32['iops'])} | "
-                         f"{fr(q32.get('p99', []))} | {fr(m['use'], 0, 100, '%')}{spread_note(m['use'], 1.0)} |")
+                         f"{fr(q32.get('p99', []))} | {use} |")
         L.append("")
         L.append("On the serial device the weights can be met (the QD1 reader alone fills it).  "
                  "On the parallel one it cannot use 80% (one request at a time); the ideal is the "
@@ -828,7 +830,9 @@ def scen_text(scen, b, res, st):
                  "... weight`, io.bfq.weight, io.weight).  Each group's I/Os from fio's logs in "
                  f"{info.get('sample_ms')} ms steps; settle time = the start, after the event, of the first "
                  f"1 s window that and whose next 1 s window both have every group within "
-                 f"{TOL * 100:.0f}% (relative) of its target share.  '>N' = not within the phase.")
+                 f"{TOL * 100:.0f}% (relative) of its target share.  Windows start every "
+                 f"{info.get('sample_ms')} ms, so a time below that means at once.  "
+                 "'>N' = not within the phase.")
         L.append("")
         L.append("| controller | round | idle | back | weight |")
         L.append("|---|---|---|---|---|")
