@@ -2,7 +2,9 @@
 /*
  * dm-suspend-intr NAME SECONDS: suspend device-mapper device NAME with the
  * DM_DEV_SUSPEND ioctl and let SIGALRM (installed without SA_RESTART)
- * interrupt it after SECONDS.  dmsetup blocks signals around its ioctls,
+ * interrupt it after SECONDS, and again every 200 ms after that: on a
+ * loaded TCG guest the first signal can arrive before the ioctl has
+ * started to wait (it is then simply handled), so one alarm is not enough.  dmsetup blocks signals around its ioctls,
  * so it cannot show what device-mapper does with a suspend cancelled
  * while it waits for bios in flight: undo the targets' presuspend.
  *
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static void on_alarm(int sig)
@@ -26,6 +29,7 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
+	struct itimerval it = { .it_interval = { 0, 200000 } };
 	struct sigaction sa;
 	struct dm_ioctl dmi;
 	int fd, r;
@@ -54,8 +58,11 @@ int main(int argc, char **argv)
 	dmi.flags = DM_SUSPEND_FLAG | DM_SKIP_LOCKFS_FLAG;
 	snprintf(dmi.name, sizeof(dmi.name), "%s", argv[1]);
 
-	alarm(atoi(argv[2]));
+	it.it_value.tv_sec = atoi(argv[2]);
+	setitimer(ITIMER_REAL, &it, NULL);
 	r = ioctl(fd, DM_DEV_SUSPEND, &dmi);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
 	if (!r) {
 		printf("suspended\n");
 		return 1;
