@@ -50,7 +50,7 @@ dkms_dir = $(DKMS_SRCTREE)/dm-band-$(VERSION)
 systemd_live = test -n "$(DESTDIR)" || ! test -d /run/systemd/system
 
 .PHONY: all modules tools clean clean-module check demo deps help
-.PHONY: bench
+.PHONY: bench stress
 .PHONY: install uninstall dkms-source dkms-install dkms-uninstall
 
 all: modules tools
@@ -132,6 +132,9 @@ demo:
 bench:
 	BUILD=$(BUILD) tests/bench/run.sh
 
+stress:
+	DM_BAND_STRESS=1 BUILD=$(BUILD)/stress tests/check.sh
+
 help:
 	@echo "dm-band targets:"
 	@echo "  make              build dm_band.ko against KDIR (now: $(or $(KDIR),none found))"
@@ -148,6 +151,9 @@ help:
 	@echo "                    in ~/.cache/dm-band), and run KUnit and integration tests in"
 	@echo "                    QEMU guests on stock 6.1, stock 6.12 and the debug kernel;"
 	@echo "                    ends with 'N passed, N failed'"
+	@echo "  make stress       the long versions of the tests marked '# stress' (bad-input"
+	@echo "                    fuzzing, churn under load, scale) in the same three guests;"
+	@echo "                    output in $(BUILD)/stress, ends with 'N passed, N failed'"
 	@echo "  make deps         only install the Debian packages that check needs"
 	@echo "  make clean        remove build products and $(BUILD)"
 	@echo "  make install      install dm_band.ko to /lib/modules/$(or $(KVER),<kver>)/updates (then"

@@ -26,6 +26,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$top/build}
 CACHE=${DM_BAND_CACHE:-$HOME/.cache/dm-band}
 KERNELS=${DM_BAND_KERNELS:-6.1 6.12 debug}
+STRESS=${DM_BAND_STRESS:-}
 export DM_BAND_CACHE=$CACHE
 
 passed=0
@@ -152,6 +153,8 @@ guest_job() {
 	# only it) where a test asks (slub_debug=A: 6.1 has no sysfs switch).
 	scale=1 mem=3072 tmo=900 kargs=
 	[ "$k" = debug ] && scale=8 mem=1024 tmo=1800 kargs=slub_debug=A,band_grp
+	# make stress: each test's long version, with time for it.
+	[ -n "$STRESS" ] && tmo=$((tmo * 4)) kargs="$kargs dm_band.stress=1 dm_band.timeout=1800"
 	DM_BAND_GUEST_MEM=$mem DM_BAND_GUEST_TIMEOUT=$tmo \
 	"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$d/initramfs.cpio" "$d" \
 		"dm_band.scale=$scale" $kargs >&2
@@ -257,6 +260,7 @@ if [[ " $KERNELS " == *" debug "* ]]; then
 fi
 
 # ---------------------------------------------------------------- static
+if [ -z "$STRESS" ]; then
 stage "Static checks"
 for k in 6.1 6.12; do
 	v=${kver[$k]}
@@ -311,6 +315,7 @@ while read -r st f secs detail; do
 	result "$st" "static/checkpatch $f" "$secs" "$detail"
 done < "$BUILD/checkpatch.results"
 stage_done "Static checks"
+fi
 
 # The stock guests one after the other (each has timing-ratio tests that
 # want a core of their own), beside the debug guest.
@@ -328,7 +333,7 @@ fi
 # layout, DKMS, the libvirt hook), each a TAP script judged like an
 # integration test.
 host_tests=$(ls "$top"/tests/host/[0-9]*.sh 2>/dev/null)
-if [ -n "$host_tests" ]; then
+if [ -n "$host_tests" ] && [ -z "$STRESS" ]; then
 	stage "Host tests"
 	mkdir -p "$BUILD/host"
 	for t in $host_tests; do
@@ -359,7 +364,7 @@ done
 # cannot rot.  It asserts nothing about speed and fails only when a run
 # produced no numbers.  After the guests, whose timing tests want the CPU.
 if [[ " $KERNELS " == *" 6.12 "* ]] && [ -n "${kver[6.12]:-}" ] &&
-   [[ bench == ${DM_BAND_TESTS:-*} ]]; then
+   [[ bench == ${DM_BAND_TESTS:-*} ]] && [ -z "$STRESS" ]; then
 	stage "Bench smoke"
 	s=$(date +%s)
 	ko=$BUILD/k/6.12/src/dm_band.ko

@@ -5,10 +5,13 @@
 # presuspend was releasing bios could leave bios held on a suspended
 # device: the suspend then never ended.  Every suspend must return, every
 # bio complete, and the data verify.
+# stress
 . "$TESTS/lib.sh"
 plan 7
 
 SECS=${RACE_SECS:-40}
+# make stress: ten minutes.
+[ -n "${STRESS:-}" ] && SECS=${RACE_SECS:-600}
 band_load
 nullb_mem_slow rc 256 500000 || exit 1
 dev=$NULLB_DEV

@@ -53,7 +53,8 @@ findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 # that kernel, matching $DM_BAND_TESTS (a glob, default all).  Tests marked
 # "# kernels: stock" measure timing ratios and skip the debug kernel; tests
 # marked "# kernels: debug" need its fault injection and run only there;
-# tests marked "# opt-in" run only when DM_BAND_TESTS is set and names them.
+# tests marked "# opt-in" run only when DM_BAND_TESTS is set and names them;
+# with DM_BAND_STRESS set (make stress), only tests marked "# stress" run.
 guest_tests() {
 	local t
 	for t in "$top"/tests/integration/[0-9]*.sh; do
@@ -66,6 +67,10 @@ guest_tests() {
 		fi
 		# Opt-in tests run only when DM_BAND_TESTS names them.
 		if [ -z "${DM_BAND_TESTS:-}" ] && grep -q '^# opt-in' "$t"; then
+			continue
+		fi
+		# make stress runs only the tests that have a long version.
+		if [ -n "${DM_BAND_STRESS:-}" ] && ! grep -q '^# stress' "$t"; then
 			continue
 		fi
 		basename "$t" .sh

@@ -10,7 +10,8 @@
 # Kernel command line: dm_band.tests=<glob> selects tests (default: all),
 # dm_band.timeout=<seconds> limits each test (default 300),
 # dm_band.run=<script> runs that script instead (make demo),
-# dm_band.scale=<n> divides the tests' I/O sizes by n (slow kernels).
+# dm_band.scale=<n> divides the tests' I/O sizes by n (slow kernels),
+# dm_band.stress=1 runs the tests' long versions (STRESS=1; make stress).
 export PATH=/usr/sbin:/usr/bin
 export DM_DISABLE_UDEV=1
 export TESTS=/dm-band/tests
@@ -28,6 +29,7 @@ for arg in $(cat /proc/cmdline); do
 	dm_band.timeout=*) limit=${arg#*=} ;;
 	dm_band.run=*) run=${arg#*=} ;;
 	dm_band.scale=*) export SCALE=${arg#*=} ;;
+	dm_band.stress=*) export STRESS=${arg#*=} ;;
 	esac
 done
 
