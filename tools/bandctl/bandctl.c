@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,8 +134,9 @@ struct cmd {
 	const char *name;
 	const char *usage;
 	const char *help;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(struct args *a);
 	int min, max;		/* positional arguments */
+	const int *opts;	/* its options, 0-terminated (--help: all) */
 };
 
 static const struct cmd *cur_cmd;
@@ -150,58 +152,6 @@ __printf(1, 2) int usage_err(const char *fmt, ...)
 	fprintf(stderr, " (usage: bandctl %s %s)\n", cur_cmd->name,
 		cur_cmd->usage);
 	return EX_USAGE;
-}
-
-/* Take "--flag" out of argv; 1 if it was there. */
-int take_flag(int *argc, char **argv, const char *flag)
-{
-	int i, found = 0;
-
-	for (i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], flag))
-			continue;
-		memmove(argv + i, argv + i + 1, (size_t)(*argc - i) * sizeof(*argv));
-		(*argc)--;
-		found = 1;
-		i--;
-	}
-	return found;
-}
-
-/*
- * Create and wrap options, --key VALUE or --key=VALUE, taken out of argv.
- * Returns EX_USAGE on a bad one.
- */
-static int take_opts(int *argc, char **argv, struct band_opts *o)
-{
-	char key[32], msg[256];
-	int i = 0, n = 0;
-
-	while (i < *argc) {
-		const char *a = argv[i], *val, *eq;
-		int used = 2;
-
-		if (strncmp(a, "--", 2)) {
-			argv[n++] = argv[i++];
-			continue;
-		}
-		eq = strchr(a, '=');
-		if (eq) {
-			snprintf(key, sizeof(key), "%.*s", (int)(eq - a - 2), a + 2);
-			val = eq + 1;
-			used = 1;
-		} else {
-			snprintf(key, sizeof(key), "%s", a + 2);
-			if (i + 1 >= *argc)
-				return usage_err("option %s needs a value", a);
-			val = argv[i + 1];
-		}
-		if (band_opt_set(o, key, val, msg, sizeof(msg)))
-			return usage_err("%s", msg);
-		i += used;
-	}
-	*argc = n;
-	return EX_OK;
 }
 
 /* ------------------------------------------------------------ create */
@@ -280,19 +230,6 @@ void describe(const char *what, const char *name, const char *dev,
 	printf(")\n");
 }
 
-/* create's and wrap's OPTIONS, then nargs arguments (what they are). */
-int opts_args(int *argc, char **argv, struct band_opts *o, int nargs,
-	      const char *what)
-{
-	int r;
-
-	band_opts_init(o);
-	r = take_opts(argc, argv, o);
-	if (!r && *argc != nargs)
-		r = usage_err("expected %s", what);
-	return r;
-}
-
 /* ------------------------------------------------------------ main */
 
 #define OPTS_HELP \
@@ -302,11 +239,38 @@ int opts_args(int *argc, char **argv, struct band_opts *o, int nargs,
 	"  --token-base N  tokens per epoch, 0 for automatic (default 0)\n" \
 	"  --idle USEC     a group's idle time (default: the kernel's, 8000)\n"
 
+/* Every option; each command takes those its list names, and --help. */
+static const struct option all_opts[] = {
+	{ "help", no_argument, NULL, O_HELP },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "band-group", required_argument, NULL, O_BAND_GROUP },
+	{ "type", required_argument, NULL, O_TYPE },
+	{ "policy", required_argument, NULL, O_POLICY },
+	{ "token-base", required_argument, NULL, O_TOKEN_BASE },
+	{ "idle", required_argument, NULL, O_IDLE },
+	{ "iterations", required_argument, NULL, O_ITERATIONS },
+	{ "dry-run", no_argument, NULL, O_DRY_RUN },
+	{ "device", required_argument, NULL, O_DEVICE },
+	{ "repair", no_argument, NULL, O_REPAIR },
+	{ "once", no_argument, NULL, O_ONCE },
+	{ "interval", required_argument, NULL, O_INTERVAL },
+};
+
+static const int no_opts[] = { 0 };
+static const int list_opts[] = { O_JSON, 0 };
+static const int show_opts[] = { O_JSON, O_BAND_GROUP, 0 };
+static const int top_opts[] = { O_BAND_GROUP, O_ITERATIONS, 0 };
+static const int table_opts[] = { O_BAND_GROUP, O_TYPE, O_POLICY,
+				  O_TOKEN_BASE, O_IDLE, 0 };
+static const int check_opts[] = { O_REPAIR, 0 };
+static const int watch_opts[] = { O_ONCE, O_INTERVAL, 0 };
+static const int apply_opts[] = { O_DRY_RUN, O_DEVICE, 0 };
+
 static const struct cmd cmds[] = {
 	{ "list", "[--json]",
 	  "List every band device: name, band group, type, policy, number of\n"
 	  "groups (the default group included) and the device below.\n",
-	  cmd_list, -1, 0 },
+	  cmd_list, 0, 0, list_opts },
 	{ "show", "DEV|--band-group G [--json]",
 	  "One row per group of DEV: its job, weight, target share (weight /\n"
 	  "sum of the weights of the active groups, those with bios since the\n"
@@ -315,34 +279,34 @@ static const struct cmd cmds[] = {
 	  "the last bandctl reset or create, bios held now and tokens left.\n"
 	  "--band-group G: the groups of every band device of band group G\n"
 	  "in one table, shares of the whole band group.\n",
-	  cmd_show, -1, 0 },
+	  cmd_show, 0, 1, show_opts },
 	{ "set", "DEV JOB WEIGHT",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
 	  "if needed.  JOB is uid:NAME|ID, gid:NAME|ID, pid:ID, pgrp:ID,\n"
 	  "cgroup:/PATH (from the cgroup2 mount), unit:NAME (a systemd unit's\n"
 	  "cgroup) or default; its kind must be the device's type (unit:\n"
 	  "for cgroup).  See watch.\n",
-	  cmd_set, 3, 3 },
-	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2 },
+	  cmd_set, 3, 3, no_opts },
+	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2, no_opts },
 	{ "reset", "DEV",
 	  "Zero DEV's counters, and remember when (for show's rates).\n",
-	  cmd_reset, 1, 1 },
+	  cmd_reset, 1, 1, no_opts },
 	{ "top", "DEV|--band-group G [--iterations N]",
 	  "Show DEV's groups (or band group G's) every second, with rates and\n"
 	  "shares over the last second.  q quits.\n",
-	  cmd_top, -1, 0 },
+	  cmd_top, 0, 1, top_opts },
 	{ "create", "NAME DEV [OPTIONS]",
 	  "Create band device NAME over all of block device DEV.\n" OPTS_HELP,
-	  cmd_create, -1, 0 },
-	{ "remove", "NAME", "Remove band device NAME.\n", cmd_remove, 1, 1 },
+	  cmd_create, 2, 2, table_opts },
+	{ "remove", "NAME", "Remove band device NAME.\n", cmd_remove, 1, 1, no_opts },
 	{ "wrap", "VG/LV [OPTIONS]",
 	  "Put a band device under the name of the active LV VG/LV, mounted or\n"
 	  "not: its table moves to a new device VG-LV-orig and the LV gets a\n"
 	  "band table over it, while the LV is suspended.\n" OPTS_HELP,
-	  cmd_wrap, -1, 0 },
+	  cmd_wrap, 1, 1, table_opts },
 	{ "unwrap", "VG/LV",
 	  "Give VG/LV its own table back and remove VG-LV-orig.\n",
-	  cmd_unwrap, 1, 1 },
+	  cmd_unwrap, 1, 1, no_opts },
 	{ "check", "[FILE] [--repair]",
 	  "Find what LVM or a killed bandctl left of wraps, one line each:\n"
 	  "devices left suspended, -orig layers orphaned, wraps lost, band\n"
@@ -351,21 +315,21 @@ static const struct cmd cmds[] = {
 	  "prints it.  Exit status 1 if anything was found.  --repair resumes,\n"
 	  "removes orphans, wraps lost LVs again with their saved tables and\n"
 	  "weights, and applies FILE; exit status 1 if a repair failed.\n",
-	  cmd_check, -1, 0 },
+	  cmd_check, 0, 1, check_opts },
 	{ "watch", "[--once] [--interval SECONDS]",
 	  "Keep the jobs given by cgroup path (cgroup:/PATH) or by systemd\n"
 	  "unit (unit:NAME) attached when their cgroup is removed and made\n"
 	  "again: attach the new cgroup's id with the job's weight, detach\n"
 	  "the old one.  Runs until killed, woken by inotify on the cgroup\n"
 	  "tree and a round every SECONDS (5); --once: one round.\n",
-	  cmd_watch, -1, 0 },
+	  cmd_watch, 0, 0, watch_opts },
 	{ "apply", "[FILE] [--dry-run] [--device DEV]",
 	  "Apply FILE (default " DEFAULT_CONF "): create, wrap and weight what\n"
 	  "it says, printing each change, and unset the weights an earlier\n"
 	  "apply set that the file no longer gives.  Applying twice changes\n"
 	  "nothing the second time.  --dry-run (-n) prints the changes and\n"
 	  "makes none.  --device DEV: only the lines about DEV.\n",
-	  cmd_apply, -1, 0 },
+	  cmd_apply, 0, 1, apply_opts },
 };
 
 #define NCMDS ARRAY_SIZE(cmds)
@@ -409,36 +373,142 @@ static int cmd_help(const char *name)
 	return EX_OK;
 }
 
+static const struct option *opt_by_code(int code)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(all_opts); i++)
+		if (all_opts[i].val == code)
+			return &all_opts[i];
+	return NULL;
+}
+
+/* The option argv[optind - 1] names, as the user wrote it. */
+static const char *opt_text(char **argv, int code)
+{
+	static char buf[64];
+	const struct option *o = opt_by_code(code);
+
+	if (o)
+		snprintf(buf, sizeof(buf), "--%s", o->name);
+	else if (code > 0 && code < 256)
+		snprintf(buf, sizeof(buf), "-%c", code);
+	else
+		snprintf(buf, sizeof(buf), "%s", argv[optind - 1]);
+	return buf;
+}
+
+/*
+ * c's options (getopt_long, which also takes them after the arguments, as
+ * --opt=VALUE or --opt VALUE) into a; the arguments left are a->argv.  -h
+ * or --help anywhere asks for c's help: 1 then.
+ */
+static int parse_args(const struct cmd *c, int argc, char **argv,
+		      struct args *a, int *help)
+{
+	struct option lo[ARRAY_SIZE(all_opts) + 1];
+	char shortopts[32] = ":h", msg[256];
+	size_t nlo = 0, ns = 2;
+	const struct option *o;
+	int r = EX_OK, code;
+	const int *p;
+
+	memset(a, 0, sizeof(*a));
+	band_opts_init(&a->band);
+	lo[nlo++] = all_opts[0];
+	for (p = c->opts; *p; p++) {
+		o = opt_by_code(*p);
+		lo[nlo++] = *o;
+		if (*p < 256) {
+			shortopts[ns++] = (char)*p;
+			if (o->has_arg == required_argument)
+				shortopts[ns++] = ':';
+		}
+	}
+	memset(&lo[nlo], 0, sizeof(lo[nlo]));
+	shortopts[ns] = '\0';
+	opterr = 0;
+	optind = 0;
+	while ((code = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
+		if (code == O_HELP) {
+			*help = 1;
+		} else if (r) {
+			continue;	/* the first error is the one told */
+		} else if (code == '?') {
+			r = usage_err("unknown option '%s'",
+				      optopt ? opt_text(argv, optopt) :
+				      argv[optind - 1]);
+		} else if (code == ':') {
+			r = usage_err("option %s needs a value",
+				      opt_text(argv, optopt));
+		} else if (c->opts == table_opts) {
+			if (band_opt_set(&a->band, opt_by_code(code)->name,
+					 optarg, msg, sizeof(msg)))
+				r = usage_err("%s", msg);
+		} else {
+			a->opt[code] = optarg ? optarg : "";
+		}
+	}
+	if (*help)
+		return EX_OK;
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	if (!r && a->argc > c->max)
+		r = usage_err("unexpected argument '%s'", a->argv[c->max]);
+	if (!r && a->argc < c->min)
+		r = usage_err("expected %d argument%s", c->min,
+			      c->min == 1 ? "" : "s");
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option main_opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct cmd *c;
-	int i;
+	struct args *a;
+	int code, help = 0, r;
 
-	if (argc < 2)
+	/* bandctl's own options, up to the command ('+': stop there) */
+	opterr = 0;
+	while ((code = getopt_long(argc, argv, "+h", main_opts, NULL)) != -1) {
+		if (code == 'V') {
+			printf("bandctl %s\n", BANDCTL_VERSION);
+			return EX_OK;
+		}
+		if (code == 'h')
+			return cmd_help(optind < argc ? argv[optind] : NULL);
+		return err(EX_USAGE, "unknown option '%s' (try bandctl help)",
+			   argv[optind - 1]);
+	}
+	if (optind >= argc)
 		return err(EX_USAGE, "no command (try bandctl help)");
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(argv[0], "version")) {
 		printf("bandctl %s\n", BANDCTL_VERSION);
 		return EX_OK;
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h"))
-		return cmd_help(argc > 2 ? argv[2] : NULL);
-	c = find_cmd(argv[1]);
+	if (!strcmp(argv[0], "help"))
+		return cmd_help(argc > 1 ? argv[1] : NULL);
+	c = find_cmd(argv[0]);
 	if (!c)
 		return err(EX_USAGE, "unknown command '%s' (try bandctl help)",
-			   argv[1]);
+			   argv[0]);
 	cur_cmd = c;
-	for (i = 2; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return cmd_help(c->name);
-	argc -= 2;
-	argv += 2;
-	if (c->min >= 0 && (argc < c->min || argc > c->max))
-		return usage_err("expected %d argument%s", c->min,
-				 c->min == 1 ? "" : "s");
-	for (i = 0; c->min >= 0 && i < argc; i++)
-		if (!strncmp(argv[i], "--", 2))
-			return usage_err("unknown option '%s'", argv[i]);
-	dmx_init();
-	return c->fn(argc, argv);
+	a = malloc(sizeof(*a));
+	if (!a)
+		return err(EX_ERR, "out of memory");
+	r = parse_args(c, argc, argv, a, &help);
+	if (help) {
+		r = cmd_help(c->name);
+	} else if (!r) {
+		dmx_init();
+		r = c->fn(a);
+	}
+	free(a);
+	return r;
 }

@@ -42,11 +42,25 @@ void band_close(struct bdev *b);
 /* Is b an LV wrapped by bandctl: over its own -orig device? */
 int is_wrapped(const struct bdev *b);
 
-/* Take "--flag" out of argv; 1 if it was there. */
-int take_flag(int *argc, char **argv, const char *flag);
-/* create's and wrap's OPTIONS, then nargs arguments (what they are). */
-int opts_args(int *argc, char **argv, struct band_opts *o, int nargs,
-	      const char *what);
+/*
+ * The options of every command, by code: getopt_long's val, and the index
+ * in struct args.  A letter for those with a short form.
+ */
+enum {
+	O_HELP = 'h', O_DRY_RUN = 'n', O_OPTIONS = 'o', O_SORT = 'O',
+	O_JSON = 256, O_BAND_GROUP, O_TYPE, O_POLICY, O_TOKEN_BASE, O_IDLE,
+	O_ITERATIONS, O_DEVICE, O_REPAIR, O_ONCE, O_INTERVAL, O_NOHEADINGS,
+	O_SEPARATOR, O_REPORTFORMAT, O_END
+};
+
+/* A command line, parsed by main() with getopt_long. */
+struct args {
+	int argc;			/* the positional arguments */
+	char **argv;
+	const char *opt[O_END];		/* each option's value, "" for a flag */
+	struct band_opts band;		/* create's and wrap's OPTIONS */
+};
+
 void default_bg(struct band_opts *o, const char *majmin);
 /* The one band target of len sectors over dev. */
 int band_targets(struct dmx_targets *tl, unsigned long long len,
@@ -56,17 +70,17 @@ int load_failed(int r);
 void describe(const char *what, const char *name, const char *dev,
 	      const struct band_opts *o);
 
-int cmd_list(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_set(int argc, char **argv);
-int cmd_unset(int argc, char **argv);
-int cmd_reset(int argc, char **argv);
-int cmd_apply(int argc, char **argv);
-int cmd_create(int argc, char **argv);
-int cmd_remove(int argc, char **argv);
-int cmd_wrap(int argc, char **argv);
-int cmd_unwrap(int argc, char **argv);
+int cmd_list(struct args *a);
+int cmd_show(struct args *a);
+int cmd_top(struct args *a);
+int cmd_set(struct args *a);
+int cmd_unset(struct args *a);
+int cmd_reset(struct args *a);
+int cmd_apply(struct args *a);
+int cmd_create(struct args *a);
+int cmd_remove(struct args *a);
+int cmd_wrap(struct args *a);
+int cmd_unwrap(struct args *a);
 
 int do_create(const char *name, const char *dev, struct band_opts *o);
 int do_wrap(const char *arg, struct band_opts *o);
@@ -76,8 +90,8 @@ void wrap_remember(const char *dm);
 int rewrap(const char *dm, const char *params);
 /* Apply a configuration file; *changes counts the lines printed. */
 int apply_file(const char *path, int dry, const char *device, int *changes);
-int cmd_check(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
+int cmd_check(struct args *a);
+int cmd_watch(struct args *a);
 /*
  * Remember that dev's job jobtext (a cgroup by path, or a unit) has id and
  * weight, for watch; forget the job with id.  Other jobs are not bound.

@@ -233,7 +233,7 @@ static void check_lost(struct chk *k)
 	closedir(d);
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(struct args *a)
 {
 	struct chk k = { 0 };
 	const char *conf = DEFAULT_CONF;
@@ -241,11 +241,9 @@ int cmd_check(int argc, char **argv)
 	size_t n;
 	int r, changes = 0, pass;
 
-	k.repair = take_flag(&argc, argv, "--repair");
-	if (argc > 1)
-		return usage_err("expected at most one FILE");
-	if (argc == 1)
-		conf = argv[0];
+	k.repair = !!a->opt[O_REPAIR];
+	if (a->argc == 1)
+		conf = a->argv[0];
 	r = dmx_band_registered();
 	if (r)
 		return dmerr(r);
@@ -262,7 +260,7 @@ int cmd_check(int argc, char **argv)
 		if (pass == 2)
 			check_lost(&k);
 	}
-	if (argc == 1 || !access(conf, R_OK)) {
+	if (a->argc == 1 || !access(conf, R_OK)) {
 		r = apply_file(conf, !k.repair, NULL, &changes);
 		k.problems += changes;
 		if (r)

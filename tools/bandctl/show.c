@@ -23,20 +23,18 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cmd_list(int argc, char **argv)
+int cmd_list(struct args *a)
 {
 	static const char *const hdr[] = {
 		"NAME", "BAND_GROUP", "TYPE", "POLICY", "GROUPS", "DEVICE"
 	};
-	int json = take_flag(&argc, argv, "--json");
+	int json = !!a->opt[O_JSON];
 	struct sbuf sb = { 0 };
 	char **names, dev[300];
 	struct cols c;
 	size_t n, i, rows = 0;
 	int r;
 
-	if (argc)
-		return usage_err("unexpected argument '%s'", argv[0]);
 	r = dmx_band_registered();
 	if (!r)
 		r = dmx_names(&names, &n);
@@ -242,33 +240,6 @@ static int render(struct sbuf *sb, const struct snap *s,
 	return EX_OK;
 }
 
-/*
- * Take "--band-group NAME" or "--band-group=NAME" out of argv: NULL when
- * absent, "" when it has no value.
- */
-static const char *take_bg(int *argc, char **argv)
-{
-	const char *bg = NULL;
-	int i, used;
-
-	for (i = 0; i < *argc; i++) {
-		if (!strncmp(argv[i], "--band-group=", 13)) {
-			bg = argv[i] + 13;
-			used = 1;
-		} else if (!strcmp(argv[i], "--band-group")) {
-			bg = i + 1 < *argc ? argv[i + 1] : "";
-			used = i + 1 < *argc ? 2 : 1;
-		} else {
-			continue;
-		}
-		memmove(argv + i, argv + i + used,
-			(size_t)(*argc - i - used + 1) * sizeof(*argv));
-		*argc -= used;
-		i--;
-	}
-	return bg;
-}
-
 /* The oldest reset time of s's devices (< 0 when one is unknown). */
 static double snap_since(const struct snap *s)
 {
@@ -287,20 +258,31 @@ static double snap_since(const struct snap *s)
 	return since;
 }
 
-int cmd_show(int argc, char **argv)
+/* show's and top's DEV, or --band-group G (bg then). */
+static int view_arg(const struct args *a, const char **bg, const char **arg)
 {
-	int json = take_flag(&argc, argv, "--json");
-	const char *bg = take_bg(&argc, argv);
+	*bg = a->opt[O_BAND_GROUP];
+	if (*bg && (!**bg || a->argc))
+		return usage_err("expected --band-group NAME and no device");
+	if (!*bg && a->argc != 1)
+		return usage_err("expected one device");
+	*arg = *bg ? *bg : a->argv[0];
+	return EX_OK;
+}
+
+int cmd_show(struct args *a)
+{
+	int json = !!a->opt[O_JSON];
+	const char *bg, *arg;
 	struct sbuf sb = { 0 };
 	double since, secs = -1;
 	struct snap s;
 	int r;
 
-	if (bg && (!*bg || argc))
-		return usage_err("expected --band-group NAME and no device");
-	if (!bg && argc != 1)
-		return usage_err("expected one device");
-	r = snap_open(bg ? bg : argv[0], !!bg, &s);
+	r = view_arg(a, &bg, &arg);
+	if (r)
+		return r;
+	r = snap_open(arg, !!bg, &s);
 	if (r)
 		return dmerr(r);
 	since = snap_since(&s);
@@ -423,34 +405,26 @@ static size_t top_job_max(int group)
 	return ws.ws_col - others;
 }
 
-int cmd_top(int argc, char **argv)
+int cmd_top(struct args *a)
 {
-	const char *bg = take_bg(&argc, argv);
+	const char *bg, *arg;
 	struct band_status prev = { 0 };
 	long iterations = -1, it;
 	int fancy = isatty(STDOUT_FILENO);
 	double t_prev, t;
 	struct snap b;
-	int i, r;
+	unsigned long long v;
+	int r;
 
-	for (i = 0; i < argc; i++) {
-		unsigned long long v;
-
-		if (strcmp(argv[i], "--iterations"))
-			continue;
-		if (i + 1 >= argc || parse_ull(argv[i + 1], &v) || !v ||
-		    v > LONG_MAX)
+	if (a->opt[O_ITERATIONS]) {
+		if (parse_ull(a->opt[O_ITERATIONS], &v) || !v || v > LONG_MAX)
 			return usage_err("--iterations needs a positive number");
 		iterations = (long)v;
-		memmove(argv + i, argv + i + 2, (size_t)(argc - i - 1) * sizeof(*argv));
-		argc -= 2;
-		i--;
 	}
-	if (bg && (!*bg || argc))
-		return usage_err("expected --band-group NAME and no device");
-	if (!bg && argc != 1)
-		return usage_err("expected one device");
-	r = snap_open(bg ? bg : argv[0], !!bg, &b);
+	r = view_arg(a, &bg, &arg);
+	if (r)
+		return r;
+	r = snap_open(arg, !!bg, &b);
 	if (r)
 		return dmerr(r);
 	r = top_setup();
@@ -486,7 +460,7 @@ int cmd_top(int argc, char **argv)
 			prev.nr = 0;	/* rates since the reset, this once */
 		snap_close(&b);
 		t_prev = t;
-		r = snap_open(bg ? bg : argv[0], !!bg, &b);
+		r = snap_open(arg, !!bg, &b);
 		if (r) {
 			band_status_free(&prev);
 			top_restore();

@@ -254,21 +254,16 @@ static int watch_round(int fd)
 	return r;
 }
 
-int cmd_watch(int argc, char **argv)
+int cmd_watch(struct args *a)
 {
 	unsigned long long secs = 5;
-	int once = take_flag(&argc, argv, "--once");
+	int once = !!a->opt[O_ONCE];
 	char buf[4096];
-	int i, fd, r;
+	int fd, r;
 
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--interval"))
-			return usage_err("unexpected argument '%s'", argv[i]);
-		if (i + 1 >= argc || parse_ull(argv[i + 1], &secs) || !secs ||
-		    secs > 3600)
-			return usage_err("--interval needs seconds, 1 to 3600");
-		i++;
-	}
+	if (a->opt[O_INTERVAL] &&
+	    (parse_ull(a->opt[O_INTERVAL], &secs) || !secs || secs > 3600))
+		return usage_err("--interval needs seconds, 1 to 3600");
 	r = dmx_band_registered();
 	if (r)
 		return dmerr(r);

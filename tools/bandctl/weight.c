@@ -41,15 +41,15 @@ static int set_weight(const struct bdev *b, const struct band_job *job,
 	return dmx_message(b->name, msg);
 }
 
-int cmd_set(int argc, char **argv)
+int cmd_set(struct args *a)
 {
+	char **argv = a->argv;
 	unsigned long long id = 0;
 	struct band_job job;
 	unsigned int w;
 	struct bdev b;
 	int r;
 
-	(void)argc;
 	if (parse_weight(argv[2], &w))
 		return usage_err("invalid weight '%s' (1..%u)", argv[2],
 				 BAND_WEIGHT_MAX);
@@ -69,15 +69,15 @@ int cmd_set(int argc, char **argv)
 	return dmerr(r);
 }
 
-int cmd_unset(int argc, char **argv)
+int cmd_unset(struct args *a)
 {
+	char **argv = a->argv;
 	unsigned long long id = 0;
 	struct band_job job;
 	char msg[64];
 	struct bdev b;
 	int r;
 
-	(void)argc;
 	r = band_open(argv[0], &b, 0);
 	if (r)
 		return dmerr(r);
@@ -101,12 +101,12 @@ int cmd_unset(int argc, char **argv)
 	return dmerr(r);
 }
 
-int cmd_reset(int argc, char **argv)
+int cmd_reset(struct args *a)
 {
+	char **argv = a->argv;
 	struct bdev b;
 	int r;
 
-	(void)argc;
 	r = band_open(argv[0], &b, 0);
 	if (!r) {
 		r = dmx_message(b.name, "reset");
@@ -551,30 +551,11 @@ int apply_file(const char *path, int dry, const char *device, int *nchanges)
 	return r;
 }
 
-int cmd_apply(int argc, char **argv)
+int cmd_apply(struct args *a)
 {
-	const char *path = DEFAULT_CONF, *device = NULL;
-	int dry, i;
+	const char *path = a->argc ? a->argv[0] : DEFAULT_CONF;
 
-	dry = take_flag(&argc, argv, "--dry-run") |
-	      take_flag(&argc, argv, "-n");
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--device"))
-			continue;
-		if (i + 1 >= argc)
-			return usage_err("--device needs a device name");
-		device = argv[i + 1];
-		memmove(argv + i, argv + i + 2,
-			(size_t)(argc - i - 1) * sizeof(*argv));
-		argc -= 2;
-		i--;
-	}
-	for (i = 0; i < argc; i++)
-		if (!strncmp(argv[i], "--", 2))
-			return usage_err("unknown option '%s'", argv[i]);
-	if (argc > 1)
-		return usage_err("expected at most one FILE");
-	if (argc == 1)
-		path = argv[0];
-	return apply_file(path, dry, device, NULL);
+	if (a->opt[O_DEVICE] && !*a->opt[O_DEVICE])
+		return usage_err("--device needs a device name");
+	return apply_file(path, !!a->opt[O_DRY_RUN], a->opt[O_DEVICE], NULL);
 }

@@ -57,13 +57,9 @@ int do_create(const char *name, const char *dev, struct band_opts *o)
 	return EX_OK;
 }
 
-int cmd_create(int argc, char **argv)
+int cmd_create(struct args *a)
 {
-	struct band_opts o;
-	int r;
-
-	r = opts_args(&argc, argv, &o, 2, "NAME and DEV");
-	return r ? r : dmerr(do_create(argv[0], argv[1], &o));
+	return dmerr(do_create(a->argv[0], a->argv[1], &a->band));
 }
 
 /* Is b an LV wrapped by bandctl: over its own -orig device? */
@@ -79,12 +75,12 @@ int is_wrapped(const struct bdev *b)
 	return !strcmp(b->t.dev, mm);
 }
 
-int cmd_remove(int argc, char **argv)
+int cmd_remove(struct args *a)
 {
+	char **argv = a->argv;
 	struct bdev b;
 	int r;
 
-	(void)argc;
 	r = band_open(argv[0], &b, 0);
 	if (r)
 		return dmerr(r);
@@ -419,24 +415,20 @@ out:
 	return r;
 }
 
-int cmd_wrap(int argc, char **argv)
+int cmd_wrap(struct args *a)
 {
-	struct band_opts o;
-	int r;
-
-	r = opts_args(&argc, argv, &o, 1, "VG/LV");
-	return r ? r : dmerr(do_wrap(argv[0], &o));
+	return dmerr(do_wrap(a->argv[0], &a->band));
 }
 
-int cmd_unwrap(int argc, char **argv)
+int cmd_unwrap(struct args *a)
 {
+	char **argv = a->argv;
 	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16];
 	struct dmx_targets tl, band = { 0 };
 	int r, ro, done = W_NONE;
 	struct crit c;
 	struct bdev b;
 
-	(void)argc;
 	r = band_open(argv[0], &b, 0);
 	if (r)
 		return dmerr(r);
