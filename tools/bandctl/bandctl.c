@@ -76,11 +76,8 @@ int dev_arg(const char *arg, char *dm, size_t len)
 		return dm[0] ? EX_OK :
 			dmx_fail(EX_NODEV, "%s: no device-mapper name", arg);
 	}
-	if (strchr(arg, '/')) {
-		if (lv_dm_name(arg, dm, len))
-			return dmx_fail(EX_USAGE, "expected VG/LV, got '%s'", arg);
-		return EX_OK;
-	}
+	if (strchr(arg, '/'))
+		return dmx_lv_name(arg, dm, len);
 	if (strlen(arg) >= len || strlen(arg) > DM_NAME_MAX)
 		return dmx_fail(EX_USAGE, "invalid device name '%s'", arg);
 	snprintf(dm, len, "%s", arg);

@@ -629,25 +629,19 @@ void band_cmdline_fmt(char *buf, size_t len)
 	buf[len] = '\0';
 }
 
-int lv_dm_name(const char *vglv, char *out, size_t outlen)
+int vglv_split(const char *vglv, char *vg, char *lv, size_t len)
 {
 	const char *slash = strchr(vglv, '/');
-	size_t o = 0;
-	const char *p;
+	size_t n;
 
 	if (!slash || slash == vglv || !slash[1] || strchr(slash + 1, '/'))
 		return -1;
-	for (p = vglv; *p; p++) {
-		char c = p == slash ? '-' : *p;
-		int twice = *p == '-';
-
-		if (o + 2 + (size_t)twice >= outlen)
-			return -1;
-		out[o++] = c;
-		if (twice)
-			out[o++] = '-';
-	}
-	out[o] = '\0';
+	n = (size_t)(slash - vglv);
+	if (n >= len || strlen(slash + 1) >= len)
+		return -1;
+	memcpy(vg, vglv, n);
+	vg[n] = '\0';
+	strcpy(lv, slash + 1);
 	return 0;
 }
 
@@ -759,10 +753,10 @@ static int conf_line(char *line, int lineno, struct conf_entry *e, char *err,
 			goto nomem;
 		r = conf_opts(e, w.w + 3, w.n - 3, err, errlen);
 	} else if (!strcmp(w.w[0], "wrap") && w.n >= 2) {
-		char dm[256];
+		char vg[128], lv[128];
 
 		e->kind = CONF_WRAP;
-		if (lv_dm_name(w.w[1], dm, sizeof(dm))) {
+		if (vglv_split(w.w[1], vg, lv, sizeof(vg))) {
 			snprintf(err, errlen, "line %d: expected VG/LV, got '%s'",
 				 lineno, w.w[1]);
 			goto out;

@@ -167,8 +167,12 @@ void band_job_free(struct band_job *job);
 /* /proc/<pid>/cmdline (len bytes, buf holds len + 1) made printable. */
 void band_cmdline_fmt(char *buf, size_t len);
 
-/* LVM's dm name of VG/LV: '-' doubled in each, joined by '-'. */
-int lv_dm_name(const char *vglv, char *out, size_t outlen);
+/*
+ * VG/LV as written on the command line into its VG and LV (len bytes
+ * each): -1 if it has not one '/' between two names.  dmx_lv_name() makes
+ * their device-mapper name.
+ */
+int vglv_split(const char *vglv, char *vg, char *lv, size_t len);
 
 /* The settings of create/wrap, from --opt VAL or opt=VAL. */
 enum {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <libdevmapper.h>
+#include <linux/dm-ioctl.h>
 
 #include "bandlib.h"
 #include "dm.h"
@@ -49,6 +50,39 @@ static void dm_logger(int level, const char *file, int line, int dm_errno,
 void dmx_init(void)
 {
 	dm_log_with_errno_init(dm_logger);
+}
+
+int dmx_lv_name(const char *vglv, char *out, size_t len)
+{
+	char vg[DM_NAME_LEN], lv[DM_NAME_LEN], *name;
+	struct dm_pool *mem;
+	int r = EX_OK;
+
+	if (vglv_split(vglv, vg, lv, sizeof(vg)))
+		return dmx_fail(EX_USAGE, "expected VG/LV, got '%s'", vglv);
+	mem = dm_pool_create("bandctl", 256);
+	if (!mem)
+		return dmx_fail(EX_ERR, "out of memory");
+	name = dm_build_dm_name(mem, vg, lv, NULL);
+	if (!name)
+		r = dmx_fail(EX_ERR, "out of memory");
+	else if (strlen(name) >= len)
+		r = dmx_fail(EX_USAGE, "name of %s too long", vglv);
+	else
+		strcpy(out, name);
+	dm_pool_destroy(mem);
+	return r;
+}
+
+void dmx_lv_layer(const char *dm, char *layer, size_t len)
+{
+	char buf[DM_NAME_LEN], *vg = buf, *lv, *ly = NULL;
+
+	/* no pool: split in place, in *vg */
+	str_copy(buf, sizeof(buf), dm);
+	if (!dm_split_lvm_name(NULL, buf, &vg, &lv, &ly) || !ly)
+		ly = "";
+	str_copy(layer, len, ly);
 }
 
 /* Why the last libdevmapper call failed, as a status and dmx_err. */

@@ -30,6 +30,18 @@ struct dmx_targets {
 	struct dmx_target *t;
 };
 
+/*
+ * LVM's device-mapper name of VG/LV, as lvm2 builds it (dm_build_dm_name:
+ * each '-' in VG and LV doubled, then joined by '-'): EX_USAGE if vglv is
+ * not VG/LV or the name is too long for out.
+ */
+int dmx_lv_name(const char *vglv, char *out, size_t len);
+/*
+ * The layer of an LVM device-mapper name, as lvm2 reads it
+ * (dm_split_lvm_name): "real" for VG-LV-real, "" for an LV's own device.
+ */
+void dmx_lv_layer(const char *dm, char *layer, size_t len);
+
 int dmx_band_registered(void);
 int dmx_info(const char *name, struct dmx_info *info);
 int dmx_exists(const char *name);

@@ -303,7 +303,7 @@ static int undo_steps(const char *dm, const char *orig,
 int do_wrap(const char *arg, struct band_opts *o)
 {
 	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16], held[256];
-	char uuid[160], majmin[32];
+	char uuid[160], majmin[32], layer[DM_NAME_MAX + 1];
 	struct dmx_targets tl, band = { 0 };
 	struct dmx_info info, oi;
 	unsigned long long len = 0;
@@ -319,11 +319,15 @@ int do_wrap(const char *arg, struct band_opts *o)
 	if (!info.exists)
 		return dmx_fail(EX_NODEV, "no active LV %s (no dm device %s)", arg,
 				dm);
-	if (ends_with(dm, "-real") || ends_with(dm, "-cow") ||
+	/* LVM's layers (-real, -cow, -tpool...), as lvm2 names them */
+	dmx_lv_layer(dm, layer, sizeof(layer));
+	if (strncmp(info.uuid, "LVM-", 4))
+		layer[0] = '\0';	/* not LVM's: its name is not LVM's form */
+	if (layer[0] || ends_with(dm, "-real") || ends_with(dm, "-cow") ||
 	    ends_with(dm, ORIG_SUFFIX))
 		return dmx_fail(EX_UNSAFE,
-				"%s is an internal device of a snapshot or of a wrap",
-				dm);
+				"%s is an internal device of a snapshot or of a wrap%s%s",
+				dm, layer[0] ? ", LVM's layer " : "", layer);
 	if (info.suspended)
 		return dmx_fail(EX_UNSAFE,
 				"%s is suspended (by another tool, or a wrap cut short: see bandctl check)",

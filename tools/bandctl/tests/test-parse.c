@@ -229,18 +229,20 @@ static void numbers(void **state)
 
 static void lv_names(void **state)
 {
-	char out[64];
+	char vg[16], lv[16];
 
 	(void)state;
-	assert_int_equal(lv_dm_name("vg0/data", out, sizeof(out)), 0);
-	assert_string_equal(out, "vg0-data");
-	assert_int_equal(lv_dm_name("my-vg/lv-1", out, sizeof(out)), 0);
-	assert_string_equal(out, "my--vg-lv--1");
-	assert_int_not_equal(lv_dm_name("vg0", out, sizeof(out)), 0);
-	assert_int_not_equal(lv_dm_name("/data", out, sizeof(out)), 0);
-	assert_int_not_equal(lv_dm_name("vg0/", out, sizeof(out)), 0);
-	assert_int_not_equal(lv_dm_name("a/b/c", out, sizeof(out)), 0);
-	assert_int_not_equal(lv_dm_name("vg0/data", out, 8), 0);
+	assert_int_equal(vglv_split("vg0/data", vg, lv, sizeof(vg)), 0);
+	assert_string_equal(vg, "vg0");
+	assert_string_equal(lv, "data");
+	assert_int_equal(vglv_split("my-vg/lv-1", vg, lv, sizeof(vg)), 0);
+	assert_string_equal(vg, "my-vg");
+	assert_string_equal(lv, "lv-1");
+	assert_int_not_equal(vglv_split("vg0", vg, lv, sizeof(vg)), 0);
+	assert_int_not_equal(vglv_split("/data", vg, lv, sizeof(vg)), 0);
+	assert_int_not_equal(vglv_split("vg0/", vg, lv, sizeof(vg)), 0);
+	assert_int_not_equal(vglv_split("a/b/c", vg, lv, sizeof(vg)), 0);
+	assert_int_not_equal(vglv_split("vg0/data", vg, lv, 4), 0);
 }
 
 int main(void)
