@@ -52,6 +52,7 @@ systemd_live = test -n "$(DESTDIR)" || ! test -d /run/systemd/system
 .PHONY: all modules tools clean clean-module check demo deps help
 .PHONY: bench stress
 .PHONY: install uninstall dkms-source dkms-install dkms-uninstall
+.PHONY: deb
 
 all: modules tools
 
@@ -123,6 +124,35 @@ dkms-uninstall:
 	dkms remove -m dm-band -v $(VERSION) --all
 	rm -rf $(dkms_dir)
 
+# The Debian packages dm-band-dkms and bandctl (debian/), built with
+# debhelper in a copy of the tree (what git tracks or would, less the
+# tests, the demo and CI) so that the work tree stays as it is.  The
+# version is VERSION's: debian/changelog gets an entry for it in the copy
+# when its own differs.  lintian must find no error or warning.
+deb_dir = $(BUILD)/deb
+deb_src = $(deb_dir)/dm-band-$(VERSION)
+deb:
+	tests/deps.sh deb
+	rm -rf $(deb_dir)
+	mkdir -p $(deb_src)
+	@{ git ls-files -co --exclude-standard 2>/dev/null || \
+	   find . \( -path ./build -o -path ./.git \) -prune -o -type f -print; } | \
+		sed 's|^\./||' | grep -vE '^(tests|demo|\.ci|build)/|(^|/)(__pycache__/|\.gitignore$$)|\.(o|ko|a|mod|mod\.c|cmd)$$' | \
+		while IFS= read -r f; do [ ! -f "$$f" ] || printf '%s\0' "$$f"; done | \
+		xargs -0 cp --parents -t $(deb_src)
+	@cd $(deb_src) && if [ "$$(dpkg-parsechangelog -SVersion)" != "$(VERSION)" ]; then \
+		echo "  debian/changelog: adding an entry for $(VERSION)"; \
+		{ printf 'dm-band (%s) unstable; urgency=medium\n\n  * Version %s (the VERSION file).\n\n -- %s  %s\n\n' \
+			"$(VERSION)" "$(VERSION)" "$$(dpkg-parsechangelog -SMaintainer)" "$$(date -R)"; \
+		  cat debian/changelog; } >debian/changelog.new && mv debian/changelog.new debian/changelog; fi
+	cd $(deb_src) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u KDIR -u DESTDIR -u PREFIX \
+		dpkg-buildpackage -us -uc
+	lintian --fail-on error,warning $(deb_dir)/dm-band_$(VERSION)_*.changes >$(deb_dir)/lintian.log 2>&1 || \
+		{ cat $(deb_dir)/lintian.log; exit 1; }
+	@cat $(deb_dir)/lintian.log
+	rm -rf $(deb_src)
+	@ls $(deb_dir)/*.deb
+
 check:
 	BUILD=$(BUILD) tests/check.sh
 
@@ -165,6 +195,10 @@ help:
 	@echo "                    build and install them for KDIR's kernel; DKMS rebuilds"
 	@echo "                    the module for every new kernel"
 	@echo "  make dkms-uninstall  dkms remove it from all kernels, delete $(dkms_dir)"
+	@echo "  make deb          the Debian packages dm-band-dkms (the module, through DKMS)"
+	@echo "                    and bandctl (tool, units, udev rule, libvirt hook), checked"
+	@echo "                    by lintian, in $(BUILD)/deb; installs debhelper, dh-dkms"
+	@echo "                    and lintian (as root). Then: apt install $(BUILD)/deb/*.deb"
 	@echo "Variables: KDIR=<kernel build dir>  BUILD=<output dir>  W=1  C=2"
 	@echo "  install honours DESTDIR=<staging root> (no depmod, no systemctl), PREFIX=/usr"
 	@echo "  check honours DM_BAND_KVM=1 (use KVM in guests; hangs on nested hosts)"

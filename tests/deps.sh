@@ -11,6 +11,9 @@
 # (tests/vm/fetch-kernel.sh), with the stock 6.12 headers, whose package
 # depends on the image.  The stock 6.1 headers are installed
 # (linux-headers-amd64).
+#
+# `deps.sh deb`: only what `make deb` needs (debhelper, dh-dkms, lintian
+# and the build dependencies in debian/control), and no kernel download.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +28,14 @@ pkgs=(
 	gnuplot-nox tmux ncurses-base libcmocka-dev pkg-config dkms bash-completion
 	curl libaio-dev zlib1g-dev pahole
 )
+# make deb, and tests/host/25-deb.sh in make check.
+deb_pkgs=(build-essential debhelper dh-dkms dkms libdevmapper-dev pkg-config libcmocka-dev
+	  lintian fakeroot)
+if [ "${1:-}" = deb ]; then
+	pkgs=("${deb_pkgs[@]}")
+else
+	pkgs+=("${deb_pkgs[@]}")
+fi
 
 installed() {
 	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
@@ -54,6 +65,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}" >&2
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+[ "${1:-}" != deb ] || exit 0
 
 # The guests' kernels (and the 6.12 headers): downloaded, never installed.
 "$here/vm/fetch-kernel.sh" --stock >/dev/null
