@@ -99,25 +99,31 @@ static bool band_task_id(enum band_type type, u64 *id)
 }
 
 /*
- * The cgroup that owns @bio.  Device-mapper associates a clone with the
- * original bio's blkcg only when it submits it, after map(), so the blkcg
- * is not there to read yet.  Its source is: the memory cgroup that the
- * bio's first page is charged to (for writeback, the cgroup that dirtied
- * the page: the same one whose blkcg writeback puts on the bio), else the
- * submitting task's cgroup.  Under rcu_read_lock().
+ * The cgroup that owns @bio.  I/O a task issues itself (direct I/O, reads,
+ * its own fsync) belongs to that task's cgroup, whatever pages it moves:
+ * a buffer whose pages another cgroup faulted in (shared memory, a memfd)
+ * must not put the I/O on that cgroup's account.  I/O a kernel thread
+ * issues (writeback from the flusher, swap from kswapd) belongs to the
+ * memory cgroup the bio's first page is charged to: the cgroup that
+ * dirtied it, the same one whose blkcg writeback puts on the bio.
+ * (Device-mapper associates a clone with the original bio's blkcg only
+ * when it submits it, after map(), so the blkcg is not there to read.)
+ * Bios device-mapper deferred while the device was suspended are mapped
+ * later from its worker thread, and so follow the page rule too.
+ * Under rcu_read_lock().
  */
 static struct cgroup *band_bio_cgroup(struct bio *bio)
 {
 	struct mem_cgroup *memcg = NULL;
 
+	if (!(current->flags & PF_KTHREAD))
+		return task_dfl_cgroup(current);
 	/* _check: the page may be a slab or kernel page, not a memcg one */
 	if (bio_has_data(bio))
 		memcg = page_memcg_check(compound_head(bio_page(bio)));
 	if (memcg && memcg->css.parent)		/* not the root */
 		return memcg->css.cgroup;
-	if (current->flags & PF_KTHREAD)
-		return NULL;
-	return task_dfl_cgroup(current);
+	return NULL;
 }
 
 /* The group of the bio's cgroup or of its nearest attached ancestor. */
