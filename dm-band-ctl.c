@@ -881,34 +881,52 @@ void band_dev_put(struct band_dev *bd)
 
 /* ------------------------------------------------------------ status */
 
-/* The line `dmsetup table` prints after <dev> <offset>. */
+/*
+ * Walks over a device's groups (status, table, reset, release) run under
+ * band_mutex, which keeps the groups and their weights from changing, and
+ * take bg->lock for one group at a time: at 100,000 groups a walk holding
+ * the lock would keep interrupts off on its CPU, and every bio of the band
+ * group waiting, for seconds.  Each group's own figures are consistent;
+ * the line as a whole is not one instant (the epoch is read first).
+ */
+#define BAND_WALK_RESCHED	256
+
+/*
+ * The line `dmsetup table` prints after <dev> <offset>.  Everything in it
+ * changes only under band_mutex: bg->lock is not needed.
+ */
 void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 		     unsigned int *szp)
 {
 	struct band_bg *bg = bd->bg;
-	unsigned int sz = *szp;
+	unsigned int sz = *szp, i = 0;
 	struct band_grp *grp;
-	unsigned long flags, id;
+	unsigned long id;
 
-	spin_lock_irqsave(&bg->lock, flags);
+	mutex_lock(&band_mutex);
 	DMEMIT(" %s %s %s %llu :%u", bg->name, band_type_names[bd->type],
 	       band_policy_names[bg->pool.policy],
 	       (unsigned long long)bg->pool.token_base, bd->dflt->pg.weight);
-	xa_for_each(bd->groups, id, grp)
+	xa_for_each(bd->groups, id, grp) {
 		DMEMIT(" %llu:%u", (unsigned long long)grp->id, grp->pg.weight);
+		if (!(++i % BAND_WALK_RESCHED))
+			cond_resched();
+	}
 	DMEMIT(" idle=%u", band_pool_idle_us(&bg->pool));
 	if (bg->pool.inject)
 		DMEMIT(" inject=1");
-	spin_unlock_irqrestore(&bg->lock, flags);
+	mutex_unlock(&band_mutex);
 	*szp = sz;
 }
 
+/* One group's status fields, read under bg->lock. */
 static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 			    char *result, unsigned int maxlen,
 			    unsigned int *szp)
 {
 	unsigned int sz = *szp;
 
+	spin_lock_irq(&bg->lock);
 	if (grp->is_default)
 		DMEMIT(" default");
 	else
@@ -919,6 +937,7 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 	       grp->bios[BAND_WRITE], grp->sectors[BAND_WRITE],
 	       grp->pg.held, grp->held_total, grp->pg.in_flight,
 	       grp->debt_bios);
+	spin_unlock_irq(&bg->lock);
 	*szp = sz;
 }
 
@@ -932,18 +951,24 @@ void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 		    unsigned int *szp)
 {
 	struct band_bg *bg = bd->bg;
-	unsigned int sz = *szp, n = 1;
+	unsigned int sz = *szp, i = 0;
 	struct band_grp *grp;
-	unsigned long flags, id;
+	unsigned long id;
+	u64 epoch;
 
-	spin_lock_irqsave(&bg->lock, flags);
-	xa_for_each(bd->groups, id, grp)
-		n++;
-	DMEMIT("%s %llu %u", bg->name, (unsigned long long)bg->pool.epoch, n);
+	mutex_lock(&band_mutex);
+	spin_lock_irq(&bg->lock);
+	epoch = bg->pool.epoch;
+	spin_unlock_irq(&bg->lock);
+	DMEMIT("%s %llu %u", bg->name, (unsigned long long)epoch,
+	       bd->nr_groups + 1);
 	band_emit_group(bg, bd->dflt, result, maxlen, &sz);
-	xa_for_each(bd->groups, id, grp)
+	xa_for_each(bd->groups, id, grp) {
 		band_emit_group(bg, grp, result, maxlen, &sz);
-	spin_unlock_irqrestore(&bg->lock, flags);
+		if (!(++i % BAND_WALK_RESCHED))
+			cond_resched();
+	}
+	mutex_unlock(&band_mutex);
 	*szp = sz;
 }
 
@@ -1121,14 +1146,21 @@ static void band_grp_reset(struct band_grp *grp)
 
 static int band_msg_reset(struct band_dev *bd)
 {
+	struct band_bg *bg = bd->bg;
+	unsigned int i = 0;
 	struct band_grp *grp;
-	unsigned long flags, id;
+	unsigned long id;
 
-	spin_lock_irqsave(&bd->bg->lock, flags);
+	spin_lock_irq(&bg->lock);
 	band_grp_reset(bd->dflt);
-	xa_for_each(bd->groups, id, grp)
+	spin_unlock_irq(&bg->lock);
+	xa_for_each(bd->groups, id, grp) {
+		spin_lock_irq(&bg->lock);
 		band_grp_reset(grp);
-	spin_unlock_irqrestore(&bd->bg->lock, flags);
+		spin_unlock_irq(&bg->lock);
+		if (!(++i % BAND_WALK_RESCHED))
+			cond_resched();
+	}
 	return 0;
 }
 

@@ -382,9 +382,12 @@ void band_pass_held(struct band_grp *grp, struct bio_list *bios)
 /*
  * Stop holding and pass on everything held by @bd's groups, charged as
  * debt.  Under band_mutex, which every change to the groups also holds
- * (so no detach can move bios between groups meanwhile), and under the
- * same bg->lock as the check in band_map(), so no bio can be held after
- * this returns until band_resume() or band_presuspend_undo().
+ * (so no detach can move bios between groups meanwhile).  may_hold is
+ * cleared under the same bg->lock as the check in band_map(), so no bio
+ * can be held after that until band_resume() or band_presuspend_undo();
+ * then each group is emptied under bg->lock of its own, so that 100,000
+ * groups do not keep interrupts off (and every bio of the band group
+ * waiting) for the whole walk.
  *
  * xa_for_each() cannot wrap around at the top index the way a loop on
  * xa_find() and id + 1 can.  It walks the array under RCU; the array
@@ -401,9 +404,14 @@ void band_release_all(struct band_dev *bd)
 	spin_lock_irq(&bg->lock);
 	bd->may_hold = false;
 	band_pass_held(bd->dflt, &bios);
-	xa_for_each(bd->groups, id, grp)
-		band_pass_held(grp, &bios);
 	spin_unlock_irq(&bg->lock);
+	xa_for_each(bd->groups, id, grp) {
+		spin_lock_irq(&bg->lock);
+		band_pass_held(grp, &bios);
+		spin_unlock_irq(&bg->lock);
+		band_submit_list(&bios);
+		cond_resched();
+	}
 
 	band_submit_list(&bios);
 	band_kick(bg);
