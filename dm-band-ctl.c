@@ -725,6 +725,7 @@ static struct band_bg *band_bg_create(struct band_conf *conf)
 	spin_lock_init(&bg->lock);
 	band_pool_init(&bg->pool, conf->policy, conf->token_base,
 		       conf->idle_us);
+	band_pool_set_depth_max(&bg->pool, conf->depth_max);
 	INIT_DELAYED_WORK(&bg->release_work, band_release_work);
 	list_add(&bg->node, &band_bgs);
 	return bg;
@@ -1178,9 +1179,10 @@ static int band_msg_stats(struct band_dev *bd, char *result,
 	unsigned long flags;
 
 	spin_lock_irqsave(&bd->bg->lock, flags);
-	DMEMIT("inject=%u epoch=%llu depth=%u in_flight=%u reserved=%u injected=%llu",
-	       p->inject, (unsigned long long)p->epoch, p->depth, p->in_flight,
-	       p->reserved, (unsigned long long)p->injected);
+	DMEMIT("inject=%u epoch=%llu depth=%u depth_max=%u in_flight=%u reserved=%u injected=%llu",
+	       p->inject, (unsigned long long)p->epoch, p->depth,
+	       p->depth_max, p->in_flight, p->reserved,
+	       (unsigned long long)p->injected);
 	DMEMIT(" levels=");
 	top = min(p->depth + 2, BAND_LEVELS);
 	for (k = 1; k <= top; k++)

@@ -300,6 +300,26 @@ void band_pool_refill(struct band_pool *p)
 }
 
 /*
+ * The deepest the learned depth may go: the device's own queue depth when
+ * it has one (blk-mq: tags times hardware queues), else BAND_LEVELS.
+ * Latencies measured under a noisy host can make a level look as fast as
+ * a lone bio when it is not; a device cannot serve more than it has
+ * places for, so that mistake stops at its queue depth.
+ */
+static u32 band_pool_depth_limit(const struct band_pool *p)
+{
+	return p->depth_max ? p->depth_max : BAND_LEVELS;
+}
+
+/* The device below has @depth_max places (0: unknown, bio-based). */
+void band_pool_set_depth_max(struct band_pool *p, u32 depth_max)
+{
+	p->depth_max = min(depth_max, BAND_LEVELS);
+	if (p->depth_max)
+		p->depth = min(p->depth, p->depth_max);
+}
+
+/*
  * Work conservation.  The refill rule alone keeps a device idle while a
  * latency-bound group (one that keeps a bio or two in flight and so
  * cannot spend its tokens quickly) holds up every other group's refill.
@@ -315,7 +335,8 @@ u32 band_pool_room(const struct band_pool *p)
 {
 	u32 depth = p->depth, used = p->in_flight + p->reserved;
 
-	if (depth < BAND_LEVELS && p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
+	if (depth < band_pool_depth_limit(p) &&
+	    p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
 		depth++;
 	return depth > used ? depth - used : 0;
 }
@@ -513,7 +534,8 @@ static void band_pool_learn(struct band_pool *p, u64 lat_ns, u32 level)
 		*l = lat_ns;
 	if (p->lvl_n[level] < U8_MAX)
 		p->lvl_n[level]++;
-	if (level == p->depth + 1 && band_level_good(p, level))
+	if (level == p->depth + 1 && level <= band_pool_depth_limit(p) &&
+	    band_level_good(p, level))
 		p->depth = level;
 	else if (level > 1 && level <= p->depth &&
 		 p->lvl_n[level] >= BAND_LEVEL_SAMPLES &&

@@ -442,6 +442,20 @@ static void band_dtr(struct dm_target *ti)
  */
 #define BAND_MAX_IO_SECTORS	2048U
 
+/*
+ * How many bios the device below can serve at once, at most: a blk-mq
+ * device's tags times its hardware queues.  0 for a bio-based device
+ * (device-mapper, md): its depth is only learned.
+ */
+static u32 band_queue_depth(struct block_device *bdev)
+{
+	struct request_queue *q = bdev_get_queue(bdev);
+
+	if (!queue_is_mq(q))
+		return 0;
+	return min_t(u64, (u64)blk_queue_depth(q) * q->nr_hw_queues, U32_MAX);
+}
+
 static sector_t band_max_io_len(struct block_device *bdev)
 {
 	unsigned int sectors = queue_max_sectors(bdev_get_queue(bdev));
@@ -506,6 +520,7 @@ static int band_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = dm_set_target_max_io_len(ti, band_max_io_len(bc->dev->bdev));
 	if (r)
 		goto bad;
+	bc->conf.depth_max = band_queue_depth(bc->dev->bdev);
 
 	r = band_dev_get(ti, bc->dev->bdev->bd_dev, &bc->conf, &bc->bd,
 			 &bc->new_groups, &ti->error);

@@ -78,6 +78,7 @@ struct band_pool {
 	u32 nr_lingering;		/* groups on @lingering */
 	u32 reserved;			/* the groups' reserved places, summed */
 	u32 depth;			/* bios the device serves at once, learned */
+	u32 depth_max;			/* the device's own queue depth; 0: unknown */
 	u64 injected;			/* tokens handed out between epochs */
 	u64 lvl_lat[BAND_LEVELS + 1];	/* ns, EWMA by level at issue */
 	u8 lvl_n[BAND_LEVELS + 1];	/* samples (saturating) by level */
@@ -107,6 +108,7 @@ void band_pool_init(struct band_pool *p, enum band_policy policy,
 		    u64 token_base, u32 idle_us);
 void band_pool_set_idle(struct band_pool *p, u32 idle_us);
 void band_pool_set_inject(struct band_pool *p, bool inject);
+void band_pool_set_depth_max(struct band_pool *p, u32 depth_max);
 u32 band_pool_idle_us(const struct band_pool *p);
 void band_pool_expire(struct band_pool *p, u64 now);
 u64 band_pool_next_expiry(struct band_pool *p);

@@ -55,6 +55,7 @@ struct band_conf {
 	u64 token_base;
 	u32 idle_us;			/* option idle=<usec> */
 	bool inject;			/* option inject=<0|1> */
+	u32 depth_max;			/* the device's queue depth (not parsed) */
 	u32 default_weight;
 	unsigned int nr_groups;
 	struct band_group_conf *groups;	/* kvcalloc'd, sorted by id */

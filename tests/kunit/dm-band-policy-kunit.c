@@ -556,6 +556,27 @@ static void band_policy_depth(struct kunit *test)
 	feed_level(pool, &s[0].g, 3, 3000000, 32);
 	KUNIT_EXPECT_EQ(test, pool->depth, 2);
 
+	/*
+	 * a device with 4 places whose deeper levels look fast (noise): the
+	 * depth stops at its queue depth, and no exploring beyond it
+	 */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pool_set_depth_max(pool, 4);
+	band_pgroup_attach(pool, &s[0].g, 1);
+	for (k = 1; k <= 16; k++)
+		feed_level(pool, &s[0].g, k, 1000000, BAND_LEVEL_SAMPLES);
+	KUNIT_EXPECT_EQ(test, pool->depth, 4);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 4);
+	/* a limit set later takes a deeper learned depth down to it */
+	band_pool_set_depth_max(pool, 2);
+	KUNIT_EXPECT_EQ(test, pool->depth, 2);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 2);
+	/* 0 is unknown: no limit but BAND_LEVELS */
+	band_pool_set_depth_max(pool, 0);
+	KUNIT_EXPECT_EQ(test, pool->depth_max, 0);
+	band_pool_set_depth_max(pool, U32_MAX);
+	KUNIT_EXPECT_EQ(test, pool->depth_max, BAND_LEVELS);
+
 	/* latencies at the limits of the arithmetic */
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
 	band_pgroup_attach(pool, &s[0].g, 1);
