@@ -3,7 +3,8 @@
 # bandctl's bash completion, with the bash-completion package's helpers:
 # jobs with a ':' (uid:, gid:, cgroup:) complete although ':' is in
 # COMP_WORDBREAKS (bash splits uid:ro into uid, :, ro), commands include
-# check, and --version is offered.  Skipped without bash-completion.
+# check, and --version is offered; the report options (-o, -O) complete
+# field names, each of a comma-separated list.  Skipped without bash-completion.
 set -u
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 bc=/usr/share/bash-completion/bash_completion
@@ -14,7 +15,7 @@ fi
 # shellcheck disable=SC1090
 . "$bc"
 . "$TOP/tools/bandctl/bandctl.bash-completion"
-echo "1..8"
+echo "1..12"
 n=0
 # complete LINE: COMPREPLY for the line, the cursor at its end, split as
 # readline does (on COMP_WORDBREAKS).
@@ -49,3 +50,9 @@ is "commands include check" "$(complete_line 'bandctl ch')" "check "
 is "--version" "$(complete_line 'bandctl --v')" "--version "
 is "show offers --band-group" "$(complete_line 'bandctl show --band')" "--band-group "
 is "unit: is a job kind, watch a command" "$(complete_line 'bandctl set dev un')$(complete_line 'bandctl wat')" "unit: watch "
+is "show offers the report options" "$(complete_line 'bandctl show dev --no')" "--noheadings "
+is "-o completes a field, after a comma too" \
+	"$(complete_line 'bandctl show dev -o tar')$(complete_line 'bandctl show dev -o id,jo')" \
+	"target_share id,job "
+is "--sort: list's fields, -FIELD too" "$(complete_line 'bandctl list --sort -gr')" "-groups "
+is "--reportformat: basic or json" "$(complete_line 'bandctl list --reportformat ')" "basic json "

@@ -7,7 +7,7 @@
 # set, unset, reset, create, remove and help; and each error with its own
 # exit status and a one-line message.
 . "$TESTS/lib.sh"
-plan 56
+plan 62
 
 # json_group DEV ID KEY: KEY of group ID in `bandctl show DEV --json`.
 json_group() {
@@ -70,6 +70,19 @@ is "show: the row of uid 0" \
 	"$(bandctl show bc0 | awk '$1 == "0" {print $2, $3, $4, $5, $8}')" \
 	"root 200 100.0 100.0 0"
 check "show: the header" sh -c "bandctl show bc0 | grep -q '^ID  *JOB  *WEIGHT  *TARGET%  *SHARE%  *IOPS  *MB/s  *HELD  *TOKENS\$'"
+# The report options, as lvs takes them (libdevmapper's report engine).
+is "list -o, --noheadings, --separator" \
+	"$(bandctl list --noheadings -o name,groups,band_group --separator : | grep '^bc0:')" "bc0:3:ram0"
+is "show -o, --sort by weight, descending" \
+	"$(bandctl show bc0 -o job,weight --sort -weight --noheadings | head -n 2 | tr -s ' ' | tr '\n' ' ')" \
+	"root 200 default 70 "
+is "show -o +field: a column added to the default ones" \
+	"$(bandctl show bc0 -o +write_bios | awk 'NR == 2 {print $1} $1 == "0" {print $10}' | tr '\n' ' ')" \
+	"ID $(grp_field bc0 0 5) "
+check "show --reportformat json: the fields, as lvs prints them" \
+	sh -c "bandctl show bc0 --reportformat json -o id,weight | grep -q '{\"id\":\"0\", \"weight\":\"200\"}'"
+status_is "show -o of an unknown field: exit 2" 2 bandctl show bc0 -o nosuch
+status_is "show --json with -o: exit 2" 2 bandctl show bc0 --json -o id
 
 status_is "unset uid:1000" 0 bandctl unset bc0 uid:1000
 is "detached" "$(dmsetup table bc0)" \

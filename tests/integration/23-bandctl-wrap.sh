@@ -9,7 +9,7 @@
 # unsafe to wrap is refused with exit status 8.  Then bandctl apply: twice
 # changes nothing the second time, and --dry-run prints nothing after.
 . "$TESTS/lib.sh"
-plan 42
+plan 43
 
 majmin() { dmsetup info -c --noheadings -o major,minor --separator : "$1"; }
 
@@ -45,6 +45,8 @@ check "still mounted and writable" sh -c "echo x > /mnt/bc/x && sync"
 status_is "show by VG/LV" 0 bandctl show bcvg/data
 status_is "list shows the LV over its -orig" 0 \
 	sh -c "bandctl list | grep -q '^bcvg-data .* /dev/mapper/bcvg-data-orig\$'"
+is "list -o name,lv: the wrapped LV as VG/LV" \
+	"$(bandctl list --noheadings -o name,lv | grep bcvg | tr -s ' ')" "bcvg-data bcvg/data"
 status_is "set uid:root while fio writes" 0 bandctl set bcvg-data uid:root 300
 status_is "wrap again: exit 8" 8 bandctl wrap bcvg/data
 status_is "remove of a wrapped LV: exit 8" 8 bandctl remove bcvg-data

@@ -18,7 +18,7 @@
 # on a bandwidth-limited null_blk, vg1 (dom1, dom2, sdb) on a RAM disk, the
 # users alice (1001) and bob (1002), and dm_band.ko where modprobe finds it.
 . "$TESTS/lib.sh"
-plan 42
+plan 44
 
 # ------------------------------------------------------------ setup
 # A band device's table, from its type on, without the idle= the kernel adds.
@@ -176,6 +176,10 @@ is "dom1-disk and dom2-disk: band group sdb, type none, 100 and 300" \
 is "show --band-group sdb lists both disks" \
 	"$(bandctl show --band-group sdb | awk '$2 == "default" {print $1, $4}' | tr '\n' ' ')" \
 	"dom1-disk 100 dom2-disk 300 "
+check "bandctl.8: bandctl show --band-group sdb -o device,job,weight,share --sort -share" \
+	sh -c "bandctl show --band-group sdb -o device,job,weight,share --sort -share | grep -q '^DEVICE  *JOB  *WEIGHT  *SHARE%\$'"
+is "bandctl.8: bandctl show dom2-disk -o job,weight --noheadings --separator :" \
+	"$(bandctl show dom2-disk -o job,weight --noheadings --separator :)" "default:300"
 
 # ------------------------------------------------------------ install.rst
 # KVM with libvirt: by hand, then in the file.

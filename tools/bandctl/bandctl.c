@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 
 #include "bandctl.h"
+#include "report.h"
 
 __printf(2, 3) int err(int code, const char *fmt, ...)
 {
@@ -251,31 +252,50 @@ static const struct option all_opts[] = {
 	{ "repair", no_argument, NULL, O_REPAIR },
 	{ "once", no_argument, NULL, O_ONCE },
 	{ "interval", required_argument, NULL, O_INTERVAL },
+	{ "options", required_argument, NULL, O_OPTIONS },
+	{ "sort", required_argument, NULL, O_SORT },
+	{ "noheadings", no_argument, NULL, O_NOHEADINGS },
+	{ "separator", required_argument, NULL, O_SEPARATOR },
+	{ "reportformat", required_argument, NULL, O_REPORTFORMAT },
 };
 
 static const int no_opts[] = { 0 };
-static const int list_opts[] = { O_JSON, 0 };
-static const int show_opts[] = { O_JSON, O_BAND_GROUP, 0 };
-static const int top_opts[] = { O_BAND_GROUP, O_ITERATIONS, 0 };
+static const int list_opts[] = { O_JSON, O_OPTIONS, O_SORT, O_NOHEADINGS,
+				 O_SEPARATOR, O_REPORTFORMAT, 0 };
+static const int show_opts[] = { O_JSON, O_BAND_GROUP, O_OPTIONS, O_SORT,
+				 O_NOHEADINGS, O_SEPARATOR, O_REPORTFORMAT, 0 };
+static const int top_opts[] = { O_BAND_GROUP, O_ITERATIONS, O_OPTIONS,
+				O_SORT, 0 };
 static const int table_opts[] = { O_BAND_GROUP, O_TYPE, O_POLICY,
 				  O_TOKEN_BASE, O_IDLE, 0 };
 static const int check_opts[] = { O_REPAIR, 0 };
 static const int watch_opts[] = { O_ONCE, O_INTERVAL, 0 };
 static const int apply_opts[] = { O_DRY_RUN, O_DEVICE, 0 };
 
+#define REPORT_HELP \
+	"REPORT OPTIONS, as lvs takes them (libdevmapper's report engine):\n" \
+	"  -o, --options F      fields F, comma-separated; +F adds to the\n" \
+	"                       default ones; -o help lists them\n" \
+	"  -O, --sort K         sort by fields K (-F: descending)\n" \
+	"  --noheadings         no headings, no title\n" \
+	"  --separator S        fields separated by S, not aligned\n" \
+	"  --reportformat json  the fields in JSON (basic: columns)\n" \
+	"--json: every figure, in bandctl's own JSON.\n"
+
 static const struct cmd cmds[] = {
-	{ "list", "[--json]",
+	{ "list", "[REPORT OPTIONS] [--json]",
 	  "List every band device: name, band group, type, policy, number of\n"
-	  "groups (the default group included) and the device below.\n",
+	  "groups (the default group included) and the device below.\n"
+	  REPORT_HELP,
 	  cmd_list, 0, 0, list_opts },
-	{ "show", "DEV|--band-group G [--json]",
+	{ "show", "DEV|--band-group G [REPORT OPTIONS] [--json]",
 	  "One row per group of DEV: its job, weight, target share (weight /\n"
 	  "sum of the weights of the active groups, those with bios since the\n"
 	  "reset or held or in flight; - when idle), achieved share (its bios /\n"
 	  "all bios; sectors with policy weight-iosize), IOPS and MB/s since\n"
 	  "the last bandctl reset or create, bios held now and tokens left.\n"
 	  "--band-group G: the groups of every band device of band group G\n"
-	  "in one table, shares of the whole band group.\n",
+	  "in one table, shares of the whole band group.\n" REPORT_HELP,
 	  cmd_show, 0, 1, show_opts },
 	{ "set", "DEV JOB WEIGHT",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
@@ -288,9 +308,9 @@ static const struct cmd cmds[] = {
 	{ "reset", "DEV",
 	  "Zero DEV's counters, and remember when (for show's rates).\n",
 	  cmd_reset, 1, 1, no_opts },
-	{ "top", "DEV|--band-group G [--iterations N]",
+	{ "top", "DEV|--band-group G [--iterations N] [-o FIELDS] [-O KEYS]",
 	  "Show DEV's groups (or band group G's) every second, with rates and\n"
-	  "shares over the last second.  q quits.\n",
+	  "shares over the last second.  q quits.  -o and -O as for show.\n",
 	  cmd_top, 0, 1, top_opts },
 	{ "create", "NAME DEV [OPTIONS]",
 	  "Create band device NAME over all of block device DEV.\n" OPTS_HELP,
@@ -504,6 +524,7 @@ int main(int argc, char **argv)
 		r = cmd_help(c->name);
 	} else if (!r) {
 		dmx_init();
+		report_restore = dmx_init;
 		r = c->fn(a);
 	}
 	free(a);

@@ -854,94 +854,6 @@ void conf_free(struct conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* ------------------------------------------------------------ columns */
-
-void cols_init(struct cols *c, size_t ncols, const char *const *hdr,
-	       const char *align)
-{
-	memset(c, 0, sizeof(*c));
-	c->ncols = ncols;
-	c->hdr = hdr;
-	c->align = align;
-}
-
-int cols_add(struct cols *c, const char *const *row)
-{
-	char **cell;
-	size_t i;
-
-	cell = realloc(c->cell, (c->nrows + 1) * c->ncols * sizeof(*cell));
-	if (!cell)
-		return -1;
-	c->cell = cell;
-	cell += c->nrows * c->ncols;
-	for (i = 0; i < c->ncols; i++) {
-		cell[i] = strdup(row[i] ? row[i] : "");
-		if (!cell[i]) {
-			while (i--)
-				free(cell[i]);
-			return -1;
-		}
-	}
-	c->nrows++;
-	return 0;
-}
-
-static void cols_row(const struct cols *c, struct sbuf *sb,
-		     const char *const *row, const size_t *width)
-{
-	size_t i;
-
-	for (i = 0; i < c->ncols; i++) {
-		int w = (int)width[i];
-		int last = i + 1 == c->ncols;
-
-		if (c->align[i] == 'r')
-			sb_printf(sb, "%*s", w, row[i]);
-		else if (last)
-			sb_printf(sb, "%s", row[i]);
-		else
-			sb_printf(sb, "%-*s", w, row[i]);
-		sb_printf(sb, last ? "\n" : "  ");
-	}
-}
-
-void cols_render(const struct cols *c, struct sbuf *sb)
-{
-	size_t *width, i, r;
-
-	width = calloc(c->ncols, sizeof(*width));
-	if (!width) {
-		sb->err = 1;
-		return;
-	}
-	for (i = 0; i < c->ncols; i++) {
-		width[i] = strlen(c->hdr[i]);
-		for (r = 0; r < c->nrows; r++) {
-			size_t l = strlen(c->cell[r * c->ncols + i]);
-
-			if (l > width[i])
-				width[i] = l;
-		}
-	}
-	cols_row(c, sb, c->hdr, width);
-	for (r = 0; r < c->nrows; r++)
-		cols_row(c, sb, (const char *const *)c->cell + r * c->ncols,
-			 width);
-	free(width);
-}
-
-void cols_free(struct cols *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nrows * c->ncols; i++)
-		free(c->cell[i]);
-	free(c->cell);
-	c->cell = NULL;
-	c->nrows = 0;
-}
-
 /* ------------------------------------------------------------ views */
 
 void band_id_fmt(char *buf, size_t len, const struct band_gstat *g)
@@ -965,15 +877,8 @@ void str_mid_cut(char *buf, size_t len, const char *s, size_t max)
 	snprintf(buf, len, "%.*s...%s", (int)head, s, s + n - tail);
 }
 
-void band_view_text(struct sbuf *sb, const struct band_view *v)
+void band_view_title(struct sbuf *sb, const struct band_view *v)
 {
-	static const char *const hdr[] = {
-		"DEVICE", "ID", "JOB", "WEIGHT", "TARGET%", "SHARE%", "IOPS",
-		"MB/s", "HELD", "TOKENS",
-	};
-	size_t i, d = v->devs ? 1 : 0;
-	struct cols c;
-
 	if (v->devs)
 		sb_printf(sb, "band group %s, policy %s, epoch %llu\n",
 			  v->st->band_group, band_policy_names[v->t->policy],
@@ -983,38 +888,6 @@ void band_view_text(struct sbuf *sb, const struct band_view *v)
 			  v->name, v->st->band_group,
 			  band_type_names[v->t->type],
 			  band_policy_names[v->t->policy], v->st->epoch);
-	cols_init(&c, 9 + d, hdr + 1 - d, "lllrrrrrrr" + 1 - d);
-	for (i = 0; i < v->st->nr; i++) {
-		const struct band_gstat *g = &v->st->g[i];
-		const struct band_calc *k = &v->calc[i];
-		const char *row[10], **r = row + d;
-		char f[8][32], job[512];
-
-		if (d)
-			row[0] = v->devs[g->dev];
-		band_id_fmt(f[0], sizeof(f[0]), g);
-		snprintf(f[1], sizeof(f[1]), "%u", g->weight);
-		fmt_num(f[2], sizeof(f[2]), k->target);
-		fmt_num(f[3], sizeof(f[3]), k->share);
-		fmt_num(f[4], sizeof(f[4]), k->iops);
-		fmt_num(f[5], sizeof(f[5]), k->mbps);
-		snprintf(f[6], sizeof(f[6]), "%llu", g->held);
-		r[0] = f[0];
-		str_mid_cut(job, sizeof(job), v->jobs[i], v->job_max);
-		r[1] = v->job_max ? job : v->jobs[i];
-		r[2] = f[1];
-		r[3] = f[2];
-		r[4] = f[3];
-		r[5] = f[4];
-		r[6] = f[5];
-		r[7] = f[6];
-		snprintf(f[7], sizeof(f[7]), "%lld", g->tokens);
-		r[8] = f[7];
-		if (cols_add(&c, row))
-			sb->err = 1;
-	}
-	cols_render(&c, sb);
-	cols_free(&c);
 }
 
 static void json_key_str(struct sbuf *sb, const char *key, const char *val)

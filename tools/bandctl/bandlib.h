@@ -214,20 +214,6 @@ struct conf {
 int conf_parse(const char *text, struct conf *c, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
-/* Aligned text columns. */
-struct cols {
-	size_t ncols, nrows;
-	const char *const *hdr;
-	const char *align;	/* 'l' or 'r' per column */
-	char **cell;		/* nrows * ncols, owned */
-};
-
-void cols_init(struct cols *c, size_t ncols, const char *const *hdr,
-	       const char *align);
-int cols_add(struct cols *c, const char *const *row);
-void cols_render(const struct cols *c, struct sbuf *sb);
-void cols_free(struct cols *c);
-
 /* What `show` and `top` print about one band device. */
 struct band_view {
 	const char *name;
@@ -245,7 +231,8 @@ struct band_view {
 /* s cut to max characters (max >= 5) by "..." in its middle, into buf. */
 void str_mid_cut(char *buf, size_t len, const char *s, size_t max);
 
-void band_view_text(struct sbuf *sb, const struct band_view *v);
+/* The line above the columns (report.c prints them). */
+void band_view_title(struct sbuf *sb, const struct band_view *v);
 void band_view_json(struct sbuf *sb, const struct band_view *v);
 /* The id column: "default" or the number. */
 void band_id_fmt(char *buf, size_t len, const struct band_gstat *g);

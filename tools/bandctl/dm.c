@@ -85,6 +85,18 @@ void dmx_lv_layer(const char *dm, char *layer, size_t len)
 	str_copy(layer, len, ly);
 }
 
+void dmx_lv_vglv(const char *dm, char *out, size_t len)
+{
+	char buf[DM_NAME_LEN], *vg = buf, *lv = NULL, *ly = NULL;
+
+	str_copy(buf, sizeof(buf), dm);
+	if (!dm_split_lvm_name(NULL, buf, &vg, &lv, &ly) || !*vg || !lv ||
+	    !*lv)
+		out[0] = '\0';
+	else
+		snprintf(out, len, "%s/%s", vg, lv);
+}
+
 /* Why the last libdevmapper call failed, as a status and dmx_err. */
 static int why(const char *what, const char *name)
 {

@@ -41,6 +41,8 @@ int dmx_lv_name(const char *vglv, char *out, size_t len);
  * (dm_split_lvm_name): "real" for VG-LV-real, "" for an LV's own device.
  */
 void dmx_lv_layer(const char *dm, char *layer, size_t len);
+/* VG/LV of an LVM device-mapper name (dm_split_lvm_name), "" if none. */
+void dmx_lv_vglv(const char *dm, char *out, size_t len);
 
 int dmx_band_registered(void);
 int dmx_info(const char *name, struct dmx_info *info);

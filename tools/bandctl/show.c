@@ -17,71 +17,108 @@
 #include <unistd.h>
 
 #include "bandctl.h"
+#include "report.h"
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* -o, -O, --noheadings, --separator and --reportformat into o. */
+static int report_args(const struct args *a, struct report_opts *o)
+{
+	const char *fmt = a->opt[O_REPORTFORMAT];
+
+	memset(o, 0, sizeof(*o));
+	o->fields = a->opt[O_OPTIONS];
+	o->sort = a->opt[O_SORT];
+	o->separator = a->opt[O_SEPARATOR];
+	o->noheadings = !!a->opt[O_NOHEADINGS];
+	if (fmt && !strcmp(fmt, "json"))
+		o->json = 1;
+	else if (fmt && strcmp(fmt, "basic"))
+		return usage_err("--reportformat is basic or json, not '%s'",
+				 fmt);
+	if (a->opt[O_JSON] && (o->fields || o->sort || o->separator ||
+			       o->noheadings || fmt))
+		return usage_err("--json prints every field, in bandctl's own form: %s",
+				 "-o, --sort, --noheadings, --separator and --reportformat are for the columns");
+	return EX_OK;
+}
+
+/* A report's failure: a usage error for a wrong field or sort key. */
+static int report_failed(int r)
+{
+	return r == EX_USAGE ? usage_err("%s; -o help lists the fields",
+					 report_err) :
+			       err(r, "%s", report_err);
+}
+
 int cmd_list(struct args *a)
 {
-	static const char *const hdr[] = {
-		"NAME", "BAND_GROUP", "TYPE", "POLICY", "GROUPS", "DEVICE"
-	};
 	int json = !!a->opt[O_JSON];
+	struct list_row *rows = NULL;
+	struct report_opts ro;
 	struct sbuf sb = { 0 };
-	char **names, dev[300];
-	struct cols c;
-	size_t n, i, rows = 0;
+	size_t n, i, nr = 0;
+	char **names;
 	int r;
 
+	r = report_args(a, &ro);
+	if (r)
+		return r;
+	if (report_help(&ro))
+		return report_list(NULL, &ro, NULL, 0);
 	r = dmx_band_registered();
 	if (!r)
 		r = dmx_names(&names, &n);
 	if (r)
 		return dmerr(r);
 	qsort(names, n, sizeof(*names), cmp_str);
-	cols_init(&c, 6, hdr, "llllll");
-	if (json)
-		sb_printf(&sb, "[");
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		dmx_names_free(&names, &n);
+		return err(EX_ERR, "out of memory");
+	}
 	for (i = 0; i < n; i++) {
+		struct list_row *row = &rows[nr];
 		struct bdev b;
-		char groups[16];
-		const char *row[6];
 
 		if (band_open(names[i], &b, 0))
 			continue;	/* not band, or gone meanwhile */
-		dev_display(b.t.dev, dev, sizeof(dev));
-		snprintf(groups, sizeof(groups), "%zu", b.t.nr + 1);
-		row[0] = names[i];
-		row[1] = b.t.band_group;
-		row[2] = band_type_names[b.t.type];
-		row[3] = band_policy_names[b.t.policy];
-		row[4] = groups;
-		row[5] = dev;
-		if (json) {
-			sb_printf(&sb, "%s\n{\"name\":", rows ? "," : "");
-			sb_json_str(&sb, row[0]);
-			sb_printf(&sb, ",\"band_group\":");
-			sb_json_str(&sb, row[1]);
-			sb_printf(&sb, ",\"type\":\"%s\",\"policy\":\"%s\"",
-				  row[2], row[3]);
-			sb_printf(&sb, ",\"groups\":%s,\"device\":", groups);
-			sb_json_str(&sb, dev);
-			sb_printf(&sb, "}");
-		} else if (cols_add(&c, row)) {
-			sb.err = 1;
-		}
-		rows++;
+		row->name = names[i];
+		row->type = band_type_names[b.t.type];
+		row->policy = band_policy_names[b.t.policy];
+		str_copy(row->band_group, sizeof(row->band_group),
+			 b.t.band_group);
+		dev_display(b.t.dev, row->device, sizeof(row->device));
+		if (!strncmp(b.info.uuid, "LVM-", 4))
+			dmx_lv_vglv(names[i], row->lv, sizeof(row->lv));
+		row->groups = b.t.nr + 1;
+		nr++;
 		band_close(&b);
 	}
-	if (json)
-		sb_printf(&sb, "%s]\n", rows ? "\n" : "");
-	else
-		cols_render(&c, &sb);
-	cols_free(&c);
+	if (json) {
+		sb_printf(&sb, "[");
+		for (i = 0; i < nr; i++) {
+			sb_printf(&sb, "%s\n{\"name\":", i ? "," : "");
+			sb_json_str(&sb, rows[i].name);
+			sb_printf(&sb, ",\"band_group\":");
+			sb_json_str(&sb, rows[i].band_group);
+			sb_printf(&sb, ",\"type\":\"%s\",\"policy\":\"%s\"",
+				  rows[i].type, rows[i].policy);
+			sb_printf(&sb, ",\"groups\":%llu,\"device\":",
+				  (unsigned long long)rows[i].groups);
+			sb_json_str(&sb, rows[i].device);
+			sb_printf(&sb, "}");
+		}
+		sb_printf(&sb, "%s]\n", nr ? "\n" : "");
+	} else {
+		r = report_list(&sb, &ro, rows, nr);
+	}
+	free(rows);
 	dmx_names_free(&names, &n);
-	r = print_sb(&sb);
+	r = r ? report_failed(r) : print_sb(&sb);
 	sb_free(&sb);
 	return r;
 }
@@ -214,10 +251,11 @@ static int snap_open(const char *arg, int group, struct snap *s)
 /* Render s, rates over prev (NULL: since reset) and secs. */
 static int render(struct sbuf *sb, const struct snap *s,
 		  const struct band_status *prev, double since, double secs,
-		  int json, size_t job_max)
+		  const struct report_opts *ro, size_t job_max)
 {
 	struct band_calc *calc;
 	struct band_view v;
+	int r = EX_OK;
 
 	calc = calloc(s->st.nr ? s->st.nr : 1, sizeof(*calc));
 	if (!calc)
@@ -232,12 +270,17 @@ static int render(struct sbuf *sb, const struct snap *s,
 	v.since = since;
 	v.secs = secs;
 	v.job_max = job_max;
-	if (json)
+	if (!ro) {
 		band_view_json(sb, &v);
-	else
-		band_view_text(sb, &v);
+	} else {
+		if (report_human(ro))
+			band_view_title(sb, &v);
+		r = report_view(sb, ro, &v);
+		if (r)
+			r = report_failed(r);
+	}
 	free(calc);
-	return EX_OK;
+	return r;
 }
 
 /* The oldest reset time of s's devices (< 0 when one is unknown). */
@@ -274,11 +317,17 @@ int cmd_show(struct args *a)
 {
 	int json = !!a->opt[O_JSON];
 	const char *bg, *arg;
+	struct report_opts ro;
 	struct sbuf sb = { 0 };
 	double since, secs = -1;
 	struct snap s;
 	int r;
 
+	r = report_args(a, &ro);
+	if (r)
+		return r;
+	if (report_help(&ro))
+		return report_view(NULL, &ro, NULL);
 	r = view_arg(a, &bg, &arg);
 	if (r)
 		return r;
@@ -288,8 +337,8 @@ int cmd_show(struct args *a)
 	since = snap_since(&s);
 	if (since > 0)
 		secs = now_real() - since;
-	r = render(&sb, &s, NULL, since, secs, json, 0);
-	if (!r && !json) {
+	r = render(&sb, &s, NULL, since, secs, json ? NULL : &ro, 0);
+	if (!r && !json && report_human(&ro)) {
 		if (secs > 0)
 			sb_printf(&sb, "Rates since the last %s, %.1f s ago.\n",
 				  "bandctl reset or create", secs);
@@ -408,6 +457,7 @@ static size_t top_job_max(int group)
 int cmd_top(struct args *a)
 {
 	const char *bg, *arg;
+	struct report_opts ro;
 	struct band_status prev = { 0 };
 	long iterations = -1, it;
 	int fancy = isatty(STDOUT_FILENO);
@@ -416,6 +466,9 @@ int cmd_top(struct args *a)
 	unsigned long long v;
 	int r;
 
+	r = report_args(a, &ro);
+	if (r || report_help(&ro))
+		return r ? r : report_view(NULL, &ro, NULL);
 	if (a->opt[O_ITERATIONS]) {
 		if (parse_ull(a->opt[O_ITERATIONS], &v) || !v || v > LONG_MAX)
 			return usage_err("--iterations needs a positive number");
@@ -445,7 +498,7 @@ int cmd_top(struct args *a)
 			  bg ? "band group " : "", b.name,
 			  it ? t - t_prev : 0.0, top_tty ? " (q to quit)" : "");
 		r = render(&sb, &b, it ? &prev : &b.st, -1, it ? t - t_prev : 0,
-			   0, fancy ? top_job_max(!!bg) : 0);
+			   &ro, fancy ? top_job_max(!!bg) : 0);
 		if (!r)
 			r = print_sb(&sb);
 		sb_free(&sb);
