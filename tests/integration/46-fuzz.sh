@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Bad input: dm-fuzz (tests/helpers/dm-fuzz.c) feeds thousands of seeded,
+# malformed and hostile table lines and messages to the real target through
+# the device-mapper ioctls.  Each must be refused with the reason its model
+# of the parser expects (read from the kernel log), or accepted and then
+# read back exactly as the target prints it.  Messages go to a band device
+# with no groups, with groups, of type none, suspended, and to one over a
+# slow null_blk with fio running on it (weight 1, token_base 1: bios are
+# held), live and suspended.  Then every bio must complete, the devices go
+# and the module unloads; the harness fails the run on any KASAN, lockdep,
+# WARN, hung-task or kmemleak report.  A few thousand cases (fewer on the
+# debug kernel), four of them of 10,000 groups or more; make stress runs
+# 100,000 and adds the cases of exactly 131072 groups.
+# Replay a failure with FUZZ_SEED=<seed> (printed first).
+# stress
+. "$TESTS/lib.sh"
+plan 9
+
+seed=${FUZZ_SEED:-$(date +%s)}
+if [ -n "${STRESS:-}" ]; then
+	cases=${FUZZ_CASES:-100000}
+	big="--big 12 --full"
+else
+	# About 8000 on stock kernels, 1000 on the debug kernel (SCALE 8).
+	cases=${FUZZ_CASES:-$((8000 / SCALE))}
+	big="--big 4"
+fi
+diag "seed $seed: $cases cases (replay: FUZZ_SEED=$seed FUZZ_CASES=$cases)"
+
+band_load
+brd_create 16
+nullb_slow || exit 1
+n=$(sectors /dev/nullb0)
+# The held device: fio runs as root, so its bios go to group uid 0.
+check "held device over a slow null_blk" \
+	dm_create fz-h "0 $n band /dev/nullb0 0 fz-h uid weight 1 :1 0:1 idle=$GUEST_IDLE_US"
+cleanup_add "dmsetup remove dm-fuzz-t; dmsetup resume dm-fuzz-m; dmsetup remove dm-fuzz-m"
+fio --name=held --filename=/dev/mapper/fz-h --direct=1 --rw=randread \
+	--bs=4k --ioengine=libaio --iodepth=16 --time_based --runtime=3600 \
+	--output=/dev/null &
+fio_pid=$!
+cleanup_add "kill -9 $fio_pid"
+held() { dmsetup status fz-h | awk '{for (i = 7; i + 10 <= NF; i += 11) s += $(i+7); print s + 0}'; }
+waited=0
+while [ "$(held)" -eq 0 ] && [ $waited -lt 60 ]; do
+	sleep 0.5
+	waited=$((waited + 1))
+done
+check "bios are held on fz-h before the cases" test "$(held)" -gt 0
+
+# Its output as it comes (progress, failures: at most 50 printed, figures).
+start=$(date +%s)
+dm-fuzz --seed "$seed" --cases "$cases" $big --dev /dev/ram0 --held fz-h 2>&1 |
+	tee /tmp/fuzz.out | while IFS= read -r l; do echo "# $l"; done
+rc=${PIPESTATUS[0]}
+secs=$(($(date +%s) - start))
+is "every case refused for its reason or accepted exactly (seed $seed)" "$rc" 0
+
+# alive PID: the process exists and is not a zombie.
+alive() { [ -e "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+kill "$fio_pid"
+waited=0
+while alive "$fio_pid" && [ $waited -lt 120 ]; do
+	sleep 0.5
+	waited=$((waited + 1))
+done
+check_fails "fio on the held device ends (no bio stranded)" alive "$fio_pid"
+wait "$fio_pid" 2>/dev/null
+is "nothing held or in flight on fz-h" \
+	"$(dmsetup status fz-h | awk '{for (i = 7; i + 10 <= NF; i += 11) s += $(i+7) + $(i+9); print s + 0}')" 0
+check "remove fz-h" dmsetup remove fz-h
+check_fails "dm-fuzz removed its devices" dm_exists dm-fuzz-m
+is "no devices left" "$(dmsetup ls)" "No devices found"
+check "the module unloads" rmmod dm_band
+diag "fuzz figures: $secs s; $(grep '^dm-fuzz: seed [0-9]*: ' /tmp/fuzz.out | sed 's/^dm-fuzz: //')"
+diag "fuzz kinds: $(grep '^dm-fuzz: table kinds' /tmp/fuzz.out | sed 's/^dm-fuzz: table kinds: //')"
+diag "fuzz states: $(grep '^dm-fuzz: message states' /tmp/fuzz.out | sed 's/^dm-fuzz: message states: //')"
+diag "fuzz verbs: $(grep '^dm-fuzz: message verbs' /tmp/fuzz.out | sed 's/^dm-fuzz: message verbs: //')"
+finish
