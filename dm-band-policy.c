@@ -235,12 +235,34 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 			p->nr_blocking--;
 		g->blocking = blocking;
 	}
+	if ((blocking && g->lingering) != g->linger_blocking) {
+		g->linger_blocking = !g->linger_blocking;
+		if (g->linger_blocking)
+			p->nr_linger_blocking++;
+		else
+			p->nr_linger_blocking--;
+	}
 	p->reserved -= g->reserved;
 	g->reserved = band_pgroup_reserve(g);
 	p->reserved += g->reserved;
 }
 
-/* Groups that have lingered for idle_ns become idle. */
+/* Only lingering groups, none with bios in flight, hold up a refill. */
+static bool band_pool_only_lingering(const struct band_pool *p)
+{
+	return !list_empty(&p->waiting) && p->nr_blocking &&
+	       p->nr_blocking == p->nr_linger_blocking;
+}
+
+/*
+ * Groups that have lingered for idle_ns become idle.  And anticipation is
+ * bounded: each lingering group holds up the refill for idle_ns at most,
+ * but many light jobs (a bio every few hundred milliseconds each) take
+ * turns at lingering, and the refill would never come: a backlogged group
+ * would starve.  So once groups have waited idle_ns (from when the worker
+ * first saw it) while only lingering groups held up the refill, every
+ * lingering group becomes idle at once.  Called by the worker.
+ */
 void band_pool_expire(struct band_pool *p, u64 now)
 {
 	struct band_pgroup *g, *tmp;
@@ -252,16 +274,41 @@ void band_pool_expire(struct band_pool *p, u64 now)
 		band_pgroup_unlinger(p, g);
 		band_pgroup_update(p, g);
 	}
+	if (!band_pool_only_lingering(p)) {
+		p->anticipate_since = 0;
+		return;
+	}
+	if (!p->anticipate_since) {
+		p->anticipate_since = max(now, 1ULL);
+		return;
+	}
+	if (now < p->anticipate_since + p->idle_ns)
+		return;
+	list_for_each_entry_safe(g, tmp, &p->lingering, linger_node) {
+		list_del_init(&g->linger_node);
+		band_pgroup_unlinger(p, g);
+		band_pgroup_update(p, g);
+	}
+	p->anticipate_since = 0;
 }
 
-/* When the oldest lingering group becomes idle, or 0 if none lingers. */
+/*
+ * When the worker should look again: the oldest lingering group becomes
+ * idle, or the bound on anticipation is reached; 0 if none lingers.
+ */
 u64 band_pool_next_expiry(struct band_pool *p)
 {
 	struct band_pgroup *g;
+	u64 t;
 
 	g = list_first_entry_or_null(&p->lingering, struct band_pgroup,
 				     linger_node);
-	return g ? g->linger_until : 0;
+	if (!g)
+		return 0;
+	t = g->linger_until;
+	if (p->anticipate_since)
+		t = min(t, p->anticipate_since + p->idle_ns);
+	return t;
 }
 
 /* Some group waits for tokens and no active group has any left. */

@@ -34,6 +34,8 @@ enum band_policy {
  * active (it holds up refills while it has tokens), so that a job that
  * submits its next bio right after a completion keeps its share.  Like
  * BFQ's slice_idle.  0: a group is idle as soon as nothing is in flight.
+ * Lingering groups together hold up a refill for idle_ns at most (see
+ * band_pool_expire()), however many take turns.
  */
 #define BAND_IDLE_US_DEFAULT	8000U
 #define BAND_IDLE_US_MAX	1000000U
@@ -70,7 +72,13 @@ struct band_pool {
 	struct list_head waiting;	/* groups with bios held */
 	struct list_head lingering;	/* idle for less than idle_ns, oldest first */
 	u32 nr_blocking;		/* active groups that still have tokens */
+	u32 nr_linger_blocking;		/* of those, lingering (nothing in flight) */
 	u64 idle_ns;
+	/*
+	 * When the worker first saw groups wait while only lingering groups
+	 * held up the refill (0: not so); see band_pool_expire().
+	 */
+	u64 anticipate_since;
 
 	/* Work conservation (see band_pool_room()); on if @inject. */
 	bool inject;
@@ -95,6 +103,7 @@ struct band_pgroup {
 	bool attached;			/* counted in the pool's totals */
 	bool lingering;			/* on pool->lingering */
 	bool active, waiting, blocking;	/* membership, see band_pool */
+	bool linger_blocking;		/* blocking while lingering */
 	s64 tokens;			/* left this epoch; < 0 is debt */
 	u64 epoch;			/* the pool epoch @tokens belong to */
 	u32 held;			/* bios held, waiting for tokens */

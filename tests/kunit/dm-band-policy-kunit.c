@@ -224,6 +224,58 @@ static void band_policy_lingering(struct kunit *test)
 	sim_complete_all(pool, s, 2);
 }
 
+/*
+ * Light jobs that take turns at lingering hold up a refill for idle_ns at
+ * most: without the bound a backlogged group starved (the bench's 1000
+ * light cgroups beside one busy one: 0 IOPS for the busy one).
+ */
+static void band_policy_linger_bounded(struct kunit *test)
+{
+	static const u32 w[4] = { 1, 1, 1, 1 };
+	struct sim_group s[4] = {};
+	struct band_pool *pool = new_pool(test);
+	u64 t;
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 1000);	/* 1 ms */
+	sim_attach(pool, s, 4, w);
+	/* A spends its tokens and waits */
+	while (sim_submit(pool, &s[0], 1))
+		;
+	/* the light ones each do a bio, 0.6 ms apart, again and again */
+	for (i = 1, t = 0; t < 10000000; t += 600000, i = i % 3 + 1) {
+		KUNIT_ASSERT_TRUE(test, sim_submit(pool, &s[i], 1));
+		band_pgroup_done(pool, &s[i].g, t, 0, 0);
+		band_pool_expire(pool, t);
+		if (band_pool_refill_due(pool))
+			break;
+	}
+	/* first seen at 0, due within idle_ns of that (and of a turn) */
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	KUNIT_EXPECT_LE(test, t, 1800000);
+	KUNIT_EXPECT_EQ(test, pool->nr_linger_blocking, 0);
+	KUNIT_EXPECT_EQ(test, pool->anticipate_since, 0);
+	band_pool_refill(pool);
+	KUNIT_EXPECT_GT(test, band_pgroup_tokens(pool, &s[0].g), 0);
+
+	/* one lingering group alone: its own idle_ns, as before */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 1000);
+	memset(s, 0, sizeof(s));
+	sim_attach(pool, s, 2, w);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
+	band_pgroup_done(pool, &s[1].g, 5000000, 0, 0);
+	while (sim_submit(pool, &s[0], 1))
+		;
+	band_pool_expire(pool, 5500000);
+	KUNIT_EXPECT_EQ(test, pool->anticipate_since, 5500000);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 6000000);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	band_pool_expire(pool, 6000000);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	KUNIT_EXPECT_EQ(test, pool->anticipate_since, 0);
+	sim_complete_all(pool, s, 2);
+}
+
 /* Shares of passed bios over many epochs equal the weights exactly. */
 static void band_policy_shares(struct kunit *test)
 {
@@ -788,6 +840,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_inject_serial),
 	KUNIT_CASE(band_policy_inject_saturated),
 	KUNIT_CASE(band_policy_linger_places),
+	KUNIT_CASE(band_policy_linger_bounded),
 	{}
 };
 
