@@ -29,13 +29,20 @@ U2=1002
 IDLE=idle=$GUEST_IDLE_US
 # Seconds of load per phase (the debug kernel does ten times less I/O a
 # second anyway).
-SECS=$((SCALE > 1 ? 12 : 16))
+SECS=$((SCALE > 1 ? 6 : 16))
+
+# nap SECONDS: sleep without starting a process (they are slow to start
+# on the debug kernel): a read that times out on a FIFO nobody writes.
+mkfifo /tmp/nap.$$
+exec 9<>/tmp/nap.$$
+rm -f /tmp/nap.$$
+nap() { read -r -t "$1" -u 9 _ || true; }
 
 # within SECS CMD...: CMD, killed after SECS (status 124); one that does
 # not return even then (stuck where no signal reaches it) fails the same
 # way 15 s later and is left behind rather than hanging the test.
 within() {
-	local secs=$1 pid i rc
+	local secs=$1 pid i rc t0=$SECONDS
 	shift
 	timeout -s KILL "$secs" "$@" &
 	pid=$!
@@ -44,13 +51,23 @@ within() {
 			wait "$pid"
 			rc=$?
 			[ "$rc" = 137 ] && { echo "killed after $secs s: $*"; rc=124; }
+			[ $((SECONDS - t0)) -lt 5 ] ||
+				echo "$((SECONDS - t0)) s (rc $rc): $*" >>/tmp/slow.log
 			return $rc
 		fi
-		sleep 0.2
+		nap 0.2
 	done
-	echo "did not return in $((secs + 15)) s: $*"
+	echo "did not return in $((secs + 15)) s: $*" | tee -a /tmp/slow.log
 	return 124
 }
+# phase NAME: how long the test has run, and the commands that took 5 s
+# or more since the last phase.
+phase() {
+	diag "$1 at ${SECONDS} s"
+	[ -s /tmp/slow.log ] && sed 's/^/#   slow: /' /tmp/slow.log
+	rm -f /tmp/slow.log
+}
+rm -f /tmp/slow.log
 
 # as UID CMD...: CMD as that user and group, no supplementary groups.
 as() {
@@ -121,7 +138,7 @@ wait_held() {
 	for ((i = 0; i < 60; i++)); do
 		s=($(sums "$1"))
 		[ "${s[4]}" -gt 0 ] && return 0
-		sleep 0.5
+		nap 0.5
 	done
 	echo "nothing held in 30 s: $(dmsetup status "$1")"
 	return 1
@@ -134,12 +151,13 @@ stop() {
 	kill "$1" 2>/dev/null
 	for ((i = 0; i < 300; i++)); do
 		kill -0 "$1" 2>/dev/null || { wait "$1"; return 0; }
-		sleep 0.2
+		nap 0.2
 	done
 	echo "job $1 did not end"
 	return 1
 }
 
+phase "setup"
 # ------------------------------------------------------------ dm-error
 # The lower device: its first half healthy, its second half dm-error.
 printf '0 %s linear /dev/ram0 0\n%s %s error\n' $half $half $half |
@@ -174,7 +192,7 @@ fio_as $U1 /tmp/f1.out /dev/mapper/fe --rw=randread --iodepth=16 --offset=$((hal
 f1=$FIO_PID
 cleanup_add "kill $f1"
 as $U2 fio --name=v --filename=/dev/mapper/fe --direct=1 --ioengine=libaio \
-	--bs=4k --iodepth=16 --rw=randwrite --size=$(mib 4) --invalidate=0 \
+	--bs=4k --iodepth=16 --rw=randwrite --size=$((4096 / SCALE))k --invalidate=0 \
 	--verify=crc32c --do_verify=1 --verify_fatal=1 >/tmp/f2.out 2>&1
 rc2=$?
 ht1=$(grp_field fe $U1 8)
@@ -195,6 +213,7 @@ check "nothing held or in flight" quiet fe
 check "remove the band device" within 60 dmsetup remove fe
 check "remove the device below" within 60 dmsetup remove fe-low
 
+phase "dm-error"
 # ------------------------------------------------------------ dm-flakey
 flakey() { echo "0 $n flakey /dev/ram0 0 $1 $2 $3"; }
 feats=("0" "1 error_writes" "1 drop_writes")
@@ -214,36 +233,44 @@ dmsetup message fl 0 reset
 # Two users' load while the device below goes up and down, changes
 # features, and the band device is suspended, resumed and reloaded.
 fio_as $U1 /tmp/f1.out /dev/mapper/fl --rw=randrw --iodepth=16 --size=$((half * 512)) \
-	--time_based --runtime=$SECS
+	--time_based --runtime=600
 f1=$FIO_PID
 fio_as $U2 /tmp/f2.out /dev/mapper/fl --rw=randread --iodepth=16 --offset=$((half * 512)) \
-	--size=$((half * 512)) --time_based --runtime=$SECS
+	--size=$((half * 512)) --time_based --runtime=600
 f2=$FIO_PID
 cleanup_add "kill $f1 $f2"
 fail=0 cycles=0 w1=1 w2=2
-while kill -0 $f1 2>/dev/null || kill -0 $f2 2>/dev/null; do
+# SECS seconds, and at least one cycle with each set of features (one
+# cycle on the debug kernel, where each takes tens of seconds).
+end=$((SECONDS + SECS))
+min_cycles=$((SCALE > 1 ? 1 : ${#feats[@]}))
+while [ $SECONDS -lt $end ] || [ $cycles -lt $min_cycles ]; do
 	f=${feats[$((cycles % ${#feats[@]}))]}
-	w1=$((cycles % 5 + 1))
-	w2=$((w1 + 1))
-	for cmd in "reload fl-low --table '$(flakey 1 1 "$f")'" "resume fl-low" \
-		   "suspend fl" "resume fl" \
-		   "reload fl --table '$(bt $w1 2)'" "resume fl" \
-		   "message fl 0 weight $U2:$w2" \
-		   "suspend --noflush fl" "resume fl"; do
+	# the band device: a suspend and a reload with new weights, or a
+	# weight message and a noflush suspend, in turn
+	if ((cycles % 2 == 0)); then
+		w1=$((cycles % 5 + 1)) w2=2
+		ops=("suspend fl" "resume fl" "reload fl --table '$(bt $w1 $w2)'" "resume fl")
+	else
+		w2=$((cycles % 5 + 1))
+		ops=("message fl 0 weight $U2:$w2" "suspend --noflush fl" "resume fl")
+	fi
+	for cmd in "reload fl-low --table '$(flakey 1 1 "$f")'" "resume fl-low" "${ops[@]}"; do
 		eval "within 60 dmsetup $cmd" >>/tmp/cyc.out 2>&1 ||
 			{ fail=$((fail + 1)); echo "failed: dmsetup $cmd" >>/tmp/cyc.out; }
 	done
 	cycles=$((cycles + 1))
 	# (each reload of dm-flakey starts it up: let it go down too)
-	sleep 1
+	nap 1
 done
-wait $f1 $f2
+stop $f1 >>/tmp/cyc.out || fail=$((fail + 1))
+stop $f2 >>/tmp/cyc.out || fail=$((fail + 1))
 c1=($(fio_counts /tmp/f1.out))
 c2=($(fio_counts /tmp/f2.out))
 diag "flakey: $cycles cycles; fio reads writes errors first_error: ${c1[*]} / ${c2[*]}"
-is "every reload, suspend, resume and message returned ($cycles cycles)" "$fail" 0
+is "every reload, suspend, resume and message returned, and fio ended ($cycles cycles)" "$fail" 0
 [ "$fail" = 0 ] || sed 's/^/#   /' /tmp/cyc.out
-check "at least one cycle ran" test "$cycles" -ge 1
+check "cycles ran ($cycles, at least $min_cycles)" test "$cycles" -ge $min_cycles
 check "the errors reached fio, and some I/O passed (${c1[2]} + ${c2[2]} of $((c1[0] + c1[1] + c2[0])))" \
 	test "${c1[2]}" -gt 0 -a "${c2[2]}" -gt 0 -a \
 	$((c1[0] + c1[1] + c2[0] - c1[2] - c2[2])) -gt 0
@@ -255,6 +282,7 @@ check "the counters are exactly the bios fio issued" \
 check "the table has the last reload's and message's weights ($w1, $w2)" \
 	eval "dmsetup table fl | grep -q ' :1 $U1:$w1 $U2:$w2 $IDLE\$'"
 
+phase "dm-flakey"
 # ---------------------------------------------- the device below is gone
 # `dmsetup remove --force` of an open device swaps in an error table.
 dmsetup message fl 0 reset
@@ -268,14 +296,13 @@ rc=$?
 check "remove --force of the device below returned (rc $rc, busy) and left dm-error" \
 	test "$rc" != 124 -a "$(dmsetup table fl-low | awk '{print $3}')" = error
 fail=0
-for cmd in "suspend fl" "resume fl" "reload fl --table '$(bt 3 1)'" "resume fl" \
-	   "suspend --noflush fl" "resume fl"; do
+for cmd in "suspend fl" "resume fl" "reload fl --table '$(bt 3 1)'" "resume fl"; do
 	eval "within 60 dmsetup $cmd" >>/tmp/gone.out 2>&1 ||
 		{ fail=$((fail + 1)); echo "failed: dmsetup $cmd" >>/tmp/gone.out; }
 done
 is "suspend, resume and reload returned with the device below gone" "$fail" 0
 [ "$fail" = 0 ] || sed 's/^/#   /' /tmp/gone.out
-sleep 1
+nap 1
 check "fio ended" stop $f1
 c1=($(fio_counts /tmp/f1.out))
 diag "fio reads writes errors first_error: ${c1[*]}"
@@ -286,6 +313,7 @@ check "the counters are exactly the bios fio issued" adds_up fl "${c1[0]}" "${c1
 check "remove the band device" within 60 dmsetup remove fl
 check "remove what was the device below" within 60 dmsetup remove fl-low
 
+phase "device below gone"
 # ------------------------------ forced removal with bios held, all failing
 dm_create fr-low "$(flakey 0 1 0)"
 dm_create fr "0 $n band /dev/mapper/fr-low 0 fr none weight 1 :1"
@@ -305,8 +333,9 @@ check "every I/O failed with EIO (${c1[2]} of $((c1[0] + c1[1])))" \
 	test "${c1[2]}" -gt 0 -a "${c1[2]}" = $((c1[0] + c1[1])) -a "${c1[3]}" = 5
 check "remove both" eval "within 60 dmsetup remove fr && within 60 dmsetup remove fr-low"
 
+phase "forced removal"
 # ------------------------------------------------------------ null_blk
-# Bad blocks (every kernel) in the first quarter; where the kernel has
+# Bad blocks (every kernel) in a quarter of it; where the kernel has
 # null_blk fault injection, also every 16th request timed out (after 1 s)
 # and every 7th requeued.
 fi_args=
@@ -329,7 +358,11 @@ echo 4 >$nb/hw_queue_depth
 echo 1 >$nb/submit_queues
 echo 1 >$nb/power
 nbs=$(sectors /dev/fnb)
-echo "+0-$((nbs / 4 - 1))" >$nb/badblocks
+# a quarter of it bad: 1024 sectors of every 4096, as separate ranges
+for ((i = 0; i < nbs; i += 4096)); do
+	echo "+$i-$((i + 1023))" >$nb/badblocks || diag "cannot set bad blocks at $i"
+done
+diag "$(wc -l <$nb/badblocks) bad block ranges"
 echo 1000 >/sys/block/fnb/queue/io_timeout
 klog_mark nb
 check "a throttled band device over a null_blk with bad blocks" \
@@ -339,7 +372,7 @@ fio_as $U1 /tmp/f1.out /dev/mapper/nb --rw=randread --iodepth=16 --size=$((nbs *
 	--io_size=$(mib 2)
 f1=$FIO_PID
 cleanup_add "kill $f1"
-sleep 2
+nap 2
 fail=0
 for cmd in "suspend nb" "resume nb" "reload nb --table '0 $nbs band /dev/fnb 0 nb uid weight 1 :2 $U1:1 $IDLE'" \
 	   "resume nb"; do
@@ -360,4 +393,5 @@ fi
 check "nothing held or in flight" quiet nb
 check "the counters are exactly the bios fio issued" adds_up nb "${c1[0]}" 0
 check "remove" within 60 dmsetup remove nb
+phase "null_blk"
 finish
