@@ -9,6 +9,7 @@
  * are in dm-band-policy.c; parsing, groups and status in dm-band-ctl.c.
  */
 #include <linux/bio.h>
+#include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/cgroup.h>
 #include <linux/cred.h>
@@ -444,16 +445,22 @@ static void band_dtr(struct dm_target *ti)
 
 /*
  * How many bios the device below can serve at once, at most: a blk-mq
- * device's tags times its hardware queues.  0 for a bio-based device
- * (device-mapper, md): its depth is only learned.
+ * device's tags times its hardware queues for reads and writes (polled
+ * queues serve only polled I/O).  0 for a bio-based device (device-mapper,
+ * md): its depth is only learned.
  */
 static u32 band_queue_depth(struct block_device *bdev)
 {
 	struct request_queue *q = bdev_get_queue(bdev);
+	struct blk_mq_tag_set *set = q->tag_set;
+	u64 queues;
 
-	if (!queue_is_mq(q))
+	if (!queue_is_mq(q) || !set)
 		return 0;
-	return min_t(u64, (u64)blk_queue_depth(q) * q->nr_hw_queues, U32_MAX);
+	queues = set->map[HCTX_TYPE_DEFAULT].nr_queues;
+	if (set->nr_maps > HCTX_TYPE_READ)
+		queues += set->map[HCTX_TYPE_READ].nr_queues;
+	return min_t(u64, queues * set->queue_depth, U32_MAX);
 }
 
 static sector_t band_max_io_len(struct block_device *bdev)
