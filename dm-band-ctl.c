@@ -148,8 +148,9 @@ static int band_parse_name(const char *s, char *name, char **error)
 		*error = "Band group name too long (at most 31 characters)";
 		return -EINVAL;
 	}
+	/* ASCII only: the kernel's isalnum() takes Latin-1 letters too */
 	for (i = 0; i < len; i++) {
-		if (!isalnum(s[i]) && !strchr("_.:-", s[i]))
+		if (!isascii(s[i]) || (!isalnum(s[i]) && !strchr("_.:-", s[i])))
 			break;
 	}
 	if (!len || i < len) {

@@ -496,8 +496,10 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 		refuse(e, "Band group name too long");
 		return false;
 	}
+	/* ASCII letters and digits only (not the Latin-1 of isalnum()) */
 	for (i = 0; i < len; i++)
-		if (!k_isalnum(s[i]) && !strchr("_.:-", s[i]))
+		if ((unsigned char)s[i] >= 128 ||
+		    (!k_isalnum(s[i]) && !strchr("_.:-", s[i])))
 			break;
 	if (!len || i < len) {
 		refuse(e, "Invalid band group name");

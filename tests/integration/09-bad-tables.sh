@@ -24,6 +24,7 @@ cases=(
 	"0 $((n + 1)) band $R 0 bg none weight 0	Device too small for offset and length"
 	"0 $n band $R 0 a23456789012345678901234567890123 none weight 0	Band group name too long"
 	"0 $n band $R 0 bg/x none weight 0	Invalid band group name"
+	"0 $n band $R 0 caf"$'\xe9'" none weight 0	Invalid band group name"
 	"0 $n band $R 0 bg nonesuch weight 0	Unknown type"
 	"0 $n band $R 0 bg uid fifo 0	Unknown policy"
 	"0 $n band $R 0 bg uid weight -5	Invalid token_base"

@@ -153,6 +153,9 @@ static const struct {
 	  "Band group name too long (at most 31 characters)" },
 	{ "/dev/sda 0 bad/name none weight 0",
 	  "Invalid band group name: use letters, digits and _.:-" },
+	/* Latin-1 letters: isalnum() in the kernel says yes, dm-band no */
+	{ "/dev/sda 0 caf\xe9 none weight 0",
+	  "Invalid band group name: use letters, digits and _.:-" },
 	{ DEV " nonesuch weight 0",
 	  "Unknown type: none, pid, pgrp, uid, gid or cgroup expected" },
 	{ DEV " none weighted 0",
