@@ -84,7 +84,7 @@ B_SECT=$((B_MB * S))
 # wait for bios in flight (and so be cancelled).
 dm_create chlow "0 $(sectors "$NB") linear $NB 0" || exit 1
 LOW=/dev/mapper/chlow
-dm_create ch "0 $A_SECT band $LOW 0 chg none weight 0 :100" || exit 1
+dm_create ch "0 $A_SECT band $LOW 0 chg uid weight 0 :100 1001:100 1002:100 1003:100 1004:100" || exit 1
 cleanup_add "dmsetup remove --force ch2"
 chmod 666 /dev/mapper/ch
 minor() { dmsetup info -c --noheadings -o minor "$1" | tr -d ' '; }
@@ -348,8 +348,8 @@ STEPS=(suspend_resume cancel_suspend reload_a churn_b messages suspend_noflush
        cancel_suspend reload_a freeze churn_b)
 # On the debug kernel a step takes 10-20 s: a shorter round (B, added
 # here, is removed after the churn).
-[ "$SCALE" -gt 1 ] && STEPS=(churn_b suspend_resume cancel_suspend reload_a
-			     freeze messages)
+[ "$SCALE" -gt 1 ] && STEPS=(churn_b messages suspend_resume cancel_suspend
+			     reload_a freeze)
 diag "setup done at ${SECONDS}s"
 start=$SECONDS
 end=$((SECONDS + SECS))
