@@ -174,7 +174,7 @@ help:
 	@echo "  make bench        boot stock 6.12 in QEMU and measure dm-band against no"
 	@echo "                    controller, BFQ, iocost and dm-linear on null_blk (shares,"
 	@echo "                    latency, settling, overhead): report.md, results.csv and"
-	@echo "                    charts in $(BUILD)/bench/<kernel>; about 40 min"
+	@echo "                    charts in $(BUILD)/bench/<kernel>; about 50 min"
 	@echo "  make check        install missing Debian packages (as root), run static checks,"
 	@echo "                    build bandctl and run its unit tests and the host tests"
 	@echo "                    (install, DKMS, libvirt hook), build a debug kernel (cached"
