@@ -1,5 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: 6.12 debug
+# (not 6.1 in make check: the same code runs there as on the debug kernel,
+# which is 6.1, and the stock guests run one after the other.)
 # Bad input: dm-fuzz (tests/helpers/dm-fuzz.c) feeds thousands of seeded,
 # malformed and hostile table lines and messages to the real target through
 # the device-mapper ioctls.  Each must be refused with the reason its model

@@ -1,5 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: 6.12 debug
+# (not 6.1 in make check: the same code runs there as on the debug kernel,
+# which is 6.1, and the stock guests run one after the other.)
 # Scale, devices and bios (groups are test 50):
 #  - 64 band devices in one band group (16 on the debug kernel): one
 #    epoch for all, all used at once with verifying writers, all removed;

@@ -53,16 +53,26 @@ findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 # that kernel, matching $DM_BAND_TESTS (a glob, default all).  Tests marked
 # "# kernels: stock" measure timing ratios and skip the debug kernel; tests
 # marked "# kernels: debug" need its fault injection and run only there;
+# "# kernels: 6.12 debug" and the like name the kernels one by one;
 # tests marked "# opt-in" run only when DM_BAND_TESTS is set and names them;
 # with DM_BAND_STRESS set (make stress), only tests marked "# stress" run.
+# kernel_listed KERNEL_LABEL LIST: a test's "# kernels:" list (empty: all)
+# names that kernel; "stock" names 6.1 and 6.12.
+kernel_listed() {
+	local k
+	[ -n "$2" ] || return 0
+	for k in $2; do
+		[ "$k" = "$1" ] && return 0
+		[ "$k" = stock ] && [ "$1" != debug ] && return 0
+	done
+	return 1
+}
+
 guest_tests() {
 	local t
 	for t in "$top"/tests/integration/[0-9]*.sh; do
 		case $(basename "$t" .sh) in ${DM_BAND_TESTS:-*}) ;; *) continue ;; esac
-		if [ "$1" = debug ] && grep -q '^# kernels: stock' "$t"; then
-			continue
-		fi
-		if [ "$1" != debug ] && grep -q '^# kernels: debug' "$t"; then
+		if ! kernel_listed "$1" "$(sed -n 's/^# kernels: //p' "$t" | head -n 1)"; then
 			continue
 		fi
 		# Opt-in tests run only when DM_BAND_TESTS names them.
