@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Which integration tests each guest runs (tests/vm/host-lib.sh guest_tests):
+# the "# kernels:" lines, with their comments in parentheses, "# opt-in" and
+# make stress's "# stress".  A "(... the debug kernel ...)" comment once put
+# the share tests on the debug kernel.
+set -u
+top=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$top/tests/vm/host-lib.sh"
+n=0
+fails=0
+echo "1..9"
+has() { # has KERNEL TEST: guest_tests KERNEL lists TEST
+	guest_tests "$1" | grep -qx "$2"
+}
+t() { # t DESC CMD...
+	n=$((n + 1))
+	if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fails=$((fails + 1)); fi
+}
+desc="share test 10 (kernels: stock, with a comment) not on debug"
+t eval '! has debug 10-shares-pid'
+desc="share test 10 on 6.1 and 6.12"
+t eval 'has 6.1 10-shares-pid && has 6.12 10-shares-pid'
+desc="33 (kernels: debug) only on debug"
+t eval 'has debug 33-reload-no-alloc && ! has 6.1 33-reload-no-alloc && ! has 6.12 33-reload-no-alloc'
+desc="46 (kernels: 6.12 debug) on 6.12 and debug, not 6.1"
+t eval 'has 6.12 46-fuzz && has debug 46-fuzz && ! has 6.1 46-fuzz'
+desc="a test with no kernels line everywhere"
+t eval 'has 6.1 01-module && has 6.12 01-module && has debug 01-module'
+desc="opt-in 34 not in the default run"
+t eval '! DM_BAND_TESTS= has 6.12 34-work-conserving'
+desc="opt-in 34 when DM_BAND_TESTS names it"
+t eval 'DM_BAND_TESTS="34*" has 6.12 34-work-conserving'
+desc="make stress: only '# stress' tests (27 yes, 01 no)"
+t eval 'DM_BAND_STRESS=1 has 6.12 27-detach-race && ! DM_BAND_STRESS=1 has 6.12 01-module'
+desc="make stress keeps the kernels lines (no 10 on debug, no 46 on 6.1)"
+t eval '! DM_BAND_STRESS=1 has 6.1 46-fuzz && DM_BAND_STRESS=1 has debug 46-fuzz'
+exit $((fails > 0))
