@@ -182,9 +182,11 @@ for m in "frobnicate" "attach x" "attach 1:0" "attach 1001" "detach 5" "detach x
 	[ "$SCALE" -gt 1 ] && [ "$m" = "weight 0" ] && break
 done
 dmsetup message pv2 0 attach 1 >/dev/null 2>&1
-log=$(dmesg | grep -i 'band')
-klines=$(klog_since priv | grep -ci 'band')
-check "the target's kernel log lines ($klines now, $(echo "$log" | wc -l) in all) hold no pointer" \
+# This test's lines only: others echo what they were given (46 feeds the
+# parser strings of zeros that look like pointers).
+log=$(klog_since priv | grep -i 'band')
+klines=$(echo "$log" | grep -c .)
+check "the target's kernel log lines ($klines) hold no pointer" \
 	test -z "$(echo "$log" | pointers)" -a "$klines" -gt $((SCALE > 1 ? 20 : 25))
 echo "$log" | pointers | sed 's/^/# pointer: /'
 check "remove" eval "dmsetup remove pv2 && dmsetup remove pv"
