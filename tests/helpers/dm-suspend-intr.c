@@ -4,9 +4,10 @@
  * DM_DEV_SUSPEND ioctl and let SIGALRM (installed without SA_RESTART)
  * interrupt it after SECONDS, and again every 200 ms after that: on a
  * loaded TCG guest the first signal can arrive before the ioctl has
- * started to wait (it is then simply handled), so one alarm is not enough.  dmsetup blocks signals around its ioctls,
- * so it cannot show what device-mapper does with a suspend cancelled
- * while it waits for bios in flight: undo the targets' presuspend.
+ * started to wait (it is then simply handled), so one alarm is not
+ * enough.  dmsetup blocks signals around its ioctls, so it cannot show
+ * what device-mapper does with a suspend cancelled while it waits for
+ * bios in flight: undo the targets' presuspend.
  *
  * Exit status: 0 if the ioctl failed with EINTR (cancelled), 1 if it
  * succeeded (the device is suspended), 2 on any other error.

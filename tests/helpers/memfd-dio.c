@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define BUF_SIZE	(1 << 20)
+#define BUF_SIZE	(1024 * 1024)
 #define BLK		4096
 
 int main(int argc, char **argv)
