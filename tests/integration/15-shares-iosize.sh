@@ -14,12 +14,10 @@ n=$(sectors /dev/nullb0)
 check "create a uid band device, weight-iosize, token_base 1000, 1001:1 1002:4" \
 	dm_create io0 "0 $n band /dev/nullb0 0 io0 uid weight-iosize 1000 :10 1001:1 1002:4 idle=$GUEST_IDLE_US"
 chmod 666 /dev/mapper/io0
-start_job uid 1 /dev/mapper/io0 20 --bs=16k
+start_job uid 1 /dev/mapper/io0 30 --bs=16k
 p1=$JOB_PID
-start_job uid 2 /dev/mapper/io0 20 --bs=4k
+start_job uid 2 /dev/mapper/io0 30 --bs=4k
 p2=$JOB_PID
 cleanup_add "kill $p1 $p2; wait"
-counts=$(measure_shares io0 4 3 8 1001 1002)
-diag "read sectors per group: $counts"
-shares_within "sectors 1:4" 10 "$counts" "1 4"
+measure_shares_within "sectors 1:4" 10 "1 4" io0 4 3 8 1001 1002
 finish
