@@ -9,7 +9,7 @@ top=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/vm/host-lib.sh"
 n=0
 fails=0
-echo "1..9"
+echo "1..11"
 has() { # has KERNEL TEST: guest_tests KERNEL lists TEST
 	guest_tests "$1" | grep -qx "$2"
 }
@@ -35,4 +35,8 @@ desc="make stress: only '# stress' tests (27 yes, 01 no)"
 t eval 'DM_BAND_STRESS=1 has 6.12 27-detach-race && ! DM_BAND_STRESS=1 has 6.12 01-module'
 desc="make stress keeps the kernels lines (no 10 on debug, no 46 on 6.1)"
 t eval '! DM_BAND_STRESS=1 has 6.1 46-fuzz && DM_BAND_STRESS=1 has debug 46-fuzz'
+desc="22 (kernels: one-stock) on 6.1 only by default"
+t eval 'has 6.1 22-bandctl && ! has 6.12 22-bandctl && ! has debug 22-bandctl'
+desc="22 on 6.12 when DM_BAND_KERNELS leaves 6.1 out"
+t eval 'DM_BAND_KERNELS="6.12 debug" has 6.12 22-bandctl && ! DM_BAND_KERNELS="6.12 debug" has debug 22-bandctl'
 exit $((fails > 0))

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl is userspace: the kernel paths it drives, messages,
+# kernels: one-stock (bandctl is userspace: the kernel paths it drives, messages,
 # table loads and suspend/resume under I/O, run on the debug kernel in 08,
 # 19 and 20; bandctl starts take seconds each there)
 # bandctl top under tmux: it draws a screen a second with the groups of the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl is userspace)
+# kernels: one-stock (bandctl is userspace)
 # bandctl wrap and unwrap, made safe on a real LVM host:
 #  - every subcommand takes VG/LV, /dev/VG/LV, /dev/mapper/NAME and the dm
 #    name alike, and remove refuses a wrapped LV by any of them;

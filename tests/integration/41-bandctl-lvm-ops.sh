@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl is userspace)
+# kernels: one-stock (bandctl is userspace)
 # What each LVM operation does to a wrap, and bandctl check finding it and
 # check --repair undoing it: lvextend and lvchange --refresh load the LV's
 # own table (wrap lost, -orig orphaned); lvchange -an, vgchange -an and

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl and LVM commands; shares measured over seconds)
+# kernels: one-stock (bandctl and LVM commands; shares measured over seconds)
 # The examples of the documentation, run as they are written:
 #  - README.md, "Using it": both code blocks, line for line (sudo is a
 #    stub that runs its arguments: the guest is root), and what the text

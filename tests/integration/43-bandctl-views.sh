@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl is userspace; shares measured over seconds)
+# kernels: one-stock (bandctl is userspace; shares measured over seconds)
 # What show and top say:
 #  - TARGET% is a share of the active groups (bios in the interval, or
 #    held or in flight): an idle group, whatever its weight, has none ("-",

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl is userspace)
+# kernels: one-stock (bandctl is userspace)
 # bandctl apply is declarative for the weights it sets:
 #  - a weight line removed from the file is unset on the next apply (a job
 #    detached, a default group back to 100), and --dry-run shows it first;

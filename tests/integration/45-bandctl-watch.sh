@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# kernels: stock (bandctl is userspace)
+# kernels: one-stock (bandctl is userspace)
 # Jobs bound to a cgroup's path: unit:NAME (a systemd unit's cgroup, found
 # by name in the tree) and cgroup:/PATH are attached by the cgroup's id;
 # when the cgroup is removed and made again (a unit restarted: simulated

@@ -54,16 +54,24 @@ findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 # "# kernels: stock" measure timing ratios and skip the debug kernel; tests
 # marked "# kernels: debug" need its fault injection and run only there;
 # "# kernels: 6.12 debug" and the like name the kernels one by one;
+# "# kernels: one-stock" (userspace tests: bandctl, LVM commands) runs on
+# the run's first stock kernel only, 6.1 unless DM_BAND_KERNELS leaves it out;
 # tests marked "# opt-in" run only when DM_BAND_TESTS is set and names them;
 # with DM_BAND_STRESS set (make stress), only tests marked "# stress" run.
 # kernel_listed KERNEL_LABEL LIST: a test's "# kernels:" list (empty: all)
-# names that kernel; "stock" names 6.1 and 6.12.
+# names that kernel; "stock" names 6.1 and 6.12, "one-stock" the first of
+# them in DM_BAND_KERNELS (default: all).
 kernel_listed() {
-	local k
+	local k first
 	[ -n "$2" ] || return 0
 	for k in $2; do
 		[ "$k" = "$1" ] && return 0
 		[ "$k" = stock ] && [ "$1" != debug ] && return 0
+		if [ "$k" = one-stock ]; then
+			first=$(echo " ${DM_BAND_KERNELS:-6.1 6.12} " |
+				grep -o ' 6\.1 \| 6\.12 ' | head -n 1)
+			[ " $1 " = "$first" ] && return 0
+		fi
 	done
 	return 1
 }
