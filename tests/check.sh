@@ -152,7 +152,11 @@ guest_job() {
 	# On the debug kernel, failslab may fail dm-band's group cache (and
 	# only it) where a test asks (slub_debug=A: 6.1 has no sysfs switch).
 	scale=1 mem=3072 tmo=900 kargs=
-	[ "$k" = debug ] && scale=8 mem=1024 tmo=1800 kargs=slub_debug=A,band_grp
+	# The debug kernel has no CONFIG_RANDOM_TRUST_CPU: without the
+	# switch its crng took 90 s to seed (jitter entropy under TCG), and
+	# the first reads of /dev/urandom waited for it.
+	[ "$k" = debug ] && scale=8 mem=1024 tmo=1800 \
+		kargs="slub_debug=A,band_grp random.trust_cpu=on"
 	# make stress: each test's long version, with time for it.
 	[ -n "$STRESS" ] && tmo=$((tmo * 4)) kargs="$kargs dm_band.stress=1 dm_band.timeout=1800"
 	DM_BAND_GUEST_MEM=$mem DM_BAND_GUEST_TIMEOUT=$tmo \
