@@ -257,15 +257,18 @@ static const struct option all_opts[] = {
 	{ "noheadings", no_argument, NULL, O_NOHEADINGS },
 	{ "separator", required_argument, NULL, O_SEPARATOR },
 	{ "reportformat", required_argument, NULL, O_REPORTFORMAT },
+	{ "select", required_argument, NULL, O_SELECT },
 };
 
 static const int no_opts[] = { 0 };
-static const int list_opts[] = { O_JSON, O_OPTIONS, O_SORT, O_NOHEADINGS,
-				 O_SEPARATOR, O_REPORTFORMAT, 0 };
-static const int show_opts[] = { O_JSON, O_BAND_GROUP, O_OPTIONS, O_SORT,
+static const int list_opts[] = { O_JSON, O_OPTIONS, O_SORT, O_SELECT,
 				 O_NOHEADINGS, O_SEPARATOR, O_REPORTFORMAT, 0 };
+static const int show_opts[] = { O_JSON, O_BAND_GROUP, O_OPTIONS, O_SORT,
+				 O_SELECT, O_NOHEADINGS, O_SEPARATOR,
+				 O_REPORTFORMAT, 0 };
 static const int top_opts[] = { O_BAND_GROUP, O_ITERATIONS, O_OPTIONS,
-				O_SORT, 0 };
+				O_SORT, O_SELECT, O_NOHEADINGS, O_SEPARATOR,
+				O_REPORTFORMAT, 0 };
 static const int table_opts[] = { O_BAND_GROUP, O_TYPE, O_POLICY,
 				  O_TOKEN_BASE, O_IDLE, 0 };
 static const int check_opts[] = { O_REPAIR, 0 };
@@ -277,16 +280,18 @@ static const int apply_opts[] = { O_DRY_RUN, O_DEVICE, 0 };
 	"  -o, --options F      fields F, comma-separated; +F adds to the\n" \
 	"                       default ones; -o help lists them\n" \
 	"  -O, --sort K         sort by fields K (-F: descending)\n" \
+	"  -S, --select SEL     only the rows SEL picks, as lvs -S: 'weight>100',\n" \
+	"                       'job=~^/machine && active=yes'; -S help\n" \
 	"  --noheadings         no headings, no title\n" \
 	"  --separator S        fields separated by S, not aligned\n" \
-	"  --reportformat json  the fields in JSON (basic: columns)\n" \
-	"--json: every figure, in bandctl's own JSON.\n"
+	"  --reportformat json  the fields in JSON (basic: columns)\n"
+#define JSON_HELP "--json: every figure, in bandctl's own JSON.\n"
 
 static const struct cmd cmds[] = {
 	{ "list", "[REPORT OPTIONS] [--json]",
 	  "List every band device: name, band group, type, policy, number of\n"
 	  "groups (the default group included) and the device below.\n"
-	  REPORT_HELP,
+	  REPORT_HELP JSON_HELP,
 	  cmd_list, 0, 0, list_opts },
 	{ "show", "DEV|--band-group G [REPORT OPTIONS] [--json]",
 	  "One row per group of DEV: its job, weight, target share (weight /\n"
@@ -295,7 +300,8 @@ static const struct cmd cmds[] = {
 	  "all bios; sectors with policy weight-iosize), IOPS and MB/s since\n"
 	  "the last bandctl reset or create, bios held now and tokens left.\n"
 	  "--band-group G: the groups of every band device of band group G\n"
-	  "in one table, shares of the whole band group.\n" REPORT_HELP,
+	  "in one table, shares of the whole band group.\n" REPORT_HELP
+	  JSON_HELP,
 	  cmd_show, 0, 1, show_opts },
 	{ "set", "DEV JOB WEIGHT",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
@@ -308,9 +314,11 @@ static const struct cmd cmds[] = {
 	{ "reset", "DEV",
 	  "Zero DEV's counters, and remember when (for show's rates).\n",
 	  cmd_reset, 1, 1, no_opts },
-	{ "top", "DEV|--band-group G [--iterations N] [-o FIELDS] [-O KEYS]",
+	{ "top", "DEV|--band-group G [--iterations N] [REPORT OPTIONS]",
 	  "Show DEV's groups (or band group G's) every second, with rates and\n"
-	  "shares over the last second.  q quits.  -o and -O as for show.\n",
+	  "shares over the last second.  q quits.  The report options are\n"
+	  "show's; the title line is left out as show leaves it out (with\n"
+	  "--noheadings, --separator or --reportformat json).\n" REPORT_HELP,
 	  cmd_top, 0, 1, top_opts },
 	{ "create", "NAME DEV [OPTIONS]",
 	  "Create band device NAME over all of block device DEV.\n" OPTS_HELP,

@@ -48,6 +48,7 @@ int is_wrapped(const struct bdev *b);
  */
 enum {
 	O_HELP = 'h', O_DRY_RUN = 'n', O_OPTIONS = 'o', O_SORT = 'O',
+	O_SELECT = 'S',
 	O_JSON = 256, O_BAND_GROUP, O_TYPE, O_POLICY, O_TOKEN_BASE, O_IDLE,
 	O_ITERATIONS, O_DEVICE, O_REPAIR, O_ONCE, O_INTERVAL, O_NOHEADINGS,
 	O_SEPARATOR, O_REPORTFORMAT, O_END

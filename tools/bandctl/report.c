@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bandctl: the columns of list, show and top, through libdevmapper's report
- * engine (dm_report_init, dm_report_object, dm_report_output), the one
- * dmsetup and lvm2 use: -o picks the fields, -O sorts, --noheadings,
- * --separator and --reportformat json (a dm_report_group) as in lvs.
+ * engine (dm_report_init_with_selection, dm_report_object,
+ * dm_report_output), the one dmsetup and lvm2 use: -o picks the fields, -O
+ * sorts, -S selects rows, --noheadings, --separator and --reportformat json
+ * (a dm_report_group) as in lvs.
  *
  * The engine prints through libdevmapper's log function; while a report
  * runs, ours takes its lines into the caller's sbuf, so that top can draw
  * a whole screen at once.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -93,10 +95,14 @@ int report_human(const struct report_opts *o)
 	return !o->json && !o->separator && !o->noheadings;
 }
 
+static int is_help(const char *s)
+{
+	return s && (!strcmp(s, "help") || !strcmp(s, "?"));
+}
+
 int report_help(const struct report_opts *o)
 {
-	return o->fields && (!strcmp(o->fields, "help") ||
-			     !strcmp(o->fields, "?"));
+	return is_help(o->fields) || is_help(o->select);
 }
 
 /* ------------------------------------------------------------ values */
@@ -115,7 +121,11 @@ static int set_num(struct dm_pool *mem, struct dm_report_field *field,
 	return 1;
 }
 
-/* One decimal, "-" when NaN (sorted first). */
+/*
+ * One decimal, "-" when NaN.  The engine sorts and selects a number by one
+ * value, an unsigned integer: the integer part (-S iops>10 is what it
+ * says; 10.4 and 10.6 sort as equals), 0 for "-".
+ */
 static int set_real(struct dm_pool *mem, struct dm_report_field *field,
 		    double x)
 {
@@ -123,7 +133,24 @@ static int set_real(struct dm_pool *mem, struct dm_report_field *field,
 
 	fmt_num(buf, sizeof(buf), x);
 	return set_num(mem, field, buf,
-		       isnan(x) || x < 0 ? 0 : (uint64_t)(x * 1000.0) + 1);
+		       isnan(x) || x < 0 ? 0 : (uint64_t)x);
+}
+
+/*
+ * A percentage, one decimal: sorted and selected as a dm_percent_t, as
+ * lvs's data_percent (-S 'share>=50', or 50%), "-" (NaN) as 0.
+ */
+static int set_pct(struct dm_pool *mem, struct dm_report_field *field,
+		   double x)
+{
+	char buf[64];
+
+	fmt_num(buf, sizeof(buf), x);
+	if (isnan(x) || x < 0)
+		x = 0;
+	if (x > 100)
+		x = 100;
+	return set_num(mem, field, buf, (uint64_t)(x * DM_PERCENT_1 + 0.5));
 }
 
 static int set_signed(struct dm_pool *mem, struct dm_report_field *field,
@@ -233,13 +260,13 @@ FIELD_FN(f_weight)
 FIELD_FN(f_target)
 {
 	(void)rh; (void)priv;
-	return set_real(mem, field, VROW->k->target);
+	return set_pct(mem, field, VROW->k->target);
 }
 
 FIELD_FN(f_share)
 {
 	(void)rh; (void)priv;
-	return set_real(mem, field, VROW->k->share);
+	return set_pct(mem, field, VROW->k->share);
 }
 
 FIELD_FN(f_iops)
@@ -297,6 +324,7 @@ static const struct dm_report_object_type view_types[] = {
 
 #define STR DM_REPORT_FIELD_TYPE_STRING
 #define NUM DM_REPORT_FIELD_TYPE_NUMBER
+#define PCT DM_REPORT_FIELD_TYPE_PERCENT
 #define FIELD(flags, id, heading, fn, desc) \
 	{ 1, flags, 0, sizeof(heading) - 1, id, heading, fn, desc }
 #define COUNTER(id, heading, desc) \
@@ -326,15 +354,15 @@ static const struct dm_report_field_type view_fields[] = {
 	FIELD(STR, "job", "JOB", f_job,
 	      "The job for people: a name, a command line, a cgroup path."),
 	FIELD(NUM, "weight", "WEIGHT", f_weight, "Its weight."),
-	FIELD(NUM, "target_share", "TARGET%", f_target,
+	FIELD(PCT, "target_share", "TARGET%", f_target,
 	      "Its weight over the active groups' weights, percent."),
-	FIELD(NUM, "share", "SHARE%", f_share,
+	FIELD(PCT, "share", "SHARE%", f_share,
 	      "Its bios (sectors with weight-iosize) over all, percent."),
 	FIELD(NUM, "iops", "IOPS", f_iops, "Bios per second."),
 	FIELD(NUM, "mbps", "MB/s", f_mbps, "10^6 bytes per second."),
 	COUNTER(held, "HELD", "Bios held now."),
 	FIELD(NUM, "tokens", "TOKENS", f_tokens,
-	      "Tokens left in this epoch (negative: debt)."),
+	      "Tokens left in this epoch (negative: debt; not for -S)."),
 	COUNTER(read_bios, "READ_BIOS",
 		"Read bios since the counters were zeroed."),
 	COUNTER(read_sectors, "READ_SECTORS",
@@ -366,6 +394,25 @@ struct report_def {
 	const char *json;	/* the JSON array's name */
 };
 
+/*
+ * The engine selects numbers as unsigned: tokens, signed, is sorted by a
+ * biased value that a selection would compare against.  Refuse it rather
+ * than select the wrong rows.
+ */
+static int select_ok(const char *sel)
+{
+	const char *p;
+
+	for (p = sel; p && (p = strstr(p, "tokens")); p += 6)
+		if ((p == sel || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+		    !(isalnum((unsigned char)p[6]) || p[6] == '_')) {
+			snprintf(report_err, sizeof(report_err),
+				 "tokens is signed: the selection cannot compare it");
+			return 0;
+		}
+	return 1;
+}
+
 /* n objects of size bytes each at objs, reported into sb. */
 static int run(struct sbuf *sb, const struct report_opts *o,
 	       const struct report_def *d, void *objs, size_t size, size_t n)
@@ -374,7 +421,7 @@ static int run(struct sbuf *sb, const struct report_opts *o,
 	const char *f = o->fields && *o->fields ? o->fields : d->dflt;
 	struct dm_report_group *grp = NULL;
 	struct dm_report *rh;
-	char *fl = NULL;
+	char *fl = NULL, *sel = NULL;
 	int r = EX_ERR;
 	size_t i;
 
@@ -390,9 +437,17 @@ static int run(struct sbuf *sb, const struct report_opts *o,
 		flags |= DM_REPORT_OUTPUT_ALIGNED;
 	if (!o->noheadings)
 		flags |= DM_REPORT_OUTPUT_HEADINGS;
-	rh = dm_report_init(&type, d->types, d->fields, f,
-			    o->separator ? o->separator : "  ", flags,
-			    o->sort ? o->sort : "", NULL);
+	if (!select_ok(o->select)) {
+		r = EX_USAGE;
+		goto out;
+	}
+	/* The engine writes into the selection while it parses it. */
+	if (o->select && !(sel = strdup(o->select)))
+		goto out;
+	rh = dm_report_init_with_selection(&type, d->types, d->fields, f,
+					   o->separator ? o->separator : "  ",
+					   flags, o->sort ? o->sort : "",
+					   sel, NULL, NULL);
 	if (!rh) {
 		r = report_err[0] ? EX_USAGE : EX_ERR;
 		goto out;
@@ -418,6 +473,7 @@ free:
 		dm_report_group_destroy(grp);
 out:
 	free(fl);
+	free(sel);
 	out_end();
 	if (!r && sb && sb->err)
 		r = EX_ERR;

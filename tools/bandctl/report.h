@@ -10,10 +10,11 @@
 
 #include "bandlib.h"
 
-/* -o, -O, --noheadings, --separator, --reportformat */
+/* -o, -O, -S, --noheadings, --separator, --reportformat */
 struct report_opts {
 	const char *fields;	/* NULL: the default; "+F,..." adds to it */
 	const char *sort;	/* NULL: as given */
+	const char *select;	/* NULL: every row; as lvs -S takes it */
 	const char *separator;	/* NULL: aligned columns, two blanks apart */
 	int noheadings;
 	int json;		/* --reportformat json */
@@ -35,9 +36,11 @@ extern char report_err[256];
 extern void (*report_restore)(void);
 
 /*
- * Append the report to sb: list's rows, or the groups of a band_view.
- * EX_OK, EX_USAGE for an unknown field or sort key (report_err says
- * which), EX_ERR.  -o help prints the fields on stderr, and nothing more.
+ * Append the report to sb: list's rows, or the groups of a band_view,
+ * those the selection picks.  EX_OK, EX_USAGE for an unknown field, sort
+ * key or a wrong selection (report_err says which), EX_ERR.  -o help
+ * prints the fields on stderr, -S help the selection's operators and
+ * fields, and nothing more.
  */
 int report_list(struct sbuf *sb, const struct report_opts *o,
 		const struct list_row *rows, size_t n);
@@ -45,7 +48,7 @@ int report_view(struct sbuf *sb, const struct report_opts *o,
 		const struct band_view *v);
 /* The human form: aligned, with headings, not JSON (a title fits). */
 int report_human(const struct report_opts *o);
-/* -o help or -o ? */
+/* -o help or -o ?, -S help or -S ? */
 int report_help(const struct report_opts *o);
 
 #endif

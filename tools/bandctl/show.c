@@ -24,7 +24,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* -o, -O, --noheadings, --separator and --reportformat into o. */
+/* -o, -O, -S, --noheadings, --separator and --reportformat into o. */
 static int report_args(const struct args *a, struct report_opts *o)
 {
 	const char *fmt = a->opt[O_REPORTFORMAT];
@@ -32,6 +32,7 @@ static int report_args(const struct args *a, struct report_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->fields = a->opt[O_OPTIONS];
 	o->sort = a->opt[O_SORT];
+	o->select = a->opt[O_SELECT];
 	o->separator = a->opt[O_SEPARATOR];
 	o->noheadings = !!a->opt[O_NOHEADINGS];
 	if (fmt && !strcmp(fmt, "json"))
@@ -39,10 +40,10 @@ static int report_args(const struct args *a, struct report_opts *o)
 	else if (fmt && strcmp(fmt, "basic"))
 		return usage_err("--reportformat is basic or json, not '%s'",
 				 fmt);
-	if (a->opt[O_JSON] && (o->fields || o->sort || o->separator ||
-			       o->noheadings || fmt))
+	if (a->opt[O_JSON] && (o->fields || o->sort || o->select ||
+			       o->separator || o->noheadings || fmt))
 		return usage_err("--json prints every field, in bandctl's own form: %s",
-				 "-o, --sort, --noheadings, --separator and --reportformat are for the columns");
+				 "-o, --sort, --select, --noheadings, --separator and --reportformat are for the columns");
 	return EX_OK;
 }
 
@@ -494,9 +495,11 @@ int cmd_top(struct args *a)
 			sb_printf(&sb, "\033[?25l\033[H\033[2J");
 		else if (it)
 			sb_printf(&sb, "\n");
-		sb_printf(&sb, "bandctl top: %s%s, over the last %.1f s%s\n",
-			  bg ? "band group " : "", b.name,
-			  it ? t - t_prev : 0.0, top_tty ? " (q to quit)" : "");
+		if (report_human(&ro))
+			sb_printf(&sb, "bandctl top: %s%s, over the last %.1f s%s\n",
+				  bg ? "band group " : "", b.name,
+				  it ? t - t_prev : 0.0,
+				  top_tty ? " (q to quit)" : "");
 		r = render(&sb, &b, it ? &prev : &b.st, -1, it ? t - t_prev : 0,
 			   &ro, fancy ? top_job_max(!!bg) : 0);
 		if (!r)

@@ -101,6 +101,51 @@ static void list_errors(void **state)
 	assert_true(report_help(&o));
 }
 
+/* -S: the rows a selection picks, as lvs -S; errors are usage errors. */
+static void list_select(void **state)
+{
+	struct report_opts o = { 0 };
+	struct sbuf sb = { 0 };
+	struct list_row r[2];
+
+	(void)state;
+	list_rows(r);
+	o.fields = "name";
+	o.noheadings = 1;
+	o.select = "groups>3";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_OK);
+	assert_string_equal(sb_str(&sb), "my--vg-data\n");
+	sb_free(&sb);
+	/* a field that is not shown, a regex, && and || */
+	o.select = "type=uid || lv=~^my-vg/";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_OK);
+	assert_string_equal(sb_str(&sb), "bc0\nmy--vg-data\n");
+	sb_free(&sb);
+	o.select = "band_group=sda && policy=weight";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_OK);
+	assert_string_equal(sb_str(&sb), "");
+	sb_free(&sb);
+	/* nothing selected: nothing printed, not even the headings */
+	o.noheadings = 0;
+	o.select = "groups=0";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_OK);
+	assert_string_equal(sb_str(&sb), "");
+	sb_free(&sb);
+	o.select = "nosuch=1";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_USAGE);
+	assert_non_null(strstr(report_err, "nosuch"));
+	o.select = "groups>";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_USAGE);
+	o.select = "name>3";
+	assert_int_equal(report_list(&sb, &o, r, 2), EX_USAGE);
+	assert_string_equal(sb_str(&sb), "");
+	sb_free(&sb);
+	o.select = "help";
+	assert_true(report_help(&o));
+	o.select = "?";
+	assert_true(report_help(&o));
+}
+
 static void list_json(void **state)
 {
 	struct report_opts o = { 0 };
@@ -124,7 +169,10 @@ static void list_json(void **state)
 	sb_free(&sb);
 }
 
-/* show's columns, as before the report engine, headings to the left. */
+/*
+ * show's columns, headings to the left; percentages to the left too, as
+ * lvs prints its own (a percent field selects by its value: -S share>50).
+ */
 static void view_default(void **state)
 {
 	static const char *const jobs[] = { "default", "al\"ice" };
@@ -151,8 +199,8 @@ static void view_default(void **state)
 	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
 	want =
 		"ID       JOB      WEIGHT  TARGET%  SHARE%  IOPS  MB/s  HELD  TOKENS\n"
-		"default  default     100     25.0    25.0     -     -     0       5\n"
-		"1000     al\"ice      300     75.0    75.0     -     -     1      -7\n";
+		"default  default     100  25.0     25.0       -     -     0       5\n"
+		"1000     al\"ice      300  75.0     75.0       -     -     1      -7\n";
 	assert_string_equal(sb_str(&sb), want);
 	sb_free(&sb);
 	/* numbers sort as numbers: tokens -7 before 5, "-" first */
@@ -168,6 +216,33 @@ static void view_default(void **state)
 	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
 	assert_string_equal(sb_str(&sb), "al\"ice 75.0\ndefault 25.0\n");
 	sb_free(&sb);
+	/* -S on percentages (with or without %), numbers by integer part */
+	o.fields = "id";
+	o.sort = NULL;
+	o.select = "share>=50";
+	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
+	assert_string_equal(sb_str(&sb), "1000\n");
+	sb_free(&sb);
+	o.select = "target_share<25.5% && weight=100";
+	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
+	assert_string_equal(sb_str(&sb), "default\n");
+	sb_free(&sb);
+	o.select = "held>0 || read_sectors>=2400";
+	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
+	assert_string_equal(sb_str(&sb), "1000\n");
+	sb_free(&sb);
+	o.select = "job=~^al && active=yes";
+	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
+	assert_string_equal(sb_str(&sb), "1000\n");
+	sb_free(&sb);
+	/* tokens is signed: refused, not compared wrongly */
+	o.select = "tokens>0";
+	assert_int_equal(report_view(&sb, &o, &v), EX_USAGE);
+	assert_non_null(strstr(report_err, "tokens"));
+	o.select = "held_total>0";	/* a field named like it is fine */
+	assert_int_equal(report_view(&sb, &o, &v), EX_OK);
+	sb_free(&sb);
+	o.select = NULL;
 	/* JSON: the fields by their ids */
 	memset(&o, 0, sizeof(o));
 	o.json = 1;
@@ -233,6 +308,7 @@ int main(void)
 		cmocka_unit_test(list_default),
 		cmocka_unit_test(list_options),
 		cmocka_unit_test(list_errors),
+		cmocka_unit_test(list_select),
 		cmocka_unit_test(list_json),
 		cmocka_unit_test(view_default),
 		cmocka_unit_test(view_group),
