@@ -84,11 +84,24 @@ int cmd_wrap(struct args *a);
 int cmd_unwrap(struct args *a);
 
 int do_create(const char *name, const char *dev, struct band_opts *o);
-int do_wrap(const char *arg, struct band_opts *o);
+/*
+ * Wrap LV arg.  WRAP_ORPHAN: a -orig layer that LVM orphaned (the LV's own
+ * layer uuid, unused: see wrap_orphaned) is replaced rather than refused.
+ */
+enum { WRAP_ORPHAN = 1 };
+int do_wrap(const char *arg, struct band_opts *o, int flags);
 /* Save dm's band table in /run/dm-band/dm.wrap if dm is wrapped. */
 void wrap_remember(const char *dm);
 /* Wrap dm again with a saved band table (its options and weights). */
-int rewrap(const char *dm, const char *params);
+int rewrap(const char *dm, const char *params, int flags);
+/* Is name a -orig layer made by bandctl wrap (by its name and uuid)? */
+int is_orig_layer(const char *name, const struct dmx_info *i);
+/*
+ * Was LV dm wrapped until LVM loaded its own table over it (lvextend,
+ * lvresize, lvchange --refresh...): active, not a band device, and its
+ * -orig still there, orphaned (LVM's layer uuid of this LV, unused)?
+ */
+int wrap_orphaned(const char *dm);
 /* Apply a configuration file; *changes counts the lines printed. */
 int apply_file(const char *path, int dry, const char *device, int *changes);
 int cmd_check(struct args *a);

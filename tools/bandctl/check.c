@@ -51,21 +51,6 @@ static void say_repair(struct chk *k, const char *name, int r, const char *how)
 	fflush(stdout);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* Is name a -orig layer made by bandctl wrap (by its name and uuid)? */
-static int is_orig_layer(const char *name, const struct dmx_info *i)
-{
-	return ends_with(name, ORIG_SUFFIX) &&
-	       ((!strncmp(i->uuid, "LVM-", 4) &&
-		 ends_with(i->uuid, ORIG_SUFFIX)) ||
-		!strncmp(i->uuid, "BAND-ORIG-", 10));
-}
 
 static unsigned long long table_len(const char *name)
 {
@@ -227,7 +212,7 @@ static void check_lost(struct chk *k)
 		problem(k, lv,
 			"wrap lost: LVM loaded the LV's own table (lvextend, lvresize, lvchange --refresh?)");
 		if (k->repair)
-			say_repair(k, lv, rewrap(lv, saved),
+			say_repair(k, lv, rewrap(lv, saved, 0),
 				   "wrapped again, with its saved table and weights");
 	}
 	closedir(d);

@@ -228,11 +228,108 @@ static int apply_create(struct conf_entry *e)
 	return sync_dev(e->name, &e->opts);
 }
 
+/*
+ * An apply --device, as 90-dm-band.rules runs on every change event of a
+ * device: a wrap that fails after the LV was suspended is rolled back, and
+ * the resume sends a change event of its own.  So that this cannot loop,
+ * a failed wrap is remembered with the LV's table then
+ * (/run/dm-band/NAME.failed) and not tried again by apply --device until
+ * the table changes; apply without --device and check --repair retry.
+ */
+static int auto_mode;
+
+/* The LV's table, as one line: what a failure is remembered by. */
+static void table_key(const char *dm, char *buf, size_t len)
+{
+	struct dmx_targets tl;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	if (dmx_targets(dm, 0, &tl))
+		return;
+	for (i = 0; i < tl.n && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%llu %llu %s %s",
+				      i ? "; " : "", tl.t[i].start, tl.t[i].len,
+				      tl.t[i].type, tl.t[i].params);
+	dmx_targets_free(&tl);
+}
+
+/* Before a wrap by apply --device: EX_ERR if it failed on this table. */
+static int wrap_may_retry(const char *dm, char *key, size_t len)
+{
+	char *prev, *why;
+	int r = EX_OK;
+
+	table_key(dm, key, len);
+	if (!auto_mode)
+		return EX_OK;
+	prev = state_load(dm, "failed");
+	why = prev ? strchr(prev, '\n') : NULL;
+	if (why) {
+		*why++ = '\0';
+		why[strcspn(why, "\n")] = '\0';
+		if (!strcmp(prev, key))
+			r = dmx_fail(EX_ERR,
+				     "%s: not wrapped again: it failed with this table (%.300s); bandctl apply without --device, or check --repair, tries again",
+				     dm, why);
+	}
+	free(prev);
+	return r;
+}
+
+/* After a wrap: remember a failure, forget it after a success. */
+static void wrap_tried(const char *dm, const char *key, int r)
+{
+	struct sbuf sb = { 0 };
+
+	if (!r) {
+		state_save(dm, "failed", "");
+		return;
+	}
+	if (!auto_mode)
+		return;
+	sb_printf(&sb, "%s\n%s\n", key, dmx_err);
+	if (!sb.err)
+		state_save(dm, "failed", sb.s);
+	sb_free(&sb);
+}
+
+/*
+ * An LV whose wrap LVM undid while it stayed active (lvextend, lvresize,
+ * lvchange --refresh, the end of a pvmove or of a snapshot), its -orig
+ * orphaned, and whose band table was saved: wrap it again with that table
+ * (options and weights, those set by hand too), at its new size, in place
+ * of the orphan.  *done when it was (or, dry, would be).
+ */
+static int lost_rewrap(const char *dm, int *done)
+{
+	char saved[4096], key[4096];
+	int r;
+
+	*done = 0;
+	if (state_load_wrap(dm, saved, sizeof(saved)) || !wrap_orphaned(dm))
+		return EX_OK;
+	r = wrap_may_retry(dm, key, sizeof(key));
+	if (r)
+		return r;
+	if (!dry_run) {
+		r = rewrap(dm, saved, WRAP_ORPHAN);
+		wrap_tried(dm, key, r);
+		if (r)
+			return r;
+	}
+	printf("%s: wrap again with its saved table and weights, over %s%s (LVM loaded its own table)\n",
+	       dm, dm, ORIG_SUFFIX);
+	changes++;
+	*done = 1;
+	return EX_OK;
+}
+
 static int apply_wrap(struct conf_entry *e)
 {
-	char dm[DM_NAME_MAX + 1];
+	char dm[DM_NAME_MAX + 1], key[4096];
 	struct dmx_targets tl;
-	int r, wrapped;
+	int r, wrapped, done;
 
 	r = dev_arg(e->name, dm, sizeof(dm));
 	if (!r)
@@ -243,8 +340,14 @@ static int apply_wrap(struct conf_entry *e)
 	wrapped = tl.n == 1 && !strcmp(tl.t[0].type, "band");
 	dmx_targets_free(&tl);
 	if (!wrapped) {
-		if (!dry_run)
-			r = do_wrap(e->name, &e->opts);
+		r = lost_rewrap(dm, &done);
+		if (r || done)
+			return r || dry_run ? r : sync_dev(dm, &e->opts);
+		r = wrap_may_retry(dm, key, sizeof(key));
+		if (!r && !dry_run) {
+			r = do_wrap(e->name, &e->opts, WRAP_ORPHAN);
+			wrap_tried(dm, key, r);
+		}
 		if (!r) {
 			describe("wrap", e->name, NULL, &e->opts);
 			changes++;
@@ -472,7 +575,7 @@ static int unset_all_removed(const char *path, const char *only)
 int apply_file(const char *path, int dry, const char *device, int *nchanges)
 {
 	char msg[512], dm[DM_NAME_MAX + 1], only[DM_NAME_MAX + 1], *text;
-	int r = EX_OK, lock = -1, checked = 0;
+	int r = EX_OK, lock = -1, checked = 0, rl = EX_OK;
 	char *abs = NULL;
 	struct conf c;
 	size_t i;
@@ -480,14 +583,33 @@ int apply_file(const char *path, int dry, const char *device, int *nchanges)
 	dry_run = dry;
 	changes = 0;
 	nseen = 0;
+	auto_mode = !!device;
 	if (device) {
 		r = dev_arg(device, only, sizeof(only));
 		if (r)
 			return dmerr(r);
 	}
 	text = read_file(path);
-	if (!text)
+	if (!text && !(device && errno == ENOENT))
 		return err(EX_ERR, "%s: %s", path, strerror(errno));
+	if (device) {
+		int done;
+
+		/* A wrap LVM undid, by hand or from the file: before its lines. */
+		if (!dry)
+			lock = state_lock();
+		rl = lost_rewrap(only, &done);
+		fflush(stdout);
+		if (rl)
+			err(rl, "%s", dmx_err);
+		if (!text) {
+			if (lock >= 0)
+				close(lock);
+			if (nchanges)
+				*nchanges = changes;
+			return rl;	/* no file: only that */
+		}
+	}
 	/* The state names the file by its absolute path. */
 	abs = realpath(path, NULL);
 	if (abs)
@@ -496,10 +618,12 @@ int apply_file(const char *path, int dry, const char *device, int *nchanges)
 		free(text);
 		r = err(EX_USAGE, "%s: %s", path, msg);
 		free(abs);
+		if (lock >= 0)
+			close(lock);
 		return r;
 	}
 	free(text);
-	if (!dry)
+	if (!dry && lock < 0)
 		lock = state_lock();
 	for (i = 0; i < c.n; i++) {
 		int (*fn)(struct conf_entry *e);
@@ -541,6 +665,8 @@ int apply_file(const char *path, int dry, const char *device, int *nchanges)
 	}
 	if (lock >= 0)
 		close(lock);
+	if (!r)
+		r = rl;
 	free(seen);
 	seen = NULL;
 	nseen = 0;

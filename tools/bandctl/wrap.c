@@ -233,7 +233,7 @@ void wrap_remember(const char *dm)
 	dmx_targets_free(&tl);
 }
 
-int rewrap(const char *dm, const char *params)
+int rewrap(const char *dm, const char *params, int flags)
 {
 	struct band_table t;
 	struct band_opts o;
@@ -253,7 +253,7 @@ int rewrap(const char *dm, const char *params)
 		o.set |= OPT_IDLE;
 		o.idle = t.idle;
 	}
-	r = do_wrap(dm, &o);
+	r = do_wrap(dm, &o, flags);
 	if (!r && t.dflt_weight != 100) {
 		snprintf(msg, sizeof(msg), "weight %u", t.dflt_weight);
 		r = dmx_message(dm, msg);
@@ -300,14 +300,114 @@ static int undo_steps(const char *dm, const char *orig,
 	return dmx_fail(EX_ERR, "%.400s; rolled back", saved);
 }
 
-int do_wrap(const char *arg, struct band_opts *o)
+/* Is name a -orig layer made by bandctl wrap (by its name and uuid)? */
+int is_orig_layer(const char *name, const struct dmx_info *i)
+{
+	return ends_with(name, ORIG_SUFFIX) &&
+	       ((!strncmp(i->uuid, "LVM-", 4) &&
+		 ends_with(i->uuid, ORIG_SUFFIX)) ||
+		!strncmp(i->uuid, "BAND-ORIG-", 10));
+}
+
+/* One line of sysfs, /sys/dev/block/M:m/dm/what: "" if none. */
+static void sys_dm(const char *majmin, const char *what, char *buf, size_t len)
+{
+	char path[96];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/dev/block/%s/dm/%s", majmin, what);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * An LV of dm's own volume group that a target of tl maps to, such as
+ * VG-pvmove0 while pvmove moves the LV: into out; 0 when there is none.
+ * Such a table is LVM's, for the time of an operation: not to be wrapped.
+ */
+static int over_own_vg(const char *dm, const struct dmx_targets *tl,
+		       char *out, size_t len)
+{
+	char vglv[256], below[DM_NAME_MAX + 1], uuid[160], tok[32];
+	size_t i, vg;
+	const char *p;
+	int n;
+
+	dmx_lv_vglv(dm, vglv, sizeof(vglv));
+	vg = strcspn(vglv, "/");
+	if (!vglv[0])
+		return 0;
+	for (i = 0; i < tl->n; i++) {
+		for (p = tl->t[i].params; sscanf(p, "%31s%n", tok, &n) == 1;
+		     p += n) {
+			unsigned int ma, mi;
+			char rest, bvglv[256];
+
+			if (sscanf(tok, "%u:%u%c", &ma, &mi, &rest) != 2)
+				continue;
+			sys_dm(tok, "uuid", uuid, sizeof(uuid));
+			sys_dm(tok, "name", below, sizeof(below));
+			if (strncmp(uuid, "LVM-", 4) || !below[0])
+				continue;
+			dmx_lv_vglv(below, bvglv, sizeof(bvglv));
+			if (strcspn(bvglv, "/") == vg &&
+			    !strncmp(bvglv, vglv, vg) && bvglv[vg] == '/') {
+				snprintf(out, len, "%s", below);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Is orig (whose info is oi) the orphaned -orig layer of LV dm (info):
+ * bandctl's layer with the LV's own layer uuid, unused, not suspended?
+ * LVM leaves it so when it loads the LV's own table (lvextend, lvresize,
+ * lvchange --refresh, pvmove, lvcreate -s).
+ */
+static int orphan_layer(const char *orig, const struct dmx_info *oi,
+			const struct dmx_info *info)
+{
+	char uuid[160];
+
+	orig_uuid(info->uuid, uuid, sizeof(uuid));
+	return oi->exists && is_orig_layer(orig, oi) && !oi->suspended &&
+	       !oi->open_count && uuid[0] && !strcmp(oi->uuid, uuid);
+}
+
+int wrap_orphaned(const char *dm)
+{
+	char orig[DM_NAME_MAX + 16];
+	struct dmx_info info, oi;
+	struct dmx_targets tl;
+	int band;
+
+	snprintf(orig, sizeof(orig), "%s" ORIG_SUFFIX, dm);
+	if (dmx_info(dm, &info) || !info.exists || info.suspended ||
+	    dmx_info(orig, &oi) || !orphan_layer(orig, &oi, &info) ||
+	    dmx_targets(dm, 0, &tl))
+		return 0;
+	band = tl.n == 1 && !strcmp(tl.t[0].type, "band");
+	dmx_targets_free(&tl);
+	return !band;
+}
+
+int do_wrap(const char *arg, struct band_opts *o, int flags)
 {
 	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16], held[256];
 	char uuid[160], majmin[32], layer[DM_NAME_MAX + 1];
+	char below[DM_NAME_MAX + 1];
 	struct dmx_targets tl, band = { 0 };
 	struct dmx_info info, oi;
 	unsigned long long len = 0;
-	int r, ro, done = W_NONE;
+	int r, ro, done = W_NONE, orphan = 0;
 	struct crit c;
 	size_t i;
 
@@ -350,14 +450,28 @@ int do_wrap(const char *arg, struct band_opts *o)
 	}
 	if (!r && !tl.n)
 		r = dmx_fail(EX_UNSAFE, "%s has no table", arg);
-	if (!r && dmx_exists(orig))
+	if (!r && over_own_vg(dm, &tl, below, sizeof(below)))
 		r = dmx_fail(EX_UNSAFE,
-			     "%s already exists (left over? see bandctl check)",
-			     orig);
+			     "%s is over %s, another LV of its volume group (pvmove in progress?)",
+			     arg, below);
+	if (!r && !dmx_info(orig, &oi) && oi.exists) {
+		orphan = orphan_layer(orig, &oi, &info);
+		if (!orphan || !(flags & WRAP_ORPHAN))
+			r = dmx_fail(EX_UNSAFE,
+				     "%s already exists (left over? see bandctl check)",
+				     orig);
+	}
 	if (!r && dev_holders(info.major, info.minor, held, sizeof(held)) > 0)
 		r = dmx_fail(EX_UNSAFE,
 			     "%s is held by %s (a snapshot origin, or under another device)",
 			     arg, held);
+	/*
+	 * The layer LVM orphaned when it loaded the LV's own table: the LV
+	 * is not over it, no one has it open; the new one takes its place.
+	 */
+	if (!r && orphan && dmx_remove(orig))
+		r = dmx_fail(EX_ERR, "remove the orphaned %s: %.300s", orig,
+			     dmx_err);
 	if (r)
 		goto out;
 	/* "<major>:<minor> <offset>" for linear, "<stripes> <chunk> M:m ..." */
@@ -421,7 +535,7 @@ out:
 
 int cmd_wrap(struct args *a)
 {
-	return dmerr(do_wrap(a->argv[0], &a->band));
+	return dmerr(do_wrap(a->argv[0], &a->band, 0));
 }
 
 int cmd_unwrap(struct args *a)
