@@ -18,7 +18,7 @@
 # on a bandwidth-limited null_blk, vg1 (dom1, dom2, sdb) on a RAM disk, the
 # users alice (1001) and bob (1002), and dm_band.ko where modprobe finds it.
 . "$TESTS/lib.sh"
-plan 44
+plan 47
 
 # ------------------------------------------------------------ setup
 # A band device's table, from its type on, without the idle= the kernel adds.
@@ -180,6 +180,14 @@ check "bandctl.8: bandctl show --band-group sdb -o device,job,weight,share --sor
 	sh -c "bandctl show --band-group sdb -o device,job,weight,share --sort -share | grep -q '^DEVICE  *JOB  *WEIGHT  *SHARE%\$'"
 is "bandctl.8: bandctl show dom2-disk -o job,weight --noheadings --separator :" \
 	"$(bandctl show dom2-disk -o job,weight --noheadings --separator :)" "default:300"
+is "bandctl.8: bandctl show vg0-data -S 'weight>=300 || job=~^bob' -o job,weight" \
+	"$(bandctl show vg0-data -S 'weight>=300 || job=~^bob' -o job,weight |
+		grep -c '^alice  *300$\|^bob  *100$') $(bandctl show vg0-data -S 'weight>=300 || job=~^bob' -o job,weight | grep -c default)" "2 0"
+is "bandctl.8: bandctl list -S 'lv=~^vg0/' -o name,lv" \
+	"$(bandctl list -S 'lv=~^vg0/' -o name,lv | awk 'NR > 1 {print $1, $2}')" "vg0-data vg0/data"
+is "bandctl.8: bandctl top vg0-data -o job,weight -S 'weight>100' --iterations 2 --noheadings --separator :" \
+	"$(bandctl top vg0-data -o job,weight -S 'weight>100' --iterations 2 --noheadings --separator : | tr '\n' ' ')" \
+	"alice:300  alice:300 "
 
 # ------------------------------------------------------------ install.rst
 # KVM with libvirt: by hand, then in the file.

@@ -327,7 +327,9 @@ static const struct cmd cmds[] = {
 	{ "wrap", "VG/LV [OPTIONS]",
 	  "Put a band device under the name of the active LV VG/LV, mounted or\n"
 	  "not: its table moves to a new device VG-LV-orig and the LV gets a\n"
-	  "band table over it, while the LV is suspended.\n" OPTS_HELP,
+	  "band table over it, while the LV is suspended.  Refused (exit 8)\n"
+	  "for an LV that is not linear or striped (a snapshot origin...),\n"
+	  "held, or mapped onto another LV of its VG (pvmove).\n" OPTS_HELP,
 	  cmd_wrap, 1, 1, table_opts },
 	{ "unwrap", "VG/LV",
 	  "Give VG/LV its own table back and remove VG-LV-orig.\n",
@@ -353,7 +355,13 @@ static const struct cmd cmds[] = {
 	  "it says, printing each change, and unset the weights an earlier\n"
 	  "apply set that the file no longer gives.  Applying twice changes\n"
 	  "nothing the second time.  --dry-run (-n) prints the changes and\n"
-	  "makes none.  --device DEV: only the lines about DEV.\n",
+	  "makes none.  --device DEV: only the lines about DEV.\n"
+	  "An LV whose wrap LVM undid while it stayed active (lvextend,\n"
+	  "lvchange --refresh, pvmove...: its VG-LV-orig left unused) is wrapped\n"
+	  "again with its saved table and weights, at its new size; with\n"
+	  "--device, also a wrap made by hand, FILE or not (what\n"
+	  "90-dm-band.rules runs).  A wrap that failed is not tried again by\n"
+	  "--device until the LV's table changes.\n",
 	  cmd_apply, 0, 1, apply_opts },
 };
 
