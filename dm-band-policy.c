@@ -395,17 +395,29 @@ bool band_pool_inject_due(const struct band_pool *p)
 	       band_pool_room(p);
 }
 
+/* A group's turn at injection: its weight in the pool's smallest units. */
+static u32 band_pgroup_quantum(const struct band_pool *p,
+			       const struct band_pgroup *g)
+{
+	return max(g->weight / max(p->weight_gcd, 1U), 1U);
+}
+
 /*
- * Fill the room: each waiting group, in turn, may pass one more bio now
- * (its tokens, or debt, become one token), without starting an epoch.  No
- * one loses tokens, so when the device is saturated (no room) the refill
- * rule alone decides the shares.  The turn goes round, so that a small
- * room is shared.
+ * Fill the room, in proportion to weight (a deficit round robin): the
+ * waiting group at the head of the list takes one bio of the room per call
+ * (its tokens, or debt, become one token) until it has taken its quantum,
+ * weight / gcd of the weights, then the turn passes on.  A group that has
+ * a token is not given another: the worker releases its bio, and calls
+ * again while there is room.  No epoch starts and no one loses tokens, so
+ * when the device is saturated (no room) the refill rule alone decides
+ * the shares; what a latency-bound group leaves goes to the waiting
+ * groups 2:1 if their weights are 2:1.  O(1) per injected bio but for
+ * groups skipped because they have a token.
  */
 void band_pool_inject(struct band_pool *p)
 {
 	u32 room = band_pool_room(p);
-	struct band_pgroup *g, *last = NULL;
+	struct band_pgroup *g, *next = NULL;
 
 	list_for_each_entry(g, &p->waiting, waiting_node) {
 		if (!room)
@@ -413,14 +425,24 @@ void band_pool_inject(struct band_pool *p)
 		band_pgroup_catch_up(p, g);
 		if (g->tokens > 0)
 			continue;
+		if (!g->inject_credit)
+			g->inject_credit = band_pgroup_quantum(p, g);
 		g->tokens = 1;
+		g->inject_credit--;
 		p->injected++;
 		room--;
-		last = g;
 		band_pgroup_update(p, g);
+		if (g->inject_credit) {
+			/* its turn goes on: it heads the list next time */
+			next = g;
+			break;
+		}
+		next = list_is_last(&g->waiting_node, &p->waiting) ? NULL :
+		       list_next_entry(g, waiting_node);
 	}
-	if (last && !list_is_last(&last->waiting_node, &p->waiting))
-		list_rotate_to_front(last->waiting_node.next, &p->waiting);
+	if (next && next != list_first_entry(&p->waiting, struct band_pgroup,
+					     waiting_node))
+		list_rotate_to_front(&next->waiting_node, &p->waiting);
 }
 
 void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,

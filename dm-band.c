@@ -702,7 +702,11 @@ static int __init dm_band_init(void)
 	r = band_ctl_init();
 	if (r)
 		return r;
-	band_wq = alloc_workqueue("kbandd", WQ_MEM_RECLAIM, 0);
+	/*
+	 * Held bios wait for this worker: high priority, as kblockd and
+	 * kverityd, so that it is not queued behind the submitters' work.
+	 */
+	band_wq = alloc_workqueue("kbandd", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!band_wq) {
 		band_ctl_exit();
 		return -ENOMEM;

@@ -580,12 +580,15 @@ static void band_policy_depth(struct kunit *test)
 	struct band_pool *pool = new_pool(test);
 	u32 k;
 
-	/* a parallel device: 8 at once, queueing beyond */
+	/*
+	 * a parallel device: 8 at once, then a bio waits for a slot (a lone
+	 * bio's time, and its own)
+	 */
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
 	band_pgroup_attach(pool, &s[0].g, 1);
 	KUNIT_EXPECT_EQ(test, pool->depth, 1);
 	for (k = 1; k <= 16; k++)
-		feed_level(pool, &s[0].g, k, k <= 8 ? 1000000 : 1000000 * k / 8,
+		feed_level(pool, &s[0].g, k, k <= 8 ? 1000000 : 2000000,
 			   BAND_LEVEL_SAMPLES);
 	KUNIT_EXPECT_EQ(test, pool->depth, 8);
 	/* level 9 was measured, so no more exploring beyond 8 */
@@ -598,6 +601,18 @@ static void band_policy_depth(struct kunit *test)
 		feed_level(pool, &s[0].g, k, 1000000 * k, BAND_LEVEL_SAMPLES);
 	KUNIT_EXPECT_EQ(test, pool->depth, 1);
 	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 1);
+
+	/*
+	 * 8 slots under a busy host: levels 2..8 spread up to 40% above a
+	 * lone bio's latency (measured under TCG), still a depth of 8
+	 */
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, &s[0].g, 1);
+	for (k = 1; k <= 9; k++)
+		feed_level(pool, &s[0].g, k,
+			   k == 1 ? 1000000 : k <= 8 ? 1000000 + 50000 * k :
+			   2000000, BAND_LEVEL_SAMPLES);
+	KUNIT_EXPECT_EQ(test, pool->depth, 8);
 
 	/* a level that turns slow takes the depth below it */
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
@@ -704,6 +719,55 @@ static void band_policy_inject_parallel(struct kunit *test)
 	while (s[1].g.held)
 		band_pgroup_unhold(pool, &s[1].g);
 	sim_complete_all(pool, s, 2);
+}
+
+/*
+ * What a latency-bound group (weight 4) leaves of a parallel device goes
+ * to the waiting groups in proportion to their weights (2:1), not in
+ * turns of one bio each (1:1); and no epoch starts meanwhile.
+ */
+static void band_policy_inject_weighted(struct kunit *test)
+{
+	static const u32 w[3] = { 4, 2, 1 };
+	struct sim_group s[3] = {};
+	struct band_pool *pool = new_pool(test);
+	u64 n[3] = {};
+	int i, k;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 7, 0);
+	sim_attach(pool, s, 3, w);
+	band_pool_set_inject(pool, true);
+	learn_depth(test, pool, 8);
+	KUNIT_ASSERT_EQ(test, pool->depth, 8);
+	/* A: one bio in flight and tokens left; B and C backlogged */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	for (k = 1; k < 3; k++) {
+		while (sim_submit(pool, &s[k], 1))
+			;
+		for (i = 0; i < 3; i++)
+			band_pgroup_hold(pool, &s[k].g);
+	}
+	for (i = 0; i < 3000; i++) {
+		KUNIT_ASSERT_TRUE(test, band_pool_inject_due(pool));
+		band_pool_inject(pool);
+		for (k = 1; k < 3; k++) {
+			if (!band_pgroup_release(pool, &s[k].g, 1))
+				continue;
+			n[k]++;
+			/* its next bio is held; this one is served at once */
+			band_pgroup_hold(pool, &s[k].g);
+			band_pgroup_done(pool, &s[k].g, 0, 0, 0);
+		}
+	}
+	/* every bio that passed was injected, B's twice as many as C's */
+	KUNIT_EXPECT_EQ(test, n[1] + n[2], pool->injected);
+	KUNIT_EXPECT_GE(test, n[2], 1000);
+	KUNIT_EXPECT_EQ(test, n[1], 2 * n[2]);
+	KUNIT_EXPECT_EQ(test, pool->epoch, 0);
+	for (k = 1; k < 3; k++)
+		while (s[k].g.held)
+			band_pgroup_unhold(pool, &s[k].g);
+	sim_complete_all(pool, s, 3);
 }
 
 /*
@@ -837,6 +901,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_limits),
 	KUNIT_CASE(band_policy_depth),
 	KUNIT_CASE(band_policy_inject_parallel),
+	KUNIT_CASE(band_policy_inject_weighted),
 	KUNIT_CASE(band_policy_inject_serial),
 	KUNIT_CASE(band_policy_inject_saturated),
 	KUNIT_CASE(band_policy_linger_places),
