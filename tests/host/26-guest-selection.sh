@@ -9,7 +9,7 @@ top=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/vm/host-lib.sh"
 n=0
 fails=0
-echo "1..11"
+echo "1..12"
 has() { # has KERNEL TEST: guest_tests KERNEL lists TEST
 	guest_tests "$1" | grep -qx "$2"
 }
@@ -27,10 +27,17 @@ desc="46 (kernels: 6.12 debug) on 6.12 and debug, not 6.1"
 t eval 'has 6.12 46-fuzz && has debug 46-fuzz && ! has 6.1 46-fuzz'
 desc="a test with no kernels line everywhere"
 t eval 'has 6.1 01-module && has 6.12 01-module && has debug 01-module'
-desc="opt-in 34 not in the default run"
-t eval '! DM_BAND_TESTS= has 6.12 34-work-conserving'
-desc="opt-in 34 when DM_BAND_TESTS names it"
-t eval 'DM_BAND_TESTS="34*" has 6.12 34-work-conserving'
+# No test is opt-in today: a tree of one that is.
+optin=$(mktemp -d)
+trap 'rm -rf "$optin"' EXIT
+mkdir -p "$optin/tests/integration"
+printf '#!/bin/bash\n# kernels: stock\n# opt-in: a test\n' >"$optin/tests/integration/99-optin.sh"
+desc="an opt-in test not in the default run"
+t eval '! (top=$optin; DM_BAND_TESTS= has 6.12 99-optin)'
+desc="an opt-in test when DM_BAND_TESTS names it"
+t eval '(top=$optin; DM_BAND_TESTS="99*" has 6.12 99-optin)'
+desc="34 (kernels: 6.12) in the default run on 6.12 only"
+t eval 'has 6.12 34-work-conserving && ! has 6.1 34-work-conserving && ! has debug 34-work-conserving'
 desc="make stress: only '# stress' tests (27 yes, 01 no)"
 t eval 'DM_BAND_STRESS=1 has 6.12 27-detach-race && ! DM_BAND_STRESS=1 has 6.12 01-module'
 desc="make stress keeps the kernels lines (no 10 on debug, no 46 on 6.1)"
