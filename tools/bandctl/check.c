@@ -51,7 +51,6 @@ static void say_repair(struct chk *k, const char *name, int r, const char *how)
 	fflush(stdout);
 }
 
-
 static unsigned long long table_len(const char *name)
 {
 	unsigned long long len = 0;

@@ -442,8 +442,11 @@ static int run(struct sbuf *sb, const struct report_opts *o,
 		goto out;
 	}
 	/* The engine writes into the selection while it parses it. */
-	if (o->select && !(sel = strdup(o->select)))
-		goto out;
+	if (o->select) {
+		sel = strdup(o->select);
+		if (!sel)
+			goto out;
+	}
 	rh = dm_report_init_with_selection(&type, d->types, d->fields, f,
 					   o->separator ? o->separator : "  ",
 					   flags, o->sort ? o->sort : "",

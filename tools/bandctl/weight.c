@@ -318,8 +318,9 @@ static int lost_rewrap(const char *dm, int *done)
 		if (r)
 			return r;
 	}
-	printf("%s: wrap again with its saved table and weights, over %s%s (LVM loaded its own table)\n",
+	printf("%s: wrap again with its saved table and weights, over %s%s",
 	       dm, dm, ORIG_SUFFIX);
+	printf(" (LVM loaded its own table)\n");
 	changes++;
 	*done = 1;
 	return EX_OK;
