@@ -158,7 +158,9 @@ guest_job() {
 	[ "$k" = debug ] && scale=8 mem=1024 tmo=1800 \
 		kargs="slub_debug=A,band_grp random.trust_cpu=on"
 	# make stress: each test's long version, with time for it.
-	[ -n "$STRESS" ] && tmo=$((tmo * 4)) kargs="$kargs dm_band.stress=1 dm_band.timeout=1800"
+	# (6.12's long versions add up to about an hour: 27 and 49 ten
+	# minutes each, 46 about fifteen, 52's ten million bios more)
+	[ -n "$STRESS" ] && tmo=$((tmo * 8)) kargs="$kargs dm_band.stress=1 dm_band.timeout=3600"
 	DM_BAND_GUEST_MEM=$mem DM_BAND_GUEST_TIMEOUT=$tmo \
 	"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$d/initramfs.cpio" "$d" \
 		"dm_band.scale=$scale" $kargs >&2
