@@ -206,7 +206,14 @@ check "every read of the failing range failed with EIO (${c1[2]} of ${c1[0]})" \
 	test "${c1[0]}" -gt 0 -a "${c1[2]}" = "${c1[0]}" -a "${c1[3]}" = 5
 is "the other user's write+verify of the healthy range passed meanwhile" \
 	"$rc2 ${c2[2]}" "0 0"
-check "both users' bios were held ($ht1, $ht2 times)" test "$ht1" -gt 0 -a "$ht2" -gt 0
+# The failing reader's bios fail at once, so it asks again before the
+# next refill and is held (451 times on the debug kernel, where this was
+# seen).  The verifier's bios come one io_submit at a time:
+# on the debug kernel a refill (kbandd, high priority) can come between
+# two of them every time, so whether they were held is shown, not judged.
+diag "the verifier's bios held $ht2 times"
+check "the failing reader's bios were held ($ht1 times): errors below do not stop throttling" \
+	test "$ht1" -gt 0
 is "each group counted exactly what its user issued" \
 	"$(grp_field fe $U1 3) $(grp_field fe $U1 5) $(grp_field fe $U2 3) $(grp_field fe $U2 5)" \
 	"${c1[0]} 0 ${c2[0]} ${c2[1]}"
