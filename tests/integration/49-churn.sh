@@ -509,6 +509,10 @@ is "quiet phase: the device below completed each bio once (reads, writes)" \
 	"$((l_r1 - l_r0)) $((l_w1 - l_w0))" "$qr $qw"
 held_total=$(dmsetup status ch | awk '{for (i = 7; i + 10 <= NF; i += 11) s += $(i+8); print s + 0}')
 diag "quiet phase: $qw writes and $qr reads, $held_total of them held and released"
+# (weight tokens read_bios read_sectors write_bios write_sectors held
+# held_total in_flight debt_bios per group, and the scheduler's state)
+diag "quiet phase: status $(dmsetup status ch)"
+diag "quiet phase: $(dmsetup message ch 0 stats)"
 check "quiet phase: bios were held and released ($held_total)" test "$held_total" -gt 0
 is "quiet phase: nothing held or in flight" "$(held_in_flight ch) $(cat /sys/block/$A_DM/inflight | tr -s ' ' | sed 's/^ //')" "0 0 0"
 
