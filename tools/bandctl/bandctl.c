@@ -225,6 +225,8 @@ void describe(const char *what, const char *name, const char *dev,
 	       o->token_base);
 	if (o->set & OPT_IDLE)
 		printf(", idle %llu us", o->idle);
+	if (o->set & OPT_INJECT)
+		printf(", inject %d", o->inject);
 	printf(")\n");
 }
 
@@ -235,7 +237,8 @@ void describe(const char *what, const char *name, const char *dev,
 	"  --type T        none, pid, pgrp, uid, gid or cgroup (default none)\n" \
 	"  --policy P      weight or weight-iosize (default weight)\n" \
 	"  --token-base N  tokens per epoch, 0 for automatic (default 0)\n" \
-	"  --idle USEC     a group's idle time (default: the kernel's, 8000)\n"
+	"  --idle USEC     a group's idle time (default: the kernel's, 8000)\n" \
+	"  --inject 0|1    work conservation by injection (default: the kernel's, 1)\n"
 
 /* Every option; each command takes those its list names, and --help. */
 static const struct option all_opts[] = {
@@ -246,6 +249,7 @@ static const struct option all_opts[] = {
 	{ "policy", required_argument, NULL, O_POLICY },
 	{ "token-base", required_argument, NULL, O_TOKEN_BASE },
 	{ "idle", required_argument, NULL, O_IDLE },
+	{ "inject", required_argument, NULL, O_INJECT },
 	{ "iterations", required_argument, NULL, O_ITERATIONS },
 	{ "dry-run", no_argument, NULL, O_DRY_RUN },
 	{ "device", required_argument, NULL, O_DEVICE },
@@ -270,7 +274,7 @@ static const int top_opts[] = { O_BAND_GROUP, O_ITERATIONS, O_OPTIONS,
 				O_SORT, O_SELECT, O_NOHEADINGS, O_SEPARATOR,
 				O_REPORTFORMAT, 0 };
 static const int table_opts[] = { O_BAND_GROUP, O_TYPE, O_POLICY,
-				  O_TOKEN_BASE, O_IDLE, 0 };
+				  O_TOKEN_BASE, O_IDLE, O_INJECT, 0 };
 static const int check_opts[] = { O_REPAIR, 0 };
 static const int watch_opts[] = { O_ONCE, O_INTERVAL, 0 };
 static const int apply_opts[] = { O_DRY_RUN, O_DEVICE, 0 };

@@ -298,6 +298,7 @@ int band_table_parse(const char *params, struct band_table *t)
 	memset(t, 0, sizeof(*t));
 	t->dflt_weight = 100;
 	t->idle = ~0ull;
+	t->inject = -1;
 	if (words_split(params, &w))
 		return -1;
 	if (w.n < 6 || strlen(w.w[0]) >= sizeof(t->dev) ||
@@ -322,8 +323,9 @@ int band_table_parse(const char *params, struct band_table *t)
 			opts = 1;
 			continue;
 		}
-		/* inject=1 (work conservation): a band group setting */
+		/* inject=0|1 (work conservation): a band group setting */
 		if (!strcmp(w.w[i], "inject=1") || !strcmp(w.w[i], "inject=0")) {
+			t->inject = w.w[i][7] - '0';
 			opts = 1;
 			continue;
 		}
@@ -653,6 +655,7 @@ void band_opts_init(struct band_opts *o)
 	o->type = BT_NONE;
 	o->policy = BP_WEIGHT;
 	o->idle = 8000;
+	o->inject = BAND_INJECT_DFLT;
 }
 
 int band_opt_set(struct band_opts *o, const char *key, const char *val,
@@ -685,6 +688,11 @@ int band_opt_set(struct band_opts *o, const char *key, const char *val,
 			goto bad;
 		o->idle = v;
 		o->set |= OPT_IDLE;
+	} else if (!strcmp(key, "inject")) {
+		if (strcmp(val, "0") && strcmp(val, "1"))
+			goto bad;
+		o->inject = val[0] - '0';
+		o->set |= OPT_INJECT;
 	} else {
 		snprintf(err, errlen, "unknown option '%s'", key);
 		return -1;
@@ -695,6 +703,24 @@ bad:
 	return -1;
 }
 
+void band_table_opts(const struct band_table *t, struct band_opts *o)
+{
+	band_opts_init(o);
+	o->set = OPT_BG | OPT_TYPE | OPT_POLICY | OPT_TOKEN;
+	snprintf(o->band_group, sizeof(o->band_group), "%s", t->band_group);
+	o->type = t->type;
+	o->policy = t->policy;
+	o->token_base = t->token_base;
+	if (t->idle != ~0ull) {
+		o->set |= OPT_IDLE;
+		o->idle = t->idle;
+	}
+	if (t->inject >= 0) {
+		o->set |= OPT_INJECT;
+		o->inject = t->inject;
+	}
+}
+
 void band_params_fmt(struct sbuf *sb, const char *dev,
 		     const struct band_opts *o)
 {
@@ -703,6 +729,8 @@ void band_params_fmt(struct sbuf *sb, const char *dev,
 		  o->token_base);
 	if (o->set & OPT_IDLE)
 		sb_printf(sb, " idle=%llu", o->idle);
+	if (o->set & OPT_INJECT)
+		sb_printf(sb, " inject=%d", o->inject);
 }
 
 /* ------------------------------------------------------------ config */
@@ -923,6 +951,11 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 		sb_printf(sb, "null");
 	else
 		sb_printf(sb, "%llu", v->t->idle);
+	sb_printf(sb, ",\"inject\":");
+	if (v->t->inject < 0)
+		sb_printf(sb, "null");
+	else
+		sb_printf(sb, "%d", v->t->inject);
 	sb_printf(sb, ",\"epoch\":%llu,", v->st->epoch);
 	json_key_num(sb, "since", v->since < 0 ? NAN : v->since);
 	sb_printf(sb, ",");

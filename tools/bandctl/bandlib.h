@@ -40,6 +40,8 @@ enum band_policy { BP_WEIGHT, BP_IOSIZE, BP_NR };
 #define BAND_WEIGHT_MAX	1000000u
 #define BAND_TOKEN_MAX	1073741824ull
 #define BAND_IDLE_MAX	1000000ull
+/* inject= when a table line has none: the kernel's default, on. */
+#define BAND_INJECT_DFLT 1
 
 extern const char *const band_type_names[BT_NR];
 extern const char *const band_policy_names[BP_NR];
@@ -97,6 +99,7 @@ struct band_table {
 	unsigned long long token_base;
 	unsigned int dflt_weight;
 	unsigned long long idle;	/* ~0 when the line has no idle= */
+	int inject;			/* 0 or 1, -1 when no inject= */
 	size_t nr;
 	struct band_tgrp *grp;
 };
@@ -177,6 +180,7 @@ int vglv_split(const char *vglv, char *vg, char *lv, size_t len);
 /* The settings of create/wrap, from --opt VAL or opt=VAL. */
 enum {
 	OPT_BG = 1, OPT_TYPE = 2, OPT_POLICY = 4, OPT_TOKEN = 8, OPT_IDLE = 16,
+	OPT_INJECT = 32,
 };
 
 struct band_opts {
@@ -184,13 +188,19 @@ struct band_opts {
 	char band_group[BAND_BG_MAX + 1];
 	int type, policy;
 	unsigned long long token_base, idle;
+	int inject;		/* 0 or 1 */
 };
 
 void band_opts_init(struct band_opts *o);
-/* key without dashes: band-group, type, policy, token-base, idle. */
+/* key without dashes: band-group, type, policy, token-base, idle, inject. */
 int band_opt_set(struct band_opts *o, const char *key, const char *val,
 		 char *err, size_t errlen);
-/* "<dev> <offset> <bg> <type> <policy> <token>[ idle=N]" */
+/*
+ * The settings of table t as options (weights aside): those of a re-wrap
+ * from a saved table.  idle and inject only if the line has them.
+ */
+void band_table_opts(const struct band_table *t, struct band_opts *o);
+/* "<dev> <offset> <bg> <type> <policy> <token>[ idle=N][ inject=N]" */
 void band_params_fmt(struct sbuf *sb, const char *dev,
 		     const struct band_opts *o);
 

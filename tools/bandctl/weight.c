@@ -191,6 +191,13 @@ static int sync_opts(const struct bdev *b, const struct band_opts *o)
 		snprintf(want, sizeof(want), "%llu", o->idle);
 		r = change(b->name, "idle", was, want);
 	}
+	if (!r && (o->set & OPT_INJECT)) {
+		/* a table line without inject= has the kernel's default */
+		snprintf(was, sizeof(was), "%d",
+			 b->t.inject < 0 ? BAND_INJECT_DFLT : b->t.inject);
+		snprintf(want, sizeof(want), "%d", o->inject);
+		r = change(b->name, "inject", was, want);
+	}
 	return r;
 }
 

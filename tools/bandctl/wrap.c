@@ -243,16 +243,7 @@ int rewrap(const char *dm, const char *params, int flags)
 
 	if (band_table_parse(params, &t))
 		return dmx_fail(EX_ERR, "%s: bad saved table '%s'", dm, params);
-	band_opts_init(&o);
-	o.set = OPT_BG | OPT_TYPE | OPT_POLICY | OPT_TOKEN;
-	snprintf(o.band_group, sizeof(o.band_group), "%s", t.band_group);
-	o.type = t.type;
-	o.policy = t.policy;
-	o.token_base = t.token_base;
-	if (t.idle != ~0ull) {
-		o.set |= OPT_IDLE;
-		o.idle = t.idle;
-	}
+	band_table_opts(&t, &o);
 	r = do_wrap(dm, &o, flags);
 	if (!r && t.dflt_weight != 100) {
 		snprintf(msg, sizeof(msg), "weight %u", t.dflt_weight);

@@ -199,7 +199,7 @@ static void view_json(void **state)
 	v.secs = 2.0;
 	band_view_json(&sb, &v);
 	want =
-		"{\"name\":\"data\",\"band_group\":\"sda\",\"type\":\"uid\",\"policy\":\"weight\",\"token_base\":0,\"idle_us\":8000,\"epoch\":3,\"since\":1700000000.0,\"seconds\":2.0,\"groups\":[\n"
+		"{\"name\":\"data\",\"band_group\":\"sda\",\"type\":\"uid\",\"policy\":\"weight\",\"token_base\":0,\"idle_us\":8000,\"inject\":null,\"epoch\":3,\"since\":1700000000.0,\"seconds\":2.0,\"groups\":[\n"
 		"{\"id\":\"default\",\"job\":\"default\",\"weight\":100,\"tokens\":5,\"target_share\":25.0,\"share\":25.0,\"iops\":5.0,\"mbps\":0.0,\"read_bios\":10,\"read_sectors\":80,\"write_bios\":0,\"write_sectors\":0,\"held\":0,\"held_total\":0,\"in_flight\":0,\"debt_bios\":0,\"active\":true},\n"
 		"{\"id\":\"1000\",\"job\":\"al\\\"ice\",\"weight\":300,\"tokens\":7,\"target_share\":75.0,\"share\":75.0,\"iops\":15.0,\"mbps\":0.6,\"read_bios\":30,\"read_sectors\":2400,\"write_bios\":0,\"write_sectors\":0,\"held\":1,\"held_total\":2,\"in_flight\":0,\"debt_bios\":0,\"active\":true}\n"
 		"]}\n";
@@ -217,6 +217,21 @@ static void view_json(void **state)
 			    "data: band group sda, type uid, policy weight, epoch 3\n");
 	sb_free(&sb);
 	band_table_free(&t);
+	/* inject as the table line has it: 0 or 1 */
+	assert_int_equal(band_table_parse("8:0 0 sda uid weight 0 :100 1000:300 idle=8000 inject=0",
+					  &t), 0);
+	band_view_json(&sb, &v);
+	assert_non_null(strstr(sb_str(&sb),
+			       ",\"idle_us\":8000,\"inject\":0,\"epoch\":3,"));
+	sb_free(&sb);
+	band_table_free(&t);
+	assert_int_equal(band_table_parse("8:0 0 sda uid weight 0 :100 1000:300 inject=1",
+					  &t), 0);
+	band_view_json(&sb, &v);
+	assert_non_null(strstr(sb_str(&sb),
+			       ",\"idle_us\":null,\"inject\":1,\"epoch\":3,"));
+	sb_free(&sb);
+	band_table_free(&t);
 	band_status_free(&st);
 }
 
@@ -229,10 +244,11 @@ static void config_ok(void **state)
 	assert_int_equal(conf_parse("# dm-band\n"
 				    "\n"
 				    "wrap vg0/data type=uid band-group=sda  # users\n"
-				    "create vms /dev/vg0/vms type=cgroup policy=weight-iosize token-base=64 idle=100\n"
+				    "create vms /dev/vg0/vms type=cgroup policy=weight-iosize token-base=64 idle=100 inject=0\n"
+				    "wrap vg0/vms inject=1\n"
 				    "  weight vg0-data uid:alice 300\n"
 				    "weight vms default 50\n", &c, e, sizeof(e)), 0);
-	assert_int_equal(c.n, 4);
+	assert_int_equal(c.n, 5);
 	assert_int_equal(c.e[0].kind, CONF_WRAP);
 	assert_string_equal(c.e[0].name, "vg0/data");
 	assert_int_equal(c.e[0].opts.type, BT_UID);
@@ -244,10 +260,16 @@ static void config_ok(void **state)
 	assert_int_equal(c.e[1].opts.policy, BP_IOSIZE);
 	assert_int_equal(c.e[1].opts.token_base, 64);
 	assert_int_equal(c.e[1].opts.idle, 100);
-	assert_int_equal(c.e[2].kind, CONF_WEIGHT);
-	assert_string_equal(c.e[2].job, "uid:alice");
-	assert_int_equal(c.e[2].weight, 300);
-	assert_int_equal(c.e[3].weight, 50);
+	assert_int_equal(c.e[1].opts.inject, 0);
+	assert_true(c.e[1].opts.set & OPT_INJECT);
+	assert_false(c.e[0].opts.set & OPT_INJECT);
+	assert_int_equal(c.e[2].kind, CONF_WRAP);
+	assert_int_equal(c.e[2].opts.inject, 1);
+	assert_int_equal(c.e[2].opts.set, OPT_INJECT);
+	assert_int_equal(c.e[3].kind, CONF_WEIGHT);
+	assert_string_equal(c.e[3].job, "uid:alice");
+	assert_int_equal(c.e[3].weight, 300);
+	assert_int_equal(c.e[4].weight, 50);
 	conf_free(&c);
 	assert_int_equal(conf_parse("", &c, e, sizeof(e)), 0);
 	assert_int_equal(c.n, 0);
@@ -264,6 +286,9 @@ static void config_bad(void **state)
 		"create n /dev/x type\n",
 		"create n /dev/x token-base=1073741825\n",
 		"create n /dev/x idle=1000001\n",
+		"create n /dev/x inject=2\n",
+		"create n /dev/x inject=\n",
+		"wrap vg0/data inject=yes\n",
 		"create n /dev/x band-group=a/b\n",
 		"wrap vg0\n",
 		"wrap vg0/data policy=fifo\n",
@@ -306,6 +331,79 @@ static void params(void **state)
 	band_params_fmt(&sb, "254:1", &o);
 	assert_string_equal(sb_str(&sb), "254:1 0 sdb cgroup weight 1 idle=200000");
 	sb_free(&sb);
+	/* inject= after idle=, only when given */
+	assert_int_equal(band_opt_set(&o, "inject", "0", e, sizeof(e)), 0);
+	assert_int_equal(o.inject, 0);
+	band_params_fmt(&sb, "254:1", &o);
+	assert_string_equal(sb_str(&sb),
+			    "254:1 0 sdb cgroup weight 1 idle=200000 inject=0");
+	sb_free(&sb);
+	assert_int_equal(band_opt_set(&o, "inject", "1", e, sizeof(e)), 0);
+	assert_int_equal(o.inject, 1);
+	band_params_fmt(&sb, "254:1", &o);
+	assert_string_equal(sb_str(&sb),
+			    "254:1 0 sdb cgroup weight 1 idle=200000 inject=1");
+	sb_free(&sb);
+	band_opts_init(&o);
+	assert_int_equal(band_opt_set(&o, "band-group", "sdb", e, sizeof(e)), 0);
+	assert_int_equal(band_opt_set(&o, "inject", "0", e, sizeof(e)), 0);
+	band_params_fmt(&sb, "8:0", &o);
+	assert_string_equal(sb_str(&sb), "8:0 0 sdb none weight 0 inject=0");
+	sb_free(&sb);
+}
+
+static void params_inject_bad(void **state)
+{
+	static const char *const bad[] = { "2", "", "01", "-1", "on", "1 " };
+	struct band_opts o;
+	char e[128], want[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		band_opts_init(&o);
+		e[0] = '\0';
+		if (!band_opt_set(&o, "inject", bad[i], e, sizeof(e)))
+			fail_msg("accepted inject '%s'", bad[i]);
+		snprintf(want, sizeof(want), "invalid inject '%s'", bad[i]);
+		assert_string_equal(e, want);
+		assert_false(o.set & OPT_INJECT);
+	}
+}
+
+/* A re-wrap rebuilds the device from its saved table: inject= too. */
+static void rewrap_opts(void **state)
+{
+	const char *line =
+		"254:3 0 sda uid weight-iosize 64 :70 1000:300 idle=5000 inject=0";
+	struct sbuf sb = { 0 };
+	struct band_table t;
+	struct band_opts o;
+
+	(void)state;
+	assert_int_equal(band_table_parse(line, &t), 0);
+	band_table_opts(&t, &o);
+	band_params_fmt(&sb, "254:9", &o);
+	assert_string_equal(sb_str(&sb),
+			    "254:9 0 sda uid weight-iosize 64 idle=5000 inject=0");
+	sb_free(&sb);
+	band_table_free(&t);
+	assert_int_equal(band_table_parse("254:3 0 sda uid weight 0 inject=1",
+					  &t), 0);
+	band_table_opts(&t, &o);
+	band_params_fmt(&sb, "254:9", &o);
+	assert_string_equal(sb_str(&sb), "254:9 0 sda uid weight 0 inject=1");
+	sb_free(&sb);
+	band_table_free(&t);
+	/* none in the table: none in the new one (the kernel's default) */
+	assert_int_equal(band_table_parse("254:3 0 sda none weight 0 :100 idle=8000",
+					  &t), 0);
+	band_table_opts(&t, &o);
+	assert_false(o.set & OPT_INJECT);
+	band_params_fmt(&sb, "254:9", &o);
+	assert_string_equal(sb_str(&sb), "254:9 0 sda none weight 0 idle=8000");
+	sb_free(&sb);
+	band_table_free(&t);
 }
 
 static void cmdline(void **state)
@@ -333,6 +431,8 @@ int main(void)
 		cmocka_unit_test(config_ok),
 		cmocka_unit_test(config_bad),
 		cmocka_unit_test(params),
+		cmocka_unit_test(params_inject_bad),
+		cmocka_unit_test(rewrap_opts),
 		cmocka_unit_test(cmdline),
 	};
 

@@ -20,6 +20,7 @@ static void table_full(void **state)
 	assert_int_equal(t.token_base, 5000);
 	assert_int_equal(t.dflt_weight, 70);
 	assert_int_equal(t.idle, 1234);
+	assert_int_equal(t.inject, -1);
 	assert_int_equal(t.nr, 2);
 	assert_int_equal(band_table_weight(&t, 1000), 300);
 	assert_int_equal(band_table_weight(&t, 1001), 50);
@@ -36,7 +37,36 @@ static void table_minimal(void **state)
 	assert_int_equal(t.offset, 2048);
 	assert_int_equal(t.dflt_weight, 100);
 	assert_true(t.idle == ~0ull);
+	assert_int_equal(t.inject, -1);
 	assert_int_equal(t.nr, 0);
+	band_table_free(&t);
+}
+
+/* inject= is kept: the kernel writes inject=0 when off, nothing when on. */
+static void table_inject(void **state)
+{
+	struct band_table t;
+
+	(void)state;
+	assert_int_equal(band_table_parse("8:0 0 g uid weight 0 :100 1000:5 idle=8000 inject=0",
+					  &t), 0);
+	assert_int_equal(t.inject, 0);
+	assert_int_equal(t.idle, 8000);
+	assert_int_equal(band_table_weight(&t, 1000), 5);
+	band_table_free(&t);
+	assert_int_equal(band_table_parse("8:0 0 g uid weight 0 idle=8000 inject=1",
+					  &t), 0);
+	assert_int_equal(t.inject, 1);
+	band_table_free(&t);
+	/* without idle= */
+	assert_int_equal(band_table_parse("8:0 0 g none weight 0 inject=0", &t),
+			 0);
+	assert_int_equal(t.inject, 0);
+	assert_true(t.idle == ~0ull);
+	band_table_free(&t);
+	assert_int_equal(band_table_parse("8:0 0 g none weight 0 :100 idle=8000",
+					  &t), 0);
+	assert_int_equal(t.inject, -1);
 	band_table_free(&t);
 }
 
@@ -55,6 +85,12 @@ static void table_malformed(void **state)
 		"8:0 0 g uid weight 0 x:5",		/* id */
 		"8:0 0 g uid weight 0 idle=5 1000:5",	/* options last */
 		"8:0 0 g uid weight 0 idle=x",
+		"8:0 0 g uid weight 0 inject=1 1000:5",	/* options last */
+		"8:0 0 g uid weight 0 inject=2",
+		"8:0 0 g uid weight 0 inject=",
+		"8:0 0 g uid weight 0 inject=01",
+		"8:0 0 g uid weight 0 inject=on",
+		"8:0 0 g uid weight 0 inject",
 		"8:0 0 bad/name none weight 0",
 		"8:0 0 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa none weight 0",
 	};
@@ -250,6 +286,7 @@ int main(void)
 	const UNIT_TEST_STRUCT tests[] = {
 		cmocka_unit_test(table_full),
 		cmocka_unit_test(table_minimal),
+		cmocka_unit_test(table_inject),
 		cmocka_unit_test(table_malformed),
 		cmocka_unit_test(status_ok),
 		cmocka_unit_test(status_malformed),
