@@ -588,6 +588,15 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 	u32 weight;
 
 	lockdep_assert_held(&band_mutex);
+	/* First, so that new groups' first tokens are in the line's units. */
+	if (bg->refs == 1) {
+		spin_lock_irqsave(&bg->lock, flags);
+		band_pool_set_policy(&bg->pool, conf->policy);
+		band_pool_set_token_base(&bg->pool, conf->token_base);
+		band_pool_set_idle(&bg->pool, conf->idle_us);
+		band_pool_set_inject(&bg->pool, conf->inject);
+		spin_unlock_irqrestore(&bg->lock, flags);
+	}
 	xa_for_each(groups, id, grp) {
 		n++;
 		cur = old && same_type ? xa_load(old, id) : NULL;
@@ -611,12 +620,6 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 	bd->nr_groups = n;
 	bd->type = conf->type;
 	band_pgroup_set_weight(&bg->pool, &bd->dflt->pg, conf->default_weight);
-	if (bg->refs == 1) {
-		band_pool_set_policy(&bg->pool, conf->policy);
-		band_pool_set_token_base(&bg->pool, conf->token_base);
-		band_pool_set_idle(&bg->pool, conf->idle_us);
-		band_pool_set_inject(&bg->pool, conf->inject);
-	}
 	spin_unlock_irqrestore(&bg->lock, flags);
 
 	if (old) {
@@ -1078,6 +1081,7 @@ static int band_msg_policy(struct band_dev *bd, const char *arg)
 {
 	enum band_policy policy;
 	unsigned long flags;
+	bool changed;
 
 	if (band_parse_policy(arg, &policy)) {
 		DMERR("policy: unknown policy '%s': weight or weight-iosize expected",
@@ -1085,14 +1089,17 @@ static int band_msg_policy(struct band_dev *bd, const char *arg)
 		return -EINVAL;
 	}
 	spin_lock_irqsave(&bd->bg->lock, flags);
-	band_pool_set_policy(&bd->bg->pool, policy);
+	changed = band_pool_set_policy(&bd->bg->pool, policy);
 	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	if (changed)
+		band_kick(bd->bg);
 	return 0;
 }
 
 static int band_msg_token(struct band_dev *bd, const char *arg)
 {
 	unsigned long flags;
+	bool changed;
 	u64 base;
 
 	if (band_parse_token_base(arg, &base)) {
@@ -1101,8 +1108,10 @@ static int band_msg_token(struct band_dev *bd, const char *arg)
 		return -EINVAL;
 	}
 	spin_lock_irqsave(&bd->bg->lock, flags);
-	band_pool_set_token_base(&bd->bg->pool, base);
+	changed = band_pool_set_token_base(&bd->bg->pool, base);
 	spin_unlock_irqrestore(&bd->bg->lock, flags);
+	if (changed)
+		band_kick(bd->bg);
 	return 0;
 }
 

@@ -67,17 +67,6 @@ void band_pool_set_idle(struct band_pool *p, u32 idle_us)
 	p->idle_ns = (u64)idle_us * NSEC_PER_USEC;
 }
 
-/* Both take effect from the next epoch. */
-void band_pool_set_policy(struct band_pool *p, enum band_policy policy)
-{
-	p->policy = policy;
-}
-
-void band_pool_set_token_base(struct band_pool *p, u64 token_base)
-{
-	p->token_base = token_base;
-}
-
 /* The tokens handed out per epoch before rounding up to whole weights. */
 u64 band_pool_effective_base(const struct band_pool *p)
 {
@@ -167,14 +156,23 @@ static s64 band_tokens_after(s64 t, u64 a, u64 n)
 	return t + (s64)(n * a);
 }
 
-/* Bring an idle group's tokens up to the pool's epoch. */
+/*
+ * Bring an idle group's tokens up to the pool's epoch.  Tokens (and debt)
+ * from before the units changed (band_pool_new_units()) count for nothing:
+ * the group starts the epoch with a full allotment.
+ */
 static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
 {
+	u64 a;
+
 	if (g->epoch == p->epoch)
 		return;
-	g->tokens = band_tokens_after(g->tokens,
-				      band_pool_allotment(p, g->weight),
-				      p->epoch - g->epoch);
+	a = band_pool_allotment(p, g->weight);
+	if (g->epoch < p->units_epoch)
+		g->tokens = a;
+	else
+		g->tokens = band_tokens_after(g->tokens, a,
+					      p->epoch - g->epoch);
 	g->epoch = p->epoch;
 }
 
@@ -344,6 +342,45 @@ void band_pool_refill(struct band_pool *p)
 		band_pgroup_catch_up(p, g);
 		band_pgroup_update(p, g);
 	}
+}
+
+/*
+ * The policy or token_base changed: what a token is worth, or how many an
+ * epoch hands out, is no longer what the groups' tokens were counted in.
+ * Start a new epoch at once in which every group, active or idle, has a
+ * full allotment in the new units and no debt (idle groups lazily, in
+ * band_pgroup_catch_up()).  O(active groups).
+ */
+static void band_pool_new_units(struct band_pool *p)
+{
+	struct band_pgroup *g, *tmp;
+
+	band_pool_update_gcd(p);
+	p->epoch++;
+	p->units_epoch = p->epoch;
+	list_for_each_entry_safe(g, tmp, &p->active, active_node) {
+		band_pgroup_catch_up(p, g);
+		band_pgroup_update(p, g);
+	}
+}
+
+/* Both start a new epoch when they change something (true). */
+bool band_pool_set_policy(struct band_pool *p, enum band_policy policy)
+{
+	if (p->policy == policy)
+		return false;
+	p->policy = policy;
+	band_pool_new_units(p);
+	return true;
+}
+
+bool band_pool_set_token_base(struct band_pool *p, u64 token_base)
+{
+	if (p->token_base == token_base)
+		return false;
+	p->token_base = token_base;
+	band_pool_new_units(p);
+	return true;
 }
 
 /*

@@ -71,6 +71,7 @@ struct band_pool {
 	bool gcd_stale;
 	struct list_head groups;	/* every attached group */
 	u64 epoch;			/* refills so far */
+	u64 units_epoch;		/* the first in the current units */
 	struct list_head active;	/* groups with bios held or in flight */
 	struct list_head waiting;	/* groups with bios held */
 	struct list_head lingering;	/* idle for less than idle_ns, oldest first */
@@ -125,8 +126,8 @@ void band_pool_set_depth_max(struct band_pool *p, u32 depth_max);
 u32 band_pool_idle_us(const struct band_pool *p);
 void band_pool_expire(struct band_pool *p, u64 now);
 u64 band_pool_next_expiry(struct band_pool *p);
-void band_pool_set_policy(struct band_pool *p, enum band_policy policy);
-void band_pool_set_token_base(struct band_pool *p, u64 token_base);
+bool band_pool_set_policy(struct band_pool *p, enum band_policy policy);
+bool band_pool_set_token_base(struct band_pool *p, u64 token_base);
 u64 band_pool_effective_base(const struct band_pool *p);
 u64 band_pool_allotment(const struct band_pool *p, u32 weight);
 u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data);

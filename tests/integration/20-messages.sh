@@ -23,7 +23,7 @@ bad=(
 	"type bogus	type: unknown type 'bogus'"
 	"detach 5	detach: invalid none id '5'"
 )
-plan $((${#bad[@]} * 2 + 20))
+plan $((${#bad[@]} * 2 + 23))
 
 check "create (type none)" dm_create m0 "0 $half band /dev/ram0 0 msg none weight 0"
 i=0
@@ -50,6 +50,10 @@ check "weight 1001:50" dmsetup message m0 0 weight 1001:50
 check "weight 70 (default group)" dmsetup message m0 0 weight 70
 check "policy weight-iosize" dmsetup message m0 0 policy weight-iosize
 check "token 5000" dmsetup message m0 0 token 5000
+# A new token_base (or policy) starts a new epoch in the new units at once:
+# 70 of 420 (gcd 10: 7 of 42 units) of ceil(5000 / 42) = 120 per unit.
+is "token 5000 takes effect at once: the default group has 7 * 120 tokens" \
+	"$(grp_stat m0 default | cut -d' ' -f2)" 840
 check "idle 1234" dmsetup message m0 0 idle 1234
 check "attach 1002, then detach it" \
 	sh -c "dmsetup message m0 0 attach 1002 && dmsetup message m0 0 detach 1002"
@@ -70,6 +74,15 @@ check "resume" dmsetup resume m0
 is "counters survive the reload" "$(grp_stat m0 default | cut -d' ' -f5,6)" "$before"
 check "reset zeroes them" sh -c "dmsetup message m0 0 reset &&
 	test \"\$(dmsetup status m0 | cut -d' ' -f11)\" = 0"
+
+# A reload that changes the policy and token_base starts a new epoch in
+# the new units: 7 of 42 units of ceil(24 / 42) = 1 token each, not what
+# is left of weight-iosize's 840.
+check "reload to policy weight, token_base 24" sh -c \
+	"dmsetup reload m0 --table \"\$(dmsetup table m0 | sed 's/weight-iosize 5000/weight 24/')\" &&
+	dmsetup resume m0"
+is "the reload's units at once: the default group has 7 tokens" \
+	"$(grp_stat m0 default | cut -d' ' -f2)" 7
 
 # Removing the last device frees the band group: a new device may then
 # create it with other settings.

@@ -463,12 +463,12 @@ diag "quiet phase at ${SECONDS}s"
 # uids 1001 and 1002) with a fixed amount of 4k I/O and verify, nothing
 # else.  Groups of weights 1:2:3 and 24 tokens an epoch for three jobs of
 # queue depth 8, so that bios are held.
-# A band group of its own (chq): a fresh pool.  In chg, the tokens of the
-# epoch under way stay what the churn's last policy and token_base gave
-# (a reload's take effect from the next epoch): after weight-iosize and
-# an automatic token_base, 11,005 for the default group, and no bio of
-# the quiet phase was ever held (seen once in three debug runs; a known
-# issue, Documentation/dm-band.rst).
+# A band group of its own (chq): a fresh pool, whatever the churn left.
+# (In chg, before a new policy or token_base started a new epoch, the
+# tokens of the epoch under way stayed what the churn's last settings
+# gave: after weight-iosize and an automatic token_base, 11,005 for the
+# default group, and no bio of the quiet phase was held.  Test 20 and
+# KUnit band_policy_units_change check that fix.)
 op "quiet: reload" dmsetup reload ch --table \
 	"0 $A_SECT band $LOW 0 chq uid weight 24 :1 1001:2 1002:3 idle=0" &&
 	op "quiet: resume" dmsetup resume ch

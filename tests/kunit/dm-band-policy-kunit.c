@@ -381,6 +381,71 @@ static void band_policy_weight_change(struct kunit *test)
 			3 * (s[0].passed - before0));
 }
 
+/*
+ * A policy or token_base change starts a new epoch in the new units at
+ * once: tokens counted per 4 KiB do not linger as tokens per bio (and the
+ * reverse), debt in the old units is forgiven, idle groups start the next
+ * epoch they are touched in with a full allotment, and held bios pass.
+ * A setting that does not change anything starts nothing.
+ */
+static void band_policy_units_change(struct kunit *test)
+{
+	static const u32 w[3] = { 1, 2, 1 };
+	struct sim_group s[3] = {};
+	struct band_pool *pool = new_pool(test);
+	u64 epoch;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT_IOSIZE, 0, 0);
+	sim_attach(pool, s, 3, w);
+	s[2].backlogged = false;	/* idle: caught up lazily */
+	/* (A got its tokens when it was alone: the automatic base grows) */
+	KUNIT_EXPECT_GT(test, s[0].g.tokens, 1000);
+	/* A spends a little, B runs into debt with one huge bio */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 8));
+	band_pgroup_charge_debt(pool, &s[1].g, 1ULL << 30);
+	KUNIT_EXPECT_LT(test, s[1].g.tokens, 0);
+	/* and holds one more bio */
+	KUNIT_EXPECT_FALSE(test, sim_submit(pool, &s[1], 1));
+
+	epoch = pool->epoch;
+	KUNIT_EXPECT_FALSE(test,
+			   band_pool_set_policy(pool, BAND_POLICY_WEIGHT_IOSIZE));
+	KUNIT_EXPECT_FALSE(test, band_pool_set_token_base(pool, 0));
+	KUNIT_EXPECT_EQ(test, pool->epoch, epoch);
+
+	KUNIT_EXPECT_TRUE(test, band_pool_set_policy(pool, BAND_POLICY_WEIGHT));
+	KUNIT_EXPECT_EQ(test, pool->epoch, epoch + 1);
+	/* active groups: a full allotment in bios, B's debt forgiven */
+	KUNIT_EXPECT_EQ(test, s[0].g.tokens, band_pool_allotment(pool, 1));
+	KUNIT_EXPECT_LT(test, s[0].g.tokens, 1000);
+	KUNIT_EXPECT_EQ(test, s[1].g.tokens, band_pool_allotment(pool, 2));
+	/* B's held bio may pass now */
+	KUNIT_EXPECT_TRUE(test, s[1].g.waiting);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[1].g, 1));
+	KUNIT_EXPECT_FALSE(test, s[1].g.waiting);
+	/* the idle group, touched later, a full allotment in bios */
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[2].g),
+			band_pool_allotment(pool, 1));
+
+	/* token_base too: from automatic to 24 */
+	sim_complete_all(pool, s, 3);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	KUNIT_EXPECT_TRUE(test, band_pool_set_token_base(pool, 24));
+	KUNIT_EXPECT_EQ(test, s[0].g.tokens, 24 / 4);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), 2 * 24 / 4);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[2].g), 24 / 4);
+
+	/* and the shares still follow the weights afterwards */
+	sim_complete_all(pool, s, 3);
+	s[0].passed = 0;
+	s[1].passed = 0;
+	sim_run(pool, s, 2, 40, 1);
+	/* 2:1, within the epoch in progress when the run stopped (6 + 12) */
+	KUNIT_EXPECT_GT(test, s[0].passed, 100);
+	KUNIT_EXPECT_LE(test, abs((s64)s[1].passed - 2 * (s64)s[0].passed),
+			12);
+}
+
 /* Attach and detach mid-epoch; a detached group's bios in flight. */
 static void band_policy_attach_detach(struct kunit *test)
 {
@@ -894,6 +959,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_cost),
 	KUNIT_CASE(band_policy_idle_groups),
 	KUNIT_CASE(band_policy_weight_change),
+	KUNIT_CASE(band_policy_units_change),
 	KUNIT_CASE(band_policy_attach_detach),
 	KUNIT_CASE(band_policy_debt),
 	KUNIT_CASE(band_policy_10000_groups),
