@@ -304,6 +304,7 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 	memset(conf, 0, sizeof(*conf));
 	conf->default_weight = BAND_DEFAULT_WEIGHT;
 	conf->idle_us = BAND_IDLE_US_DEFAULT;
+	conf->inject = BAND_INJECT_DEFAULT;
 
 	if (as->argc < 6) {
 		*error = "Not enough arguments: 6 at least, see Documentation/dm-band.rst";
@@ -918,8 +919,8 @@ void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 			cond_resched();
 	}
 	DMEMIT(" idle=%u", band_pool_idle_us(&bg->pool));
-	if (bg->pool.inject)
-		DMEMIT(" inject=1");
+	if (bg->pool.inject != BAND_INJECT_DEFAULT)
+		DMEMIT(" inject=%u", bg->pool.inject);
 	mutex_unlock(&band_mutex);
 	*szp = sz;
 }

@@ -486,7 +486,7 @@ static sector_t band_max_io_len(struct block_device *bdev)
  * <group>:      :<weight> for the default group, <id>:<weight> for a job.
  * idle=<usec>:  how long a job that has just gone idle still counts as
  *               active (default 8000).
- * inject=1:     work conservation by injection (default 0, off).
+ * inject=0:     no work conservation by injection (default 1, on).
  *
  * See Documentation/dm-band.rst.
  */
@@ -635,8 +635,8 @@ static void band_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" %llu:%u", (unsigned long long)conf->groups[i].id,
 			       conf->groups[i].weight);
 		DMEMIT(" idle=%u", conf->idle_us);
-		if (conf->inject)
-			DMEMIT(" inject=1");
+		if (conf->inject != BAND_INJECT_DEFAULT)
+			DMEMIT(" inject=%u", conf->inject);
 		break;
 
 	case STATUSTYPE_IMA:

@@ -38,6 +38,8 @@ enum band_policy {
  * band_pool_expire()), however many take turns.
  */
 #define BAND_IDLE_US_DEFAULT	8000U
+/* Work conservation by injection unless the table line says inject=0. */
+#define BAND_INJECT_DEFAULT	true
 #define BAND_IDLE_US_MAX	1000000U
 /* Debt is bounded so that token arithmetic cannot overflow. */
 #define BAND_DEBT_MAX		((s64)BIT_ULL(52))

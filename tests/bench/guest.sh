@@ -12,8 +12,8 @@
 #   none         the null_blk device alone (scheduler none)
 #   band         a dm-band device (type cgroup, policy weight) over it
 #   band-iosize  the same with policy weight-iosize
-#   band-inject  the same as band with inject=1 (work conservation by
-#                injection; off by default)
+#   band-noinject  the same as band with inject=0 (no work conservation
+#                by injection: the refill rule alone, as before issue 11)
 #   bfq          scheduler bfq, io.bfq.weight per cgroup
 #   iocost       io.cost.qos enable=1 with an io.cost.model measured here,
 #                io.weight per cgroup
@@ -333,7 +333,7 @@ ctrl_setup() {
 		dmsetup create bench-dev --table "0 $n linear /dev/$name 0" || return 1
 		TOP=/dev/mapper/bench-dev
 		;;
-	band | band-iosize | band-inject)
+	band | band-iosize | band-noinject)
 		[ "$ctrl" = band-iosize ] && policy=weight-iosize
 		n=$(blockdev --getsz "/dev/$name")
 		if [ "${BAND_TYPE:-cgroup}" = none ]; then
@@ -346,7 +346,7 @@ ctrl_setup() {
 			tbl+=${BAND_MORE:-}
 		fi
 		tbl+=" idle=$idle"
-		[ "$ctrl" = band-inject ] || [ -n "${BAND_INJECT:-}" ] && tbl+=" inject=1"
+		[ "$ctrl" = band-noinject ] || [ -n "${BAND_NOINJECT:-}" ] && tbl+=" inject=0"
 		dmsetup create bench-dev --table "$tbl" || return 1
 		TOP=/dev/mapper/bench-dev
 		;;
@@ -583,7 +583,7 @@ RREAD="--rw=randread --bs=4k --ioengine=libaio"
 s_friendly() {
 	local shape ctrl
 	for shape in serial parallel; do
-		for ctrl in none band band-inject bfq iocost; do
+		for ctrl in none band band-noinject bfq iocost; do
 			groups_clear
 			group a 40 3 "$RR"
 			group b 20 3 "$RR"
@@ -598,7 +598,7 @@ s_friendly() {
 s_skewed() {
 	local shape ctrl
 	for shape in serial parallel; do
-		for ctrl in none band band-inject bfq iocost; do
+		for ctrl in none band band-noinject bfq iocost; do
 			groups_clear
 			group a 40 1 "$RR"
 			group b 20 2 "$RR"
@@ -616,7 +616,7 @@ s_qd1() {
 		groups_clear
 		group qd1 4 1 "--rw=randread --bs=4k --ioengine=psync"
 		measure qd1 "$shape" none alone "$1"
-		for ctrl in none band band-inject bfq iocost; do
+		for ctrl in none band band-noinject bfq iocost; do
 			groups_clear
 			group qd1 4 1 "--rw=randread --bs=4k --ioengine=psync"
 			group qd32 1 1 "$RREAD --iodepth=32"
@@ -733,7 +733,7 @@ settle_emit() {
 s_settle() {
 	local ctrl
 	MEASURE_HOOK=settle_run EMIT_HOOK=settle_emit
-	for ctrl in none band band-inject bfq iocost; do
+	for ctrl in none band band-noinject bfq iocost; do
 		groups_clear
 		group a 40 2 "$RREAD --iodepth=4"
 		group b 20 2 "$RREAD --iodepth=4"
@@ -752,7 +752,7 @@ s_settle() {
 #                             all here, like the default group)
 #   band 1group-w1            the same with weight 1: against the default
 #                             group's 100, o1 gets one token an epoch
-#   band 1group-inject        1group with inject=1
+#   band 1group-noinject      1group with inject=0
 #   band <N>attached          all NFLOW cgroups attached, only o1 busy
 #   band <N>flowing           all attached, and a 4 KiB read in each other
 #                             cgroup every 500 ms (bgread), idle=0: bios
@@ -802,7 +802,7 @@ s_overhead() {
 	measure overhead fast linear "" "$1"
 	BAND_TYPE=none measure overhead fast band typenone "$1"
 	measure overhead fast band 1group "$1"
-	BAND_INJECT=1 measure overhead fast band 1group-inject "$1"
+	BAND_NOINJECT=1 measure overhead fast band 1group-noinject "$1"
 	BAND_MORE=$more measure overhead fast band "${n}attached" "$1"
 	PRE_HOOK=bg_start POST_HOOK=bg_stop WINDOW_HOOK=bg_window CUR_ROUND=$1
 	BAND_IDLE=0 BAND_MORE=$more CUR_CTRL=band CUR_VARIANT=${n}flowing \

@@ -23,13 +23,13 @@ import sys
 # step with the s_* functions of guest.sh; a pair missing from the output
 # fails the run.
 PLAN = {
-    "friendly": (["serial", "parallel"], ["none", "band", "band-inject", "bfq", "iocost"]),
-    "skewed": (["serial", "parallel"], ["none", "band", "band-inject", "bfq", "iocost"]),
-    "qd1": (["serial", "parallel"], ["none", "band", "band-inject", "bfq", "iocost"]),
+    "friendly": (["serial", "parallel"], ["none", "band", "band-noinject", "bfq", "iocost"]),
+    "skewed": (["serial", "parallel"], ["none", "band", "band-noinject", "bfq", "iocost"]),
+    "qd1": (["serial", "parallel"], ["none", "band", "band-noinject", "bfq", "iocost"]),
     "seqrand": (["parallel"], ["none", "band", "band-iosize", "bfq", "iocost"]),
     "buffered": (["buf"], ["none", "band", "band-iosize", "bfq", "iocost"]),
     "groups": (["parallel"], ["none", "band", "bfq", "iocost"]),
-    "settle": (["parallel"], ["none", "band", "band-inject", "bfq", "iocost"]),
+    "settle": (["parallel"], ["none", "band", "band-noinject", "bfq", "iocost"]),
     "overhead": (["fast"], ["raw", "linear", "band"]),
 }
 TITLE = {
@@ -42,7 +42,7 @@ TITLE = {
     "settle": "7. Settling: a group goes idle and comes back; a weight changes",
     "overhead": "8. Overhead: no device delay, the CPU is the bottleneck",
 }
-CTRLS = ["none", "band", "band-inject", "band-iosize", "bfq", "iocost", "raw", "linear"]
+CTRLS = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost", "raw", "linear"]
 # Shares in bytes where request sizes differ, else in I/Os.
 BYTES_SCEN = {"seqrand", "buffered"}
 TOL = 0.05          # settle: within 5% (relative) of the target share
@@ -497,7 +497,7 @@ def overhead_order(sres):
         if v.endswith("flowing-idle"):
             return 7
         return {("raw", ""): 0, ("linear", ""): 1, ("band", "typenone"): 2,
-                ("band", "1group"): 3, ("band", "1group-inject"): 3.3,
+                ("band", "1group"): 3, ("band", "1group-noinject"): 3.3,
                 ("band", "1group-w1"): 3.5}.get((c, v), 8)
     return sorted([k for k in sres if k[2] != "alone"], key=rank)
 
@@ -520,7 +520,7 @@ def summary_lines(b, res, st):
              f"{info.get('secs')} s per run; medians of rounds.")
     L.append("Cells: max share error (vs weights) / device use (vs no controller); "
              "~ = spread wider than the effect.")
-    cols = ["none", "band", "band-inject", "band-iosize", "bfq", "iocost"]
+    cols = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost"]
     L.append(f"{'scenario':<18}" + "".join(f"{c:<12}" for c in cols))
     for scen in PLAN:
         if scen in ("overhead", "settle") or scen not in res:
@@ -852,7 +852,7 @@ def scen_text(scen, b, res, st):
                  f"in flight each, 4 KiB random reads, in cgroup o1 of {n}.  `typenone`: dm-band "
                  "of type none (scheduling without classification); `1group`: type cgroup, o1 "
                  "attached with weight 100 (like every group here and the default group); "
-                 "`1group-inject`: the same with inject=1; `1group-w1`: o1 with weight 1, which against the default group's 100 gets one "
+                 "`1group-noinject`: the same with inject=0 (the refill rule alone); `1group-w1`: o1 with weight 1, which against the default group's 100 gets one "
                  f"token an epoch (a refill per bio); `{n}attached`: all attached, only o1 busy; "
                  f"`{n}flowing`: all attached and a 4 KiB read in every other cgroup every 500 ms "
                  "(row `bg`: their I/O), idle=0 so that no group lingers; "

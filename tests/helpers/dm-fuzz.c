@@ -477,7 +477,7 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 	c->ng = 0;
 	c->dw = 100;
 	c->idle = 8000;
-	c->inject = false;
+	c->inject = true;	/* the default: injection on */
 	if (w->n < 6) {
 		refuse(e, "Not enough arguments");
 		return false;
@@ -739,8 +739,8 @@ static void emit_table(struct sb *b, const char *lower, u64 off,
 	for (i = 0; i < c->ng; i++)
 		sb_printf(b, " %llu:%u", c->g[i].id, c->g[i].w);
 	sb_printf(b, " idle=%u", c->idle);
-	if (c->inject)
-		sb_put(b, " inject=1");
+	if (!c->inject)
+		sb_put(b, " inject=0");
 }
 
 static void refuse_msg(struct expect *e, const char *why, const char *arg,
@@ -1331,7 +1331,7 @@ static void gen_valid_cfg(struct cfg *c, const char *name, int type,
 	c->policy = below(2);
 	c->token = pct(30) ? 0 : pct(50) ? 1 + below(64) : below(TOKEN_MAX + 1);
 	c->idle = pct(50) ? 8000 : below(IDLE_MAX + 1);
-	c->inject = pct(30);
+	c->inject = !pct(30);
 	c->dw = pct(50) ? 100 : 1 + below(WEIGHT_MAX);
 	c->ng = 0;
 	while (c->ng < ng) {
@@ -1430,7 +1430,7 @@ static void gen_table_base(struct tline *t, struct bdev *target)
 	t->first_opt = t->l.n;
 	if (c.idle != 8000 || pct(30))
 		sb_printf(wl_add(&t->l), "idle=%u", c.idle);
-	if (c.inject || pct(20)) {
+	if (!c.inject || pct(20)) {
 		sb_printf(wl_add(&t->l), "inject=%u", c.inject);
 		if (t->l.n - t->first_opt == 2 && pct(50)) {
 			struct sb tmp = t->l.w[t->l.n - 1];

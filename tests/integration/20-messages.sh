@@ -20,10 +20,11 @@ bad=(
 	"policy fifo	policy: unknown policy 'fifo'"
 	"token 12x	token: invalid token_base '12x'"
 	"idle 1000001	idle: invalid value '1000001'"
+	"inject 2	inject: invalid value '2'"
 	"type bogus	type: unknown type 'bogus'"
 	"detach 5	detach: invalid none id '5'"
 )
-plan $((${#bad[@]} * 2 + 23))
+plan $((${#bad[@]} * 2 + 26))
 
 check "create (type none)" dm_create m0 "0 $half band /dev/ram0 0 msg none weight 0"
 i=0
@@ -55,16 +56,21 @@ check "token 5000" dmsetup message m0 0 token 5000
 is "token 5000 takes effect at once: the default group has 7 * 120 tokens" \
 	"$(grp_stat m0 default | cut -d' ' -f2)" 840
 check "idle 1234" dmsetup message m0 0 idle 1234
+check "inject 0" dmsetup message m0 0 inject 0
 check "attach 1002, then detach it" \
 	sh -c "dmsetup message m0 0 attach 1002 && dmsetup message m0 0 detach 1002"
 is "table shows every change" "$(dmsetup table m0)" \
-	"0 $half band $maj 0 msg uid weight-iosize 5000 :70 1000:300 1001:50 idle=1234"
+	"0 $half band $maj 0 msg uid weight-iosize 5000 :70 1000:300 1001:50 idle=1234 inject=0"
 
 # The table line loads back: a second device from it, in the same group.
 line=$(dmsetup table m0 | sed "s/ $maj 0 / $maj $half /")
 check "a device from the table line joins the band group" dm_create m1 "$line"
 is "and has the same table" "$(dmsetup table m1)" "$line"
 dmsetup remove m1
+
+# Injection is on by default: a table that leaves it out says nothing.
+check "inject 1" dmsetup message m0 0 inject 1
+is "the table leaves the default out" "$(dmsetup table m0 | grep -c inject)" 0
 
 # A reload keeps the groups' counters.
 dd if=/dev/zero of=/dev/mapper/m0 bs=4k count=10 oflag=direct 2>/dev/null

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # kernels: 6.12 (a timing ratio, measured once: 6.1 runs the share tests)
 # Work conservation on a parallel device (null_blk, 8 slots, 10 ms): a QD1
-# reader with weight 4 beside a QD32 reader with weight 1, inject=1.  The
+# reader with weight 4 beside a QD32 reader with weight 1, injection on
+# (the default).  The
 # QD1 reader cannot spend its tokens quickly; the refill rule alone made
 # the QD32 reader wait for it while 7 of 8 slots idled (689 + 179 IOPS
 # where the device does 719 + 5689).  Bounds that the refill rule alone
@@ -45,7 +46,7 @@ t0=$(($(iops /tmp/p1.out) + $(iops /tmp/p32.out)))
 diag "no controller: QD1 alone $alone IOPS; QD1 + QD32 together $t0 IOPS"
 dmsetup remove wl
 
-dm_create wb "0 $n band /dev/nullb0 0 wb pid weight 0 :1 inject=1"
+dm_create wb "0 $n band /dev/nullb0 0 wb pid weight 0 :1"
 # band_run: both readers through the band device; sets q1 and q32.
 band_run() {
 	reader /dev/mapper/wb 1 /tmp/b1.out; b1=$!

@@ -235,10 +235,10 @@ b_present() { dm_exists ch2; }
 # The band group's settings as the live table of A says: policy token
 # idle inject.
 bg_settings() {
-	dmsetup table ch | awk '{ inj = 0; idle = 8000
+	dmsetup table ch | awk '{ inj = 1; idle = 8000
 		for (i = 10; i <= NF; i++) {
 			if ($i ~ /^idle=/) idle = substr($i, 6)
-			if ($i == "inject=1") inj = 1
+			if ($i == "inject=0") inj = 0
 		}
 		print $8, $9, idle, inj }'
 }
@@ -257,13 +257,13 @@ reload_a() {
 		read -r pol tok idle inj <<<"$(bg_settings)"
 	else
 		pol=$(pick weight weight-iosize) tok=$(pick $TOKENS)
-		idle=$(pick $IDLES) inj=$(pick 0 0 1)
+		idle=$(pick $IDLES) inj=$(pick 0 1 1)
 	fi
 	for id in ${IDS[$t]}; do
 		groups+=" $id:$((RANDOM % 16 + 1))"
 	done
 	line="0 $A_SECT band $LOW 0 chg $t $pol $tok :$((RANDOM % 200 + 1))$groups idle=$idle"
-	[ "$inj" = 1 ] && line+=" inject=1"
+	[ "$inj" = 0 ] && line+=" inject=0"
 	op reload dmsetup reload ch --table "$line" &&
 		op "resume after reload" dmsetup resume ch && reloads=$((reloads + 1))
 }
@@ -311,7 +311,7 @@ churn_b() {
 			line+=" uid $pol $tok :$((RANDOM % 200 + 1)) 0:$((RANDOM % 50 + 1))"
 		fi
 		line+=" idle=$idle"
-		[ "$inj" = 1 ] && line+=" inject=1"
+		[ "$inj" = 0 ] && line+=" inject=0"
 		op "create B" dmsetup create ch2 --table "$line" || return
 		b_adds=$((b_adds + 1))
 		timeout -s KILL 120 fio --name=b --filename=/dev/mapper/ch2 --size=$(mib 4) \

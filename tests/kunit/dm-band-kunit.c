@@ -86,6 +86,7 @@ static void band_ctl_valid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, conf.default_weight, BAND_DEFAULT_WEIGHT);
 	KUNIT_EXPECT_EQ(test, conf.nr_groups, 0);
 	KUNIT_EXPECT_EQ(test, conf.idle_us, BAND_IDLE_US_DEFAULT);
+	KUNIT_EXPECT_TRUE(test, conf.inject);	/* on by default */
 	KUNIT_EXPECT_NULL(test, error);
 	band_conf_free(&conf);
 }
@@ -95,7 +96,7 @@ static void band_ctl_groups(struct kunit *test)
 	struct band_conf conf;
 	char *error;
 	static const char *line =
-		"8:16 2048 sda uid weight-iosize 5000 1001:100 :300 1000:300 0:7 idle=0";
+		"8:16 2048 sda uid weight-iosize 5000 1001:100 :300 1000:300 0:7 idle=0 inject=0";
 
 	KUNIT_ASSERT_EQ(test, parse_line(test, line, &conf, &error), 0);
 	KUNIT_EXPECT_STREQ(test, conf.dev_path, "8:16");
@@ -105,6 +106,7 @@ static void band_ctl_groups(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, conf.token_base, 5000);
 	KUNIT_EXPECT_EQ(test, conf.default_weight, 300);
 	KUNIT_EXPECT_EQ(test, conf.idle_us, 0);
+	KUNIT_EXPECT_FALSE(test, conf.inject);
 	KUNIT_ASSERT_EQ(test, conf.nr_groups, 3);
 	/* sorted by id */
 	KUNIT_EXPECT_EQ(test, conf.groups[0].id, 0);
