@@ -818,9 +818,78 @@ s_overhead() {
 	measure overhead fast band alone "$1"
 }
 
+# 9. cost: the per-bio cost through the real path, without fio
+# (tests/bench/kmod, dm_band_bench.ko): COST_NR synchronous 4 KiB reads on
+# the cost device (null_blk without delay, completing in the submitter's
+# context), through dm-linear and through dm-band of type pid with
+#   1group        one writer, no group attached (the default group)
+#   1000attached  one writer in the default group, 1000 groups attached
+#   64active      64 writers (each its own pid), each attached: 64 groups
+#                 with bios flowing
+# and dm-linear with the same 64 writers.  The module times the first
+# bio's start to the last one's end; the ratio and the difference in ns
+# per bio are dm-band's own cost.
+COST_DEBUGFS=/sys/kernel/debug/dm_band_bench
+# cost_run WRITERS ATTACH(0|1): prints the module's result line.
+cost_run() {
+	local n=$1 attach=$2 i per=$((COST_NR / $1)) t=0
+	insmod "$B/dm_band_bench.ko" dev="$TOP" || return 1
+	rm -f "$TMPD/cost.pids" "$TMPD/cost.go"
+	for ((i = 0; i < n; i++)); do
+		(
+			echo "$BASHPID" >>"$TMPD/cost.pids"
+			until [ -e "$TMPD/cost.go" ]; do sleep 0.01; done
+			echo "$per" >"$COST_DEBUGFS/run" || echo "ERR cost writer $BASHPID"
+		) &
+	done
+	until [ "$(wc -l <"$TMPD/cost.pids" 2>/dev/null || echo 0)" -ge "$n" ]; do
+		t=$((t + 1))
+		[ "$t" -gt 3000 ] && break
+		sleep 0.01
+	done
+	if [ "$attach" = 1 ]; then
+		while read -r i; do
+			dmsetup message bench-dev 0 attach "$i:100" || echo "ERR cost attach $i"
+		done <"$TMPD/cost.pids"
+	fi
+	touch "$TMPD/cost.go"
+	wait
+	cat "$COST_DEBUGFS/result"
+	rmmod dm_band_bench
+}
+# cost_one CTRL VARIANT WRITERS ROUND
+cost_one() {
+	local ctrl=$1 variant=$2 n=$3 round=$4 dn=${DEVNAME[cost]} sz tbl out
+	sz=$(blockdev --getsz "/dev/$dn")
+	if [ "$ctrl" = linear ]; then
+		tbl="0 $sz linear /dev/$dn 0"
+	else
+		tbl="0 $sz band /dev/$dn 0 bench pid weight 0 :100"
+		[ "$variant" = 1000attached ] && tbl+=$(seq -f ' %.0f:100' 3000000 3000999 | tr -d '\n')
+	fi
+	dmsetup create bench-dev --table "$tbl" || { say "ERR cost $ctrl $variant: create"; return; }
+	TOP=/dev/mapper/bench-dev
+	out=$(cost_run "$n" "$([ "$variant" = 64active ] && echo 1 || echo 0)" 2>&1)
+	runs=$((runs + 1))
+	if [[ "$out" == *ERR* ]] || ! [[ "$out" == *ns_per_bio=* ]]; then
+		say "ERR cost $ctrl $variant: $(echo "$out" | tr '\n' ' ')"
+	else
+		say "COST $round $ctrl ${variant:--} $n $(echo "$out" | grep ns_per_bio=)"
+	fi
+	dmsetup remove --retry bench-dev >/dev/null 2>&1 || say "# could not remove bench-dev"
+}
+s_cost() {
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	cost_one linear "" 1 "$1"
+	cost_one band 1group 1 "$1"
+	cost_one band 1000attached 1 "$1"
+	cost_one linear 64writers 64 "$1"
+	cost_one band 64active 64 "$1"
+}
+
 # ---------------------------------------------------------------- main
 
-say "BENCH kernel=$(uname -r) secs=$SECS warm=$WARM rounds=$ROUNDS smoke=$SMOKE idle_us=$IDLE_US phase=$PHASE sample_ms=$SAMPLE_MS log_ms=$LOG_MS probe=$PROBE ngroups=${NGROUPS// /:} nflow=$NFLOW scenarios=${SCENARIOS// /:} cpus=$(nproc) mem_mb=$(($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1024))"
+say "BENCH kernel=$(uname -r) secs=$SECS warm=$WARM rounds=$ROUNDS smoke=$SMOKE idle_us=$IDLE_US phase=$PHASE sample_ms=$SAMPLE_MS log_ms=$LOG_MS probe=$PROBE ngroups=${NGROUPS// /:} nflow=$NFLOW cost_nr=${COST_NR:-0} scenarios=${SCENARIOS// /:} cpus=$(nproc) mem_mb=$(($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1024))"
 modprobe dm-mod && insmod "$MODULE" || { say "ERR setup: cannot load dm_band.ko"; exit 1; }
 modprobe bfq || say "# no bfq module"
 modprobe null_blk nr_devices=0 || { say "ERR setup: cannot load null_blk"; exit 1; }
@@ -845,6 +914,11 @@ if want buffered; then
 fi
 if want overhead; then
 	nullb_make fast nbfast 64 0 0 1 2 0 1024 || { say "ERR setup: fast device"; exit 1; }
+fi
+if want cost; then
+	# irqmode 0: completes in the submitter's context, so that a bio's
+	# time is the CPU's (the cost module waits for each).
+	nullb_make cost nbcost 64 0 0 0 2 0 1024 || { say "ERR setup: cost device"; exit 1; }
 fi
 
 for ((round = 1; round <= ROUNDS; round++)); do

@@ -42,6 +42,11 @@ TITLE = {
     "settle": "7. Settling: a group goes idle and comes back; a weight changes",
     "overhead": "8. Overhead: no device delay, the CPU is the bottleneck",
 }
+# The per-bio cost runs (scenario cost, guest.sh's s_cost): (ctrl, variant)
+# and the dm-linear run each is compared with.
+COST_CONFIGS = {("linear", ""): None, ("band", "1group"): ("linear", ""),
+                ("band", "1000attached"): ("linear", ""),
+                ("linear", "64writers"): None, ("band", "64active"): ("linear", "64writers")}
 CTRLS = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost", "raw", "linear"]
 # Shares in bytes where request sizes differ, else in I/Os.
 BYTES_SCEN = {"seqrand", "buffered"}
@@ -86,6 +91,7 @@ class Bench:
         self.models = {}
         self.qos = {}
         self.rows = []
+        self.cost = []          # per-bio cost runs (COST lines)
         self.runs = {}          # runid -> dict
         self.errs = []
         self.ts = collections.defaultdict(list)
@@ -134,6 +140,17 @@ class Bench:
                     self.rows.append(r)
                     if r["runid"] in self.runs:
                         self.runs[r["runid"]]["rows"].append(r)
+                elif w[0] == "COST" and len(w) >= 6:
+                    kv = dict(x.split("=", 1) for x in w[5:] if "=" in x)
+                    try:
+                        self.cost.append({"round": int(w[1]), "ctrl": w[2],
+                                          "variant": "" if w[3] == "-" else w[3],
+                                          "writers": int(w[4]),
+                                          "bios": int(kv["bios"]), "ns": int(kv["ns"]),
+                                          "ns_per_bio": int(kv["ns_per_bio"]),
+                                          "errors": int(kv["errors"])})
+                    except (KeyError, ValueError):
+                        self.errs.append("unreadable: " + line)
                 elif w[0] == "TS":
                     self.ts[w[1]].append([int(x) for x in w[2:]])
                 elif w[0] == "EVENT" and len(w) == 4:
@@ -180,6 +197,14 @@ class Bench:
         for s in want:
             if s == "settle" and not self.ts:
                 p.append("settle: no time series")
+        if "cost" in want:
+            got = {(c["ctrl"], c["variant"]) for c in self.cost}
+            for k in COST_CONFIGS:
+                if k not in got:
+                    p.append(f"cost/{k[0]} {k[1] or '1 writer'}: no numbers")
+            for c in self.cost:
+                if c["errors"]:
+                    p.append(f"cost/{c['ctrl']} {c['variant']}: {c['errors']} bios failed")
         return p
 
     # -------------------------------------------------------- metrics
@@ -601,6 +626,7 @@ def summary_lines(b, res, st):
             ga, gl = a["groups"]["o1"], al["groups"]["o1"]
             L.append(f"  QD1 alone: p50 linear {med(gl['p50']):.0f} us, band {med(ga['p50']):.0f} us; "
                      f"IOPS linear {med(gl['iops']):.0f}, band {med(ga['iops']):.0f}")
+    L += cost_lines(b)
     return L
 
 
@@ -717,6 +743,44 @@ def targets_lines(b, res, st):
             "0.5 points counts: 0% cannot be beaten)",
             f"{n - len(worse)} of {n} comparisons", not worse,
             ("; not: " + "; ".join(worse)) if worse else "")
+    return L
+
+
+def cost_table(b):
+    """Per cost configuration: ns per bio per round, and per round the
+    ratio to and the difference from dm-linear with the same writers."""
+    per = collections.defaultdict(dict)
+    for c in b.cost:
+        per[(c["ctrl"], c["variant"])][c["round"]] = c["ns_per_bio"]
+    out = []
+    for k, ref in COST_CONFIGS.items():
+        if k not in per:
+            continue
+        v = per[k]
+        ratio = delta = []
+        if ref and ref in per:
+            r = per[ref]
+            ratio = [v[x] / r[x] for x in v if r.get(x)]
+            delta = [v[x] - r[x] for x in v if x in r]
+        out.append((k, list(v.values()), ratio, delta))
+    return out
+
+
+def cost_lines(b):
+    """The summary's lines for the per-bio cost runs."""
+    rows = cost_table(b)
+    if not rows:
+        return []
+    parts = []
+    for (ctrl, variant), ns, ratio, delta in rows:
+        label = ctrl + (" " + variant if variant else "")
+        extra = ""
+        if ratio:
+            extra = f" (x{med(ratio):.3f}, {med(delta):+.0f} ns)"
+        parts.append(f"{label} {med(ns):.0f}{extra}")
+    L = ["per-bio cost, ns (dm_band_bench, synchronous 4 KiB reads; band: vs dm-linear):"]
+    for i in range(0, len(parts), 3):
+        L.append("  " + ", ".join(parts[i:i + 3]))
     return L
 
 
@@ -867,6 +931,26 @@ def write_report(b, res, st, series, charts, summary, problems, args):
         for c in charts.get(scen, []):
             L.append(f"![{c}]({c}.png)")
             L.append("")
+    ct = cost_table(b)
+    if ct:
+        L.append("## 9. Per-bio cost through the real path, without fio")
+        L.append("")
+        L.append(f"tests/bench/kmod (dm_band_bench.ko): {b.info.get('cost_nr', '?')} synchronous 4 KiB "
+                 "reads at random sectors per run, submitted in the writers' own contexts (a write "
+                 "to its debugfs file runs them), on a null_blk device without delay that completes "
+                 "in the submitter's context; timed in the kernel from the first bio's start to the "
+                 "last one's end.  dm-band of type pid: *1group* one writer, nothing attached; "
+                 "*1000attached* the same with 1000 groups attached; *64active* 64 writers, each "
+                 "its own attached group.  Ratio and difference against dm-linear with the same "
+                 "writers, per round.")
+        L.append("")
+        L.append("| device | writers | ns per bio | vs dm-linear | difference, ns |")
+        L.append("|---|---|---|---|---|")
+        for (ctrl, variant), ns, ratio, delta in ct:
+            w = 64 if variant.startswith("64") else 1
+            L.append(f"| {ctrl}{' ' + variant if variant else ''} | {w} | {fr(ns)} | "
+                     f"{fr(ratio, 3) if ratio else 'ref'} | {fr(delta) if delta else '-'} |")
+        L.append("")
     L.append("## Files")
     L.append("")
     L.append("results.csv (one row per group per run), raw.txt (the guest's output), "

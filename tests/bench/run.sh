@@ -15,7 +15,8 @@
 # Environment: KERNELS (default 6.12; 6.1 also works), BENCH_ROUNDS
 # (default 3), BENCH_SECS (seconds measured per run, default 5),
 # BENCH_SCENARIOS (a subset of: friendly skewed qd1 seqrand buffered groups
-# settle overhead, or their numbers 1-8), BENCH_KO (a dm_band.ko already
+# settle overhead cost, or their numbers 1-9), BENCH_COST_NR (bios per cost
+# run, default 1000000), BENCH_KO (a dm_band.ko already
 # built for the kernel, e.g. make check's), BUILD, DM_BAND_CACHE.
 set -euo pipefail
 
@@ -26,10 +27,10 @@ export DM_BAND_CACHE=$CACHE
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
 
-all="friendly skewed qd1 seqrand buffered groups settle overhead"
+all="friendly skewed qd1 seqrand buffered groups settle overhead cost"
 scen=()
 for s in ${BENCH_SCENARIOS:-$all}; do
-	case $s in [1-8]) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
+	case $s in [1-9]) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
 	[[ " $all " == *" $s "* ]] || { echo "bench: unknown scenario $s (one of: $all)" >&2; exit 2; }
 	scen+=("$s")
 done
@@ -38,10 +39,11 @@ if [ "$smoke" = 1 ]; then
 	base=$BUILD/bench-smoke
 	# Fewer groups (2 and 16, not up to 128; 100 cgroups, not 1000, in the
 	# overhead rows): the same code, a fraction of the process starts.
-	rounds=1 secs=1 warm=0.5 phase=2 probe=500ms ngroups="2 16" nflow=100
+	rounds=1 secs=1 warm=0.5 phase=2 probe=500ms ngroups="2 16" nflow=100 cost_nr=6400
 else
 	base=$BUILD/bench
 	rounds=${BENCH_ROUNDS:-3} secs=${BENCH_SECS:-5} warm=1 probe=2 ngroups="2 8 32 128" nflow=1000
+	cost_nr=${BENCH_COST_NR:-1000000}
 	# Settle phases: long enough for a slow controller to show it.
 	phase=${BENCH_PHASE:-$((secs + 3))}
 fi
@@ -81,6 +83,13 @@ for k in ${KERNELS:-6.12}; do
 		fi
 		ko=$out/src/dm_band.ko
 	fi
+	# The per-bio cost module (scenario cost): built here, for this kernel.
+	stage_src "$out/kmod-src"
+	if ! kbuild "${kdir[$k]}" "$out/kmod-src/tests/bench/kmod" "$out/kmod-build.log"; then
+		tail -n 20 "$out/kmod-build.log" >&2
+		rc=1
+		continue
+	fi
 	# A static fio starts in a fraction of Debian's time (63 libraries):
 	# the bench starts a fio per cgroup, up to 128 at once.
 	if fio_bin=$("$top/tests/vm/build-fio.sh" "$CACHE" 2>"$out/fio.log"); then
@@ -96,6 +105,7 @@ for k in ${KERNELS:-6.12}; do
 	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
 	cp "$ko" "$pl/dm-band/modules/dm_band.ko"
 	cp "$top/tests/bench/guest.sh" "$pl/dm-band/bench/"
+	cp "$out/kmod-src/tests/bench/kmod/dm_band_bench.ko" "$pl/dm-band/bench/"
 	if ! gcc -static -O2 -Wall -o "$pl/dm-band/bench/bgread" "$top/tests/bench/bgread.c" \
 			2>"$out/bgread.log"; then
 		cat "$out/bgread.log" >&2
@@ -115,6 +125,7 @@ for k in ${KERNELS:-6.12}; do
 		PROBE=$probe
 		NGROUPS="${BENCH_NGROUPS:-$ngroups}"
 		NFLOW=${BENCH_NFLOW:-$nflow}
+		COST_NR=$cost_nr
 	EOF
 	if ! "$top/tests/vm/mkinitramfs.sh" "$out/initramfs.cpio" "$v" "${kmodroot[$k]}" \
 			"$pl" >"$out/initramfs.log" 2>&1; then
