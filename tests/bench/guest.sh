@@ -549,6 +549,12 @@ measure() {
 			S1_MS=$NOW
 			[ -n "${WINDOW_HOOK:-}" ] && $WINDOW_HOOK 1
 		fi
+		# dm-band's own view of the run, for whoever reads raw.txt: its
+		# scheduler state and the first groups' counters.
+		if [ "$TOP" = /dev/mapper/bench-dev ] && [[ $ctrl == band* ]]; then
+			say "# $id: stats $(dmsetup message bench-dev 0 stats 2>&1 | tr '\n' ' ')"
+			say "# $id: status $(dmsetup status bench-dev 2>&1 | cut -c1-600)"
+		fi
 		jobs_stop
 		if [ -n "${EMIT_HOOK:-}" ]; then
 			$EMIT_HOOK "$id" "$scen" "$shape" "$ctrl" "$round"
