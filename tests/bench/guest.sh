@@ -865,13 +865,15 @@ cost_run() {
 }
 # cost_one CTRL VARIANT WRITERS ROUND
 cost_one() {
-	local ctrl=$1 variant=$2 n=$3 round=$4 dn=${DEVNAME[cost]} sz tbl out
+	local ctrl=$1 variant=$2 n=$3 round=$4 dn=${DEVNAME[cost]} sz tbl out i
 	sz=$(blockdev --getsz "/dev/$dn")
 	if [ "$ctrl" = linear ]; then
 		tbl="0 $sz linear /dev/$dn 0"
 	else
 		tbl="0 $sz band /dev/$dn 0 bench pid weight 0 :100"
-		[ "$variant" = 1000attached ] && tbl+=$(seq -f ' %.0f:100' 3000000 3000999 | tr -d '\n')
+		if [ "$variant" = 1000attached ]; then
+			for ((i = 3000000; i < 3001000; i++)); do tbl+=" $i:100"; done
+		fi
 	fi
 	dmsetup create bench-dev --table "$tbl" || { say "ERR cost $ctrl $variant: create"; return; }
 	TOP=/dev/mapper/bench-dev
@@ -885,7 +887,8 @@ cost_one() {
 	dmsetup remove --retry bench-dev >/dev/null 2>&1 || say "# could not remove bench-dev"
 }
 s_cost() {
-	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug
 	cost_one linear "" 1 "$1"
 	cost_one band 1group 1 "$1"
 	cost_one band 1000attached 1 "$1"

@@ -546,7 +546,7 @@ def summary_lines(b, res, st):
     L.append("Cells: max share error (vs weights) / device use (vs no controller); "
              "~ = spread wider than the effect.")
     cols = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost"]
-    L.append(f"{'scenario':<18}" + "".join(f"{c:<12}" for c in cols))
+    L.append(f"{'scenario':<18}" + "".join(f"{c:<14}" for c in cols))
     for scen in PLAN:
         if scen in ("overhead", "settle") or scen not in res:
             continue
@@ -567,7 +567,7 @@ def summary_lines(b, res, st):
                 else:
                     u = pct(med(m["use"])) + spread_note(m["use"], 1.0) if m["use"] else "-"
                 cells.append(f"{e}/{u}")
-            L.append(f"{label:<18}" + "".join(f"{c:<12}" for c in cells))
+            L.append(f"{label:<18}" + "".join(f"{c:<14}" for c in cells))
     if "groups" in res:
         sres = res["groups"]
         ns = sorted({k[2] for k in sres}, key=lambda v: int(v[1:]))
