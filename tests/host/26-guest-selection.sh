@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Which integration tests each guest runs (tests/vm/host-lib.sh guest_tests):
 # the "# kernels:" lines, with their comments in parentheses, "# opt-in" and
-# make stress's "# stress".  A "(... the debug kernel ...)" comment once put
-# the share tests on the debug kernel.
+# make stress's "# stress"; and which guests get the DKMS-built module
+# (dkms_wanted).  A "(... the debug kernel ...)" comment once put the share
+# tests on the debug kernel.
 set -u
 top=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top/tests/vm/host-lib.sh"
 n=0
 fails=0
-echo "1..12"
+echo "1..14"
 has() { # has KERNEL TEST: guest_tests KERNEL lists TEST
 	guest_tests "$1" | grep -qx "$2"
 }
@@ -46,4 +47,8 @@ desc="22 (kernels: one-stock) on 6.1 only by default"
 t eval 'has 6.1 22-bandctl && ! has 6.12 22-bandctl && ! has debug 22-bandctl'
 desc="22 on 6.12 when DM_BAND_KERNELS leaves 6.1 out"
 t eval 'DM_BAND_KERNELS="6.12 debug" has 6.12 22-bandctl && ! DM_BAND_KERNELS="6.12 debug" has debug 22-bandctl'
+desc="56 (kernels: stock, the DKMS-built module) on 6.1 and 6.12, not debug"
+t eval 'has 6.1 56-dkms-module && has 6.12 56-dkms-module && ! has debug 56-dkms-module'
+desc="the DKMS module is built for a guest that runs 56 only (not debug, not DM_BAND_TESTS=01*)"
+t eval 'dkms_wanted 6.12 && ! dkms_wanted debug && ! DM_BAND_TESTS="01*" dkms_wanted 6.12'
 exit $((fails > 0))

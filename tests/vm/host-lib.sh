@@ -49,6 +49,64 @@ kbuild() {
 # Warnings and errors in a build log, without make's own chatter.
 findings() { grep -E '(warning|error):' "$1" | grep -v '^make' | sort -u; }
 
+# dkms_build_module KERNEL_LABEL OUTDIR: dm_band.ko for that kernel (kver,
+# kdir from resolve_stock_kernels), built as the dm-band-dkms package has
+# it built: `make dkms-source`, then `dkms add` and `dkms build` against
+# the kernel's headers.  DKMS works in private trees under OUTDIR
+# (--dkmstree, --sourcetree) and signs with a throwaway key there, with
+# the headers' sign-file (where a system with the headers installed has
+# it, /lib/modules/KVER/build/scripts): the host's /usr/src and
+# /var/lib/dkms are not touched, and nothing is installed or loaded.
+# Leaves the module in OUTDIR as DKMS built it (dm_band.ko; DKMS makes it
+# .ko.xz only for a kernel whose /lib/modules/KVER has xz modules, and the
+# guests' 6.12 is not installed there), DKMS's source tree in OUTDIR/src,
+# the log in OUTDIR/dkms.log and, once built, OUTDIR/inputs (dkms_inputs).
+# On failure, the log's end on stderr.  About 2 s a kernel here.
+dkms_build_module() {
+	local k=$1 o=$2 ver in
+	local dkms=(env mok_signing_key="$2/mok.key" mok_certificate="$2/mok.pub"
+		    sign_file="${kdir[$1]}/scripts/sign-file" dkms)
+	local trees=(--dkmstree "$2/tree" --sourcetree "$2/src")
+	ver=$(cat "$top/VERSION")
+	in=$(dkms_inputs "$k")
+	rm -rf "$o"
+	mkdir -p "$o/tree"
+	if ! { make -C "$top" dkms-source DKMS_SRCTREE="$o/src" &&
+	       "${dkms[@]}" add "${trees[@]}" -m dm-band -v "$ver" &&
+	       "${dkms[@]}" build "${trees[@]}" --kernelsourcedir "${kdir[$k]}" \
+			-m dm-band -v "$ver" -k "${kver[$k]}" &&
+	       cp "$o/tree/dm-band/$ver/${kver[$k]}"/*/module/dm_band.ko* "$o/"; } \
+			>"$o/dkms.log" 2>&1; then
+		tail -n 20 "$o/dkms.log" >&2
+		return 1
+	fi
+	echo "$in" >"$o/inputs"
+}
+
+# dkms_inputs KERNEL_LABEL: a digest of what dkms_build_module builds from
+# (the sources `make dkms-source` copies, dkms.conf, the kernel's headers).
+dkms_inputs() {
+	{ echo "${kver[$1]} ${kdir[$1]}"
+	  (cd "$top" && cat Kbuild Makefile VERSION dkms.conf ./*.c include/*.h); } 2>&1 |
+		sha256sum | cut -d' ' -f1
+}
+
+# dkms_current KERNEL_LABEL OUTDIR: OUTDIR holds a module dkms_build_module
+# built from the sources as they are now.
+dkms_current() {
+	[ -s "$2/inputs" ] && [ "$(cat "$2/inputs")" = "$(dkms_inputs "$1")" ] &&
+		ls "$2"/dm_band.ko* >/dev/null 2>&1
+}
+
+# The integration test that loads the DKMS-built module (guest_initramfs
+# builds that module only for a guest that runs it).
+DKMS_TEST=56-dkms-module
+
+# dkms_wanted KERNEL_LABEL: that kernel's guest runs DKMS_TEST.
+dkms_wanted() {
+	guest_tests "$1" | grep -qx "$DKMS_TEST"
+}
+
 # guest_tests KERNEL_LABEL: the integration tests (names without .sh) for
 # that kernel, matching $DM_BAND_TESTS (a glob, default all).  Tests marked
 # "# kernels: stock" measure timing ratios and skip the debug kernel; tests
@@ -98,7 +156,11 @@ guest_tests() {
 
 # guest_initramfs KERNEL_LABEL DIR: DIR/initramfs.cpio for that kernel,
 # with DIR/src/dm_band.ko, the integration tests, demo/guest.sh and (if
-# built) the KUnit modules.  Log in DIR/initramfs.log.
+# built) the KUnit modules.  Log in DIR/initramfs.log.  For a guest that
+# runs DKMS_TEST, also the module DKMS builds, in /dm-band/dkms: built
+# into DIR/dkms (dkms_build_module) unless it is there and current.  When
+# that build fails the guest gets the end of its log in place of the
+# module, and the test fails.
 guest_initramfs() {
 	local k=$1 d=$2 pl=$2/payload
 	rm -rf "$pl"
@@ -131,6 +193,16 @@ guest_initramfs() {
 	done
 	if ls "$d"/src/tests/kunit/*.ko >/dev/null 2>&1; then
 		cp "$d"/src/tests/kunit/*.ko "$pl/dm-band/kunit/"
+	fi
+	if dkms_wanted "$k"; then
+		mkdir -p "$pl/dm-band/dkms"
+		dkms_current "$k" "$d/dkms" || dkms_build_module "$k" "$d/dkms" 2>/dev/null
+		if dkms_current "$k" "$d/dkms"; then
+			cp "$d"/dkms/dm_band.ko* "$pl/dm-band/dkms/"
+		else
+			{ echo "dkms build for ${kver[$k]} failed; the end of $d/dkms/dkms.log:"
+			  tail -n 30 "$d/dkms/dkms.log"; } >"$pl/dm-band/dkms/build-failed.log" 2>&1
+		fi
 	fi
 	"$top/tests/vm/mkinitramfs.sh" "$d/initramfs.cpio" "${kver[$k]}" \
 		"${kmodroot[$k]}" "$pl" >"$d/initramfs.log" 2>&1
