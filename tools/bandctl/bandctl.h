@@ -85,14 +85,36 @@ int cmd_unwrap(struct args *a);
 
 int do_create(const char *name, const char *dev, struct band_opts *o);
 /*
- * Wrap LV arg.  WRAP_ORPHAN: a -orig layer that LVM orphaned (the LV's own
- * layer uuid, unused: see wrap_orphaned) is replaced rather than refused.
+ * Wrap LV arg, under LVM's lock on its VG.  WRAP_ORPHAN: a -orig layer
+ * that LVM orphaned (the LV's own layer uuid, unused: see wrap_orphaned)
+ * is taken over (loaded with the LV's table) rather than refused, and
+ * kept, still orphaned, when the wrap fails: a later re-wrap finds it.
  */
 enum { WRAP_ORPHAN = 1 };
 int do_wrap(const char *arg, struct band_opts *o, int flags);
+/*
+ * LVM's lock on the volume group of LV dm (lvlock.c), as lvm2 takes it for
+ * a change: held over a change of the LV's table so that no LVM command on
+ * the VG runs in its middle.  Waits at most BANDCTL_LOCK_WAIT seconds
+ * (default 60): EX_ERR then, nothing done.  Nothing to lock for a device
+ * that is not LVM's, EX_OK.  Nested takes count; lv_unlock() each.
+ */
+int lv_lock(const char *dm);
+/* The same for volume group vg, by its name; lv_unlock() it too. */
+int vg_lock(const char *vg);
+void lv_unlock(void);
+/*
+ * For the tests: BANDCTL_TEST_STOP=STEP stops bandctl (SIGSTOP) before
+ * STEP, BANDCTL_TEST_FAIL=STEP makes STEP fail (EX_ERR, "what: STEP
+ * failed").
+ */
+int test_hook(const char *what, const char *name);
 /* Save dm's band table in /run/dm-band/dm.wrap if dm is wrapped. */
 void wrap_remember(const char *dm);
-/* Wrap dm again with a saved band table (its options and weights). */
+/*
+ * Wrap dm again with a saved band table: its options and weights, in the
+ * band table it loads (all or nothing).
+ */
 int rewrap(const char *dm, const char *params, int flags);
 /* Is name a -orig layer made by bandctl wrap (by its name and uuid)? */
 int is_orig_layer(const char *name, const struct dmx_info *i);

@@ -647,6 +647,55 @@ int vglv_split(const char *vglv, char *vg, char *lv, size_t len)
 	return 0;
 }
 
+/* A VG name as lvm2 allows it (validate_name()); '#' names are its own. */
+static int vg_name_valid(const char *vg)
+{
+	const char *p;
+
+	if (!*vg || *vg == '-' || !strcmp(vg, ".") || !strcmp(vg, ".."))
+		return 0;
+	for (p = vg; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("+_.-", *p))
+			return 0;
+	return 1;
+}
+
+int lvm_vg_lock_path(const char *dir, const char *vg, char *buf, size_t len)
+{
+	int n;
+
+	if (!*dir || !vg_name_valid(vg))
+		return -1;
+	n = snprintf(buf, len, "%s/V_%s", dir, vg);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int lvm_config_value(const char *text, const char *key, char *buf,
+		     size_t len)
+{
+	size_t kl = strlen(key), n;
+	const char *p, *v, *end;
+
+	for (p = text; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, "\n");
+		p += strspn(p, " \t");
+		if (strncmp(p, key, kl) || p[kl] != '=')
+			continue;
+		v = p + kl + 1;
+		n = (size_t)(end - v);
+		if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+			v++;
+			n -= 2;
+		}
+		if (!n || n >= len || memchr(v, '"', n))
+			return -1;
+		memcpy(buf, v, n);
+		buf[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
 /* ------------------------------------------------------------ options */
 
 void band_opts_init(struct band_opts *o)
@@ -727,6 +776,14 @@ void band_params_fmt(struct sbuf *sb, const char *dev,
 	sb_printf(sb, "%s 0 %s %s %s %llu", dev, o->band_group,
 		  band_type_names[o->type], band_policy_names[o->policy],
 		  o->token_base);
+	if (o->weights) {
+		size_t i;
+
+		sb_printf(sb, " :%u", o->weights->dflt_weight);
+		for (i = 0; i < o->weights->nr; i++)
+			sb_printf(sb, " %llu:%u", o->weights->grp[i].id,
+				  o->weights->grp[i].weight);
+	}
 	if (o->set & OPT_IDLE)
 		sb_printf(sb, " idle=%llu", o->idle);
 	if (o->set & OPT_INJECT)

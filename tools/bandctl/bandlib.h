@@ -177,6 +177,22 @@ void band_cmdline_fmt(char *buf, size_t len);
  */
 int vglv_split(const char *vglv, char *vg, char *lv, size_t len);
 
+/*
+ * LVM's lock file of volume group vg, as lvm2's file locking names it
+ * (lib/locking/file_locking.c): "<locking_dir>/V_<vg>", with the VG's own
+ * name, not the device-mapper form (no '-' doubled).  -1 when vg is not a
+ * VG name LVM allows (letters, digits and "+_.-", not first '-', not "."
+ * or "..", not an internal name such as "#orphans") or it does not fit.
+ */
+int lvm_vg_lock_path(const char *dir, const char *vg, char *buf, size_t len);
+/*
+ * The value of key in lvmconfig's output (key=value or key="value", one a
+ * line, as `lvmconfig --typeconfig full global/KEY` prints it): 0 and the
+ * value in buf, -1 if there is none.
+ */
+int lvm_config_value(const char *text, const char *key, char *buf,
+		     size_t len);
+
 /* The settings of create/wrap, from --opt VAL or opt=VAL. */
 enum {
 	OPT_BG = 1, OPT_TYPE = 2, OPT_POLICY = 4, OPT_TOKEN = 8, OPT_IDLE = 16,
@@ -189,6 +205,8 @@ struct band_opts {
 	int type, policy;
 	unsigned long long token_base, idle;
 	int inject;		/* 0 or 1 */
+	/* Its weights go in the table line too (a re-wrap): not a setting. */
+	const struct band_table *weights;
 };
 
 void band_opts_init(struct band_opts *o);
@@ -200,7 +218,11 @@ int band_opt_set(struct band_opts *o, const char *key, const char *val,
  * from a saved table.  idle and inject only if the line has them.
  */
 void band_table_opts(const struct band_table *t, struct band_opts *o);
-/* "<dev> <offset> <bg> <type> <policy> <token>[ idle=N][ inject=N]" */
+/*
+ * "<dev> <offset> <bg> <type> <policy> <token>[ :W ID:W...][ idle=N]
+ * [ inject=N]": the weights (the default group's, then each job's) when
+ * o->weights is set.
+ */
 void band_params_fmt(struct sbuf *sb, const char *dev,
 		     const struct band_opts *o);
 

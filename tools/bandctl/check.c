@@ -89,6 +89,64 @@ static int resize_band(const char *lv, unsigned long long len)
 	return r;
 }
 
+/*
+ * Resume name, under LVM's lock on its VG: an LVM command that suspended
+ * it (an lvextend of the wrapped LV) is let finish first, and the device
+ * is resumed only if it is still suspended then.
+ */
+static void repair_suspended(struct chk *k, const char *name)
+{
+	struct dmx_info i;
+	int r;
+
+	r = lv_lock(name);
+	if (r) {
+		say_repair(k, name, r, "");
+		return;
+	}
+	if (!dmx_info(name, &i) && i.exists && !i.suspended)
+		say_repair(k, name, EX_OK,
+			   "resumed already (by the LVM command that held its volume group)");
+	else
+		say_repair(k, name, dmx_resume(name), "resumed");
+	lv_unlock();
+}
+
+static int locked_resize(const char *lv, unsigned long long len)
+{
+	int r;
+
+	r = lv_lock(lv);
+	if (r)
+		return r;
+	r = resize_band(lv, len);
+	lv_unlock();
+	return r;
+}
+
+/* Remove orig, an orphaned layer, under LVM's lock on its LV's VG. */
+static int locked_remove(const char *orig)
+{
+	int r;
+
+	/* its name tells the VG, its LV may be gone */
+	r = lv_lock(orig);
+	if (r)
+		return r;
+	r = dmx_remove(orig);
+	lv_unlock();
+	return r;
+}
+
+static int has_saved(const char *lv)
+{
+	char *s = state_load_wrap(lv);
+	int r = !!s;
+
+	free(s);
+	return r;
+}
+
 /* Devices left suspended: by a wrap or unwrap killed with SIGKILL. */
 static void check_suspended(struct chk *k, char **names, size_t n)
 {
@@ -117,7 +175,7 @@ static void check_suspended(struct chk *k, char **names, size_t n)
 		problem(k, names[j],
 			"suspended (a wrap or unwrap cut short by SIGKILL?): its users are blocked");
 		if (k->repair)
-			say_repair(k, names[j], dmx_resume(names[j]), "resumed");
+			repair_suspended(k, names[j]);
 	}
 }
 
@@ -145,7 +203,7 @@ static void check_origs(struct chk *k, char **names, size_t n)
 					"size mismatch: the band device has %llu sectors, %s %llu",
 					blen, names[j], olen);
 				if (k->repair)
-					say_repair(k, lv, resize_band(lv, olen),
+					say_repair(k, lv, locked_resize(lv, olen),
 						   "band table resized");
 			}
 			wrap_remember(lv);
@@ -167,14 +225,38 @@ static void check_origs(struct chk *k, char **names, size_t n)
 			say_repair(k, names[j], EX_UNSAFE, "");
 			continue;
 		}
-		say_repair(k, names[j], dmx_remove(names[j]), "removed");
+		/*
+		 * The orphan of an LV whose wrap is to be made again from its
+		 * saved table: kept, the re-wrap below takes it over (and
+		 * keeps it if it fails, for the next try).
+		 */
+		if (has_saved(lv) && wrap_orphaned(lv)) {
+			say_repair(k, names[j], EX_OK,
+				   "kept, for the wrap of its LV again");
+			continue;
+		}
+		say_repair(k, names[j], locked_remove(names[j]), "removed");
 	}
+}
+
+/* Wrap lv again from its saved table, under LVM's lock on its VG. */
+static int repair_lost(const char *lv, const char *saved)
+{
+	int r;
+
+	r = lv_lock(lv);
+	if (r)
+		return r;
+	/* over its orphaned -orig, when LVM left one (check_origs kept it) */
+	r = rewrap(lv, saved, WRAP_ORPHAN);
+	lv_unlock();
+	return r;
 }
 
 /* LVs wrapped before (a saved table) and not now: LVM undid the wrap. */
 static void check_lost(struct chk *k)
 {
-	char saved[4096], lv[DM_NAME_MAX + 1];
+	char lv[DM_NAME_MAX + 1], *saved;
 	struct dmx_targets tl;
 	struct dirent *de;
 	DIR *d;
@@ -190,7 +272,8 @@ static void check_lost(struct chk *k)
 		    len - 5 > DM_NAME_MAX)
 			continue;
 		snprintf(lv, sizeof(lv), "%.*s", (int)(len - 5), de->d_name);
-		if (state_load_wrap(lv, saved, sizeof(saved)))
+		saved = state_load_wrap(lv);
+		if (!saved)
 			continue;
 		if (!dmx_exists(lv)) {
 			problem(k, lv,
@@ -200,19 +283,22 @@ static void check_lost(struct chk *k)
 				say_repair(k, lv, EX_OK,
 					   "forgotten (bandctl apply wraps it again when the configuration says so)");
 			}
+			free(saved);
 			continue;
 		}
-		if (dmx_targets(lv, 0, &tl))
-			continue;
-		wrapped = tl.n == 1 && !strcmp(tl.t[0].type, "band");
-		dmx_targets_free(&tl);
-		if (wrapped)
-			continue;
-		problem(k, lv,
-			"wrap lost: LVM loaded the LV's own table (lvextend, lvresize, lvchange --refresh?)");
-		if (k->repair)
-			say_repair(k, lv, rewrap(lv, saved, 0),
-				   "wrapped again, with its saved table and weights");
+		wrapped = 1;
+		if (!dmx_targets(lv, 0, &tl)) {
+			wrapped = tl.n == 1 && !strcmp(tl.t[0].type, "band");
+			dmx_targets_free(&tl);
+		}
+		if (!wrapped) {
+			problem(k, lv,
+				"wrap lost: LVM loaded the LV's own table (lvextend, lvresize, lvchange --refresh?)");
+			if (k->repair)
+				say_repair(k, lv, repair_lost(lv, saved),
+					   "wrapped again, with its saved table and weights");
+		}
+		free(saved);
 	}
 	closedir(d);
 }

@@ -457,6 +457,19 @@ int dmx_resume(const char *name)
 	return simple_task(DM_DEVICE_RESUME, "resume", name, T_UDEV);
 }
 
+int dmx_resume_hidden(const char *name)
+{
+	struct dm_task *dmt;
+	int r;
+
+	dmt = task(DM_DEVICE_RESUME, name);
+	if (!dmt)
+		return nomem();
+	r = run_udev(dmt, "resume", name, HIDDEN_FLAGS);
+	dm_task_destroy(dmt);
+	return r;
+}
+
 int dmx_resume_ra(const char *name, unsigned int read_ahead)
 {
 	struct dm_task *dmt;

@@ -59,6 +59,8 @@ int dmx_create(const char *name, const char *uuid,
 int dmx_reload(const char *name, const struct dmx_targets *tl, int flags);
 int dmx_suspend(const char *name);
 int dmx_resume(const char *name);
+/* Resume a layer, its change event with DMX_HIDDEN's udev flags. */
+int dmx_resume_hidden(const char *name);
 /* Resume, setting the read-ahead (sectors) unless DMX_RA_UNKNOWN. */
 int dmx_resume_ra(const char *name, unsigned int read_ahead);
 int dmx_clear(const char *name);

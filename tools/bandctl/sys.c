@@ -400,12 +400,18 @@ void state_save_wrap(const char *name, const char *params)
 		unlink(tmp);
 }
 
-int state_load_wrap(const char *name, char *buf, size_t len)
+char *state_load_wrap(const char *name)
 {
-	char path[PATH_MAX];
+	char *s = state_load(name, "wrap");
 
-	wrap_path(name, path, sizeof(path));
-	return read_line(path, buf, len);
+	/* One line, however long (a group a word: 4 KiB is 200 groups). */
+	if (s)
+		s[strcspn(s, "\n")] = '\0';
+	if (s && !*s) {
+		free(s);
+		s = NULL;
+	}
+	return s;
 }
 
 void state_forget_wrap(const char *name)

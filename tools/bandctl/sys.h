@@ -29,7 +29,8 @@ void state_forget(const char *name);
  * bandctl check --repair can wrap it again as it was when LVM undid it.
  */
 void state_save_wrap(const char *name, const char *params);
-int state_load_wrap(const char *name, char *buf, size_t len);
+/* The saved table, whole (malloc'd, no newline); NULL when none. */
+char *state_load_wrap(const char *name);
 void state_forget_wrap(const char *name);
 /*
  * The weights apply set on band device name, as "ID JOB" lines (ID a number

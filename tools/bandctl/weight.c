@@ -305,43 +305,64 @@ static void wrap_tried(const char *dm, const char *key, int r)
  * An LV whose wrap LVM undid while it stayed active (lvextend, lvresize,
  * lvchange --refresh, the end of a pvmove or of a snapshot), its -orig
  * orphaned, and whose band table was saved: wrap it again with that table
- * (options and weights, those set by hand too), at its new size, in place
- * of the orphan.  *done when it was (or, dry, would be).
+ * (options and weights, those set by hand too), at its new size, over the
+ * orphan.  *done when it was (or, dry, would be).
+ *
+ * Under LVM's lock on the VG: the udev rule runs this as soon as LVM's
+ * command resumes the LV, and that command, or the next one on the VG, is
+ * not to change the LV in the middle of the re-wrap.  A failure keeps the
+ * saved table and the orphan: the next apply tries again.
  */
 static int lost_rewrap(const char *dm, int *done)
 {
-	char saved[4096], key[4096];
-	int r;
+	char key[4096], *saved;
+	int r = EX_OK;
 
 	*done = 0;
-	if (state_load_wrap(dm, saved, sizeof(saved)) || !wrap_orphaned(dm))
+	saved = state_load_wrap(dm);
+	/* a first look without the lock: nothing to do, most of the time */
+	if (!saved || !wrap_orphaned(dm)) {
+		free(saved);
 		return EX_OK;
+	}
+	if (!dry_run) {
+		r = lv_lock(dm);
+		if (r) {
+			free(saved);
+			return r;
+		}
+	}
+	/* again, now that no LVM command is at it */
+	if (!wrap_orphaned(dm))
+		goto out;
 	r = wrap_may_retry(dm, key, sizeof(key));
 	if (r)
-		return r;
+		goto out;
 	if (!dry_run) {
 		r = rewrap(dm, saved, WRAP_ORPHAN);
 		wrap_tried(dm, key, r);
 		if (r)
-			return r;
+			goto out;
 	}
 	printf("%s: wrap again with its saved table and weights, over %s%s",
 	       dm, dm, ORIG_SUFFIX);
 	printf(" (LVM loaded its own table)\n");
 	changes++;
 	*done = 1;
-	return EX_OK;
+out:
+	if (!dry_run)
+		lv_unlock();
+	free(saved);
+	return r;
 }
 
-static int apply_wrap(struct conf_entry *e)
+static int wrap_entry(struct conf_entry *e, const char *dm)
 {
-	char dm[DM_NAME_MAX + 1], key[4096];
+	char key[4096];
 	struct dmx_targets tl;
 	int r, wrapped, done;
 
-	r = dev_arg(e->name, dm, sizeof(dm));
-	if (!r)
-		r = dmx_targets(dm, 0, &tl);
+	r = dmx_targets(dm, 0, &tl);
 	if (r)
 		return dmx_exists(dm) ? r :
 			dmx_fail(EX_NODEV, "no active LV %s", e->name);
@@ -363,6 +384,23 @@ static int apply_wrap(struct conf_entry *e)
 		return r;
 	}
 	return sync_dev(dm, &e->opts);
+}
+
+/* Under LVM's lock on the VG, from the look at the LV to the wrap. */
+static int apply_wrap(struct conf_entry *e)
+{
+	char dm[DM_NAME_MAX + 1];
+	int r;
+
+	r = dev_arg(e->name, dm, sizeof(dm));
+	if (!r && !dry_run)
+		r = lv_lock(dm);
+	if (r)
+		return r;
+	r = wrap_entry(e, dm);
+	if (!dry_run)
+		lv_unlock();
+	return r;
 }
 
 static int apply_weight(struct conf_entry *e)
@@ -603,14 +641,20 @@ int apply_file(const char *path, int dry, const char *device, int *nchanges)
 	if (device) {
 		int done;
 
-		/* A wrap LVM undid, by hand or from the file: before its lines. */
+		/*
+		 * A wrap LVM undid, by hand or from the file: before its
+		 * lines.  If it failed, the device is not a band device, and
+		 * its lines would only say so again (or wait for LVM's lock
+		 * once more): they are left for the next try.
+		 */
 		if (!dry)
 			lock = state_lock();
 		rl = lost_rewrap(only, &done);
 		fflush(stdout);
 		if (rl)
 			err(rl, "%s", dmx_err);
-		if (!text) {
+		if (!text || rl) {
+			free(text);
 			if (lock >= 0)
 				close(lock);
 			if (nchanges)

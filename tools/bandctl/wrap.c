@@ -147,11 +147,7 @@ static void crit_leave(struct crit *c)
 	sigprocmask(SIG_SETMASK, &c->old, NULL);
 }
 
-/*
- * For the tests: BANDCTL_TEST_STOP=STEP stops bandctl (SIGSTOP) before
- * STEP, BANDCTL_TEST_FAIL=STEP makes STEP fail.
- */
-static int test_hook(const char *what, const char *name)
+int test_hook(const char *what, const char *name)
 {
 	const char *t;
 
@@ -233,29 +229,25 @@ void wrap_remember(const char *dm)
 	dmx_targets_free(&tl);
 }
 
+/*
+ * The weights go in the band table that do_wrap() loads, not in messages
+ * after it: a failure then leaves either the wrap with all its weights or
+ * the LV as it was (rolled back), its saved table and its orphaned -orig
+ * kept for the next try, never a wrap with some weights and a saved table
+ * that has lost the others.
+ */
 int rewrap(const char *dm, const char *params, int flags)
 {
 	struct band_table t;
 	struct band_opts o;
-	char msg[64];
-	size_t i;
 	int r;
 
 	if (band_table_parse(params, &t))
-		return dmx_fail(EX_ERR, "%s: bad saved table '%s'", dm, params);
+		return dmx_fail(EX_ERR, "%s: bad saved table '%.300s'", dm,
+				params);
 	band_table_opts(&t, &o);
+	o.weights = &t;
 	r = do_wrap(dm, &o, flags);
-	if (!r && t.dflt_weight != 100) {
-		snprintf(msg, sizeof(msg), "weight %u", t.dflt_weight);
-		r = dmx_message(dm, msg);
-	}
-	for (i = 0; !r && i < t.nr; i++) {
-		snprintf(msg, sizeof(msg), "attach %llu:%u", t.grp[i].id,
-			 t.grp[i].weight);
-		r = dmx_message(dm, msg);
-	}
-	if (!r)
-		wrap_remember(dm);
 	band_table_free(&t);
 	return r;
 }
@@ -390,9 +382,38 @@ int wrap_orphaned(const char *dm)
 	return !band;
 }
 
-int do_wrap(const char *arg, struct band_opts *o, int flags)
+/*
+ * Take over orig, the layer LVM orphaned: load it with tl, the LV's table
+ * now (it has the one the LV had before lvextend, say), and resume it.  It
+ * is unused, so no one sees the change.  On a failure it is left as it was
+ * before: active with its table, an orphan still.
+ */
+static int take_orphan(const char *orig, const struct dmx_targets *tl,
+		       int ro)
 {
-	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16], held[256];
+	char why[sizeof(dmx_err)];
+	struct dmx_info oi;
+	int r;
+
+	r = dmx_reload(orig, tl, ro);
+	if (!r)
+		r = dmx_resume_hidden(orig);
+	if (r) {
+		memcpy(why, dmx_err, sizeof(why));
+		dmx_clear(orig);
+		/* a resume that failed to swap the tables leaves it suspended */
+		if (!dmx_info(orig, &oi) && oi.exists && oi.suspended)
+			dmx_resume_hidden(orig);
+		memcpy(dmx_err, why, sizeof(why));
+	}
+	return r;
+}
+
+/* do_wrap(), once LVM's lock on the LV's volume group is taken. */
+static int wrap_locked(const char *arg, const char *dm, struct band_opts *o,
+		       int flags)
+{
+	char orig[DM_NAME_MAX + 16], held[256];
 	char uuid[160], majmin[32], layer[DM_NAME_MAX + 1];
 	char below[DM_NAME_MAX + 1];
 	struct dmx_targets tl, band = { 0 };
@@ -402,9 +423,7 @@ int do_wrap(const char *arg, struct band_opts *o, int flags)
 	struct crit c;
 	size_t i;
 
-	r = dev_arg(arg, dm, sizeof(dm));
-	if (!r)
-		r = dmx_info(dm, &info);
+	r = dmx_info(dm, &info);
 	if (r)
 		return r;
 	if (!info.exists)
@@ -456,13 +475,6 @@ int do_wrap(const char *arg, struct band_opts *o, int flags)
 		r = dmx_fail(EX_UNSAFE,
 			     "%s is held by %s (a snapshot origin, or under another device)",
 			     arg, held);
-	/*
-	 * The layer LVM orphaned when it loaded the LV's own table: the LV
-	 * is not over it, no one has it open; the new one takes its place.
-	 */
-	if (!r && orphan && dmx_remove(orig))
-		r = dmx_fail(EX_ERR, "remove the orphaned %s: %.300s", orig,
-			     dmx_err);
 	if (r)
 		goto out;
 	/* "<major>:<minor> <offset>" for linear, "<stripes> <chunk> M:m ..." */
@@ -483,8 +495,16 @@ int do_wrap(const char *arg, struct band_opts *o, int flags)
 	if (r)
 		goto leave;
 	done = W_SUSPENDED;
+	/*
+	 * The layer LVM orphaned when it loaded the LV's own table (the LV is
+	 * not over it, no one has it open) is taken over rather than removed
+	 * and made again: should the wrap fail, it is still there, orphaned,
+	 * and the next apply wraps the LV again from its saved table.
+	 */
 	r = crit_step(&c, "wrap", "create");
-	if (!r)
+	if (!r && orphan)
+		r = take_orphan(orig, &tl, ro);
+	else if (!r)
 		r = dmx_create(orig, uuid[0] ? uuid : NULL, &tl, DMX_HIDDEN | ro);
 	if (r)
 		goto rollback;
@@ -511,8 +531,9 @@ int do_wrap(const char *arg, struct band_opts *o, int flags)
 	test_hook("wrap", "done");
 	goto leave;
 rollback:
+	/* An orphan taken over stays, orphaned again. */
 	r = undo_steps(dm, orig, &tl, &info, RB_RESUME |
-		       (done >= W_CREATED ? RB_REMOVE : 0) |
+		       (done >= W_CREATED && !orphan ? RB_REMOVE : 0) |
 		       (done >= W_LOADED ? RB_RELOAD : 0));
 leave:
 	if (c.cancel_sig)
@@ -524,42 +545,61 @@ out:
 	return r;
 }
 
+/*
+ * Under LVM's lock on the VG, so that no LVM command on it (the next
+ * lvextend, say) runs between the look at the LV and its resume.
+ */
+int do_wrap(const char *arg, struct band_opts *o, int flags)
+{
+	char dm[DM_NAME_MAX + 1];
+	int r;
+
+	r = dev_arg(arg, dm, sizeof(dm));
+	if (!r)
+		r = lv_lock(dm);
+	if (r)
+		return r;
+	r = wrap_locked(arg, dm, o, flags);
+	lv_unlock();
+	return r;
+}
+
 int cmd_wrap(struct args *a)
 {
 	return dmerr(do_wrap(a->argv[0], &a->band, 0));
 }
 
-int cmd_unwrap(struct args *a)
+static int unwrap_locked(const char *arg, const char *name)
 {
-	char **argv = a->argv;
 	char dm[DM_NAME_MAX + 1], orig[DM_NAME_MAX + 16];
 	struct dmx_targets tl, band = { 0 };
 	int r, ro, done = W_NONE;
 	struct crit c;
 	struct bdev b;
 
-	r = band_open(argv[0], &b, 0);
+	r = band_open(name, &b, 0);
 	if (r)
-		return dmerr(r);
+		return r;
 	snprintf(dm, sizeof(dm), "%s", b.name);
 	snprintf(orig, sizeof(orig), "%s" ORIG_SUFFIX, dm);
 	if (!is_wrapped(&b)) {
 		band_close(&b);
-		return dmerr(dmx_fail(EX_NOTBAND, "%s is not wrapped by bandctl (no %s under it)",
-				      argv[0], orig));
+		return dmx_fail(EX_NOTBAND,
+				"%s is not wrapped by bandctl (no %s under it)",
+				arg, orig);
 	}
 	band_close(&b);
 	if (b.info.suspended)
-		return dmerr(dmx_fail(EX_UNSAFE,
-				      "%s is suspended (by another tool, or a wrap cut short: see bandctl check)",
-				      argv[0]));
+		return dmx_fail(EX_UNSAFE,
+				"%s is suspended (by another tool, or a wrap cut short: see bandctl check)",
+				arg);
 	ro = b.info.read_only ? DMX_RO : 0;
 	r = dmx_targets(orig, 0, &tl);
 	if (!r)
 		r = dmx_targets(dm, 0, &band);
 	if (r) {
 		dmx_targets_free(&tl);
-		return dmerr(r);
+		return r;
 	}
 	crit_enter(&c);
 	r = crit_step(&c, "unwrap", "suspend");
@@ -603,5 +643,21 @@ leave:
 	crit_leave(&c);
 	dmx_targets_free(&band);
 	dmx_targets_free(&tl);
+	return r;
+}
+
+int cmd_unwrap(struct args *a)
+{
+	char dm[DM_NAME_MAX + 1];
+	int r;
+
+	/* Under LVM's lock on the VG, as a wrap. */
+	r = dev_arg(a->argv[0], dm, sizeof(dm));
+	if (!r)
+		r = lv_lock(dm);
+	if (r)
+		return dmerr(r);
+	r = unwrap_locked(a->argv[0], dm);
+	lv_unlock();
 	return dmerr(r);
 }

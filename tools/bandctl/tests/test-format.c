@@ -406,6 +406,46 @@ static void rewrap_opts(void **state)
 	band_table_free(&t);
 }
 
+/*
+ * A re-wrap loads the saved weights in its table line, before the
+ * options, as the kernel's table prints them: all or nothing.
+ */
+static void rewrap_weights(void **state)
+{
+	const char *line =
+		"254:3 0 sda uid weight 0 :70 0:5 1000:300 idle=5000 inject=0";
+	struct sbuf sb = { 0 };
+	struct band_table t;
+	struct band_opts o;
+
+	(void)state;
+	assert_int_equal(band_table_parse(line, &t), 0);
+	band_table_opts(&t, &o);
+	o.weights = &t;
+	band_params_fmt(&sb, "254:9", &o);
+	assert_string_equal(sb_str(&sb),
+			    "254:9 0 sda uid weight 0 :70 0:5 1000:300 idle=5000 inject=0");
+	sb_free(&sb);
+	band_table_free(&t);
+	/* type none: the default group's weight alone */
+	assert_int_equal(band_table_parse("254:3 0 sdb none weight 0 :100 idle=8000",
+					  &t), 0);
+	band_table_opts(&t, &o);
+	o.weights = &t;
+	band_params_fmt(&sb, "254:9", &o);
+	assert_string_equal(sb_str(&sb), "254:9 0 sdb none weight 0 :100 idle=8000");
+	sb_free(&sb);
+	/* and it parses back to the same weights */
+	assert_int_equal(band_table_parse("254:9 0 sdb none weight 0 :100 idle=8000",
+					  &t), 0);
+	assert_int_equal(t.dflt_weight, 100);
+	assert_int_equal(t.nr, 0);
+	band_table_free(&t);
+	/* options alone when no weights are given */
+	band_opts_init(&o);
+	assert_null(o.weights);
+}
+
 static void cmdline(void **state)
 {
 	char buf[32];
@@ -433,6 +473,7 @@ int main(void)
 		cmocka_unit_test(params),
 		cmocka_unit_test(params_inject_bad),
 		cmocka_unit_test(rewrap_opts),
+		cmocka_unit_test(rewrap_weights),
 		cmocka_unit_test(cmdline),
 	};
 

@@ -281,6 +281,73 @@ static void lv_names(void **state)
 	assert_int_not_equal(vglv_split("vg0/data", vg, lv, 4), 0);
 }
 
+/* lvm2's file locking: <locking_dir>/V_<vg>, the VG's own name. */
+static void lvm_lock_paths(void **state)
+{
+	static const char *const bad[] = {
+		"", "-vg", ".", "..", "#orphans", "#global", "a/b", "vg 0",
+		"vg\n", "v\xc3\xa9",
+	};
+	char p[64];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(lvm_vg_lock_path("/run/lock/lvm", "vg0", p, sizeof(p)),
+			 0);
+	assert_string_equal(p, "/run/lock/lvm/V_vg0");
+	/* not the device-mapper form: '-' is not doubled */
+	assert_int_equal(lvm_vg_lock_path("/run/lock/lvm", "my-vg", p,
+					  sizeof(p)), 0);
+	assert_string_equal(p, "/run/lock/lvm/V_my-vg");
+	assert_int_equal(lvm_vg_lock_path("/var/lock/lvm", "a+b_c.d-", p,
+					  sizeof(p)), 0);
+	assert_string_equal(p, "/var/lock/lvm/V_a+b_c.d-");
+	assert_int_equal(lvm_vg_lock_path("/x", "...", p, sizeof(p)), 0);
+	assert_string_equal(p, "/x/V_...");
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (!lvm_vg_lock_path("/run/lock/lvm", bad[i], p, sizeof(p)))
+			fail_msg("a lock path for VG '%s': %s", bad[i], p);
+	assert_int_not_equal(lvm_vg_lock_path("", "vg0", p, sizeof(p)), 0);
+	/* "/d/V_vg0" and its NUL: 9 bytes */
+	assert_int_equal(lvm_vg_lock_path("/d", "vg0", p, 9), 0);
+	assert_int_not_equal(lvm_vg_lock_path("/d", "vg0", p, 8), 0);
+}
+
+/* What `lvm lvmconfig --typeconfig full global/KEY...` prints. */
+static void lvm_config(void **state)
+{
+	const char *out = "locking_dir=\"/run/lock/lvm\"\n"
+			  "prioritise_write_locks=1\n"
+			  "\twait_for_locks=0\n";
+	char v[32];
+
+	(void)state;
+	assert_int_equal(lvm_config_value(out, "locking_dir", v, sizeof(v)), 0);
+	assert_string_equal(v, "/run/lock/lvm");
+	assert_int_equal(lvm_config_value(out, "prioritise_write_locks", v,
+					  sizeof(v)), 0);
+	assert_string_equal(v, "1");
+	assert_int_equal(lvm_config_value(out, "wait_for_locks", v, sizeof(v)),
+			 0);
+	assert_string_equal(v, "0");
+	/* a key is whole: no prefix, no suffix */
+	assert_int_not_equal(lvm_config_value(out, "locking", v, sizeof(v)), 0);
+	assert_int_not_equal(lvm_config_value(out, "dir", v, sizeof(v)), 0);
+	assert_int_not_equal(lvm_config_value("", "locking_dir", v, sizeof(v)),
+			     0);
+	assert_int_not_equal(lvm_config_value("locking_dir=\"\"\n",
+					      "locking_dir", v, sizeof(v)), 0);
+	assert_int_not_equal(lvm_config_value("locking_dir=\"/a\"b\"",
+					      "locking_dir", v, sizeof(v)), 0);
+	/* too long for buf: none rather than cut */
+	assert_int_not_equal(lvm_config_value(out, "locking_dir", v, 13), 0);
+	assert_int_equal(lvm_config_value(out, "locking_dir", v, 14), 0);
+	/* the last line without its newline */
+	assert_int_equal(lvm_config_value("a=1\nlocking_dir=/l", "locking_dir",
+					  v, sizeof(v)), 0);
+	assert_string_equal(v, "/l");
+}
+
 int main(void)
 {
 	const UNIT_TEST_STRUCT tests[] = {
@@ -294,6 +361,8 @@ int main(void)
 		cmocka_unit_test(job_bad),
 		cmocka_unit_test(numbers),
 		cmocka_unit_test(lv_names),
+		cmocka_unit_test(lvm_lock_paths),
+		cmocka_unit_test(lvm_config),
 	};
 
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
