@@ -841,10 +841,13 @@ cost_run() {
 	local n=$1 attach=$2 i per=$((COST_NR / $1)) t=0
 	insmod "$B/dm_band_bench.ko" dev="$TOP" || return 1
 	rm -f "$TMPD/cost.pids" "$TMPD/cost.go"
+	mkfifo "$TMPD/cost.go"
+	# Each writer waits on the fifo (a line each when it is opened for
+	# writing): no polling, which would cost 64 process starts per tick.
 	for ((i = 0; i < n; i++)); do
 		(
 			echo "$BASHPID" >>"$TMPD/cost.pids"
-			until [ -e "$TMPD/cost.go" ]; do sleep 0.01; done
+			read -r _ <"$TMPD/cost.go"
 			echo "$per" >"$COST_DEBUGFS/run" || echo "ERR cost writer $BASHPID"
 		) &
 	done
@@ -858,8 +861,13 @@ cost_run() {
 			dmsetup message bench-dev 0 attach "$i:100" || echo "ERR cost attach $i"
 		done <"$TMPD/cost.pids"
 	fi
-	touch "$TMPD/cost.go"
+	# Open for writing (the readers' opens return), a line each, and kept
+	# open until all are done, so that a writer late to open still finds
+	# its line.
+	exec 3>"$TMPD/cost.go"
+	for ((i = 0; i < n; i++)); do echo go >&3; done
 	wait
+	exec 3>&-
 	cat "$COST_DEBUGFS/result"
 	rmmod dm_band_bench
 }
