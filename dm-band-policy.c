@@ -24,8 +24,8 @@
  * hold up everyone's refill while the device idles.  So the pool learns
  * the device's depth (how many bios it serves at once) from completion
  * latencies by level of bios in flight, and while the refill is held up
- * and the device has room, waiting groups may pass one more bio each
- * (injection, band_pool_inject()): weighted max-min fairness.
+ * and the device has room, waiting groups may pass one more bio each, as
+ * debt (injection, band_pool_inject()): weighted max-min fairness.
  */
 #include <linux/gcd.h>
 #include <linux/kernel.h>
@@ -442,14 +442,18 @@ static u32 band_pgroup_quantum(const struct band_pool *p,
 /*
  * Fill the room, in proportion to weight (a deficit round robin): the
  * waiting group at the head of the list takes one bio of the room per call
- * (its tokens, or debt, become one token) until it has taken its quantum,
+ * (a pass for its oldest held bio) until it has taken its quantum,
  * weight / gcd of the weights, then the turn passes on.  A group that has
- * a token is not given another: the worker releases its bio, and calls
- * again while there is room.  No epoch starts and no one loses tokens, so
- * when the device is saturated (no room) the refill rule alone decides
- * the shares; what a latency-bound group leaves goes to the waiting
- * groups 2:1 if their weights are 2:1.  O(1) per injected bio but for
- * groups skipped because they have a token.
+ * a token or a pass is not given another: the worker releases its bio, and
+ * calls again while there is room.  No epoch starts and no one loses
+ * tokens, so when the device is saturated (no room) the refill rule alone
+ * decides the shares; what a latency-bound group leaves goes to the
+ * waiting groups 2:1 if their weights are 2:1.  An injected bio is charged
+ * as debt, paid from the group's next allotments (band_pgroup_release()):
+ * so when the refill is held up only at the end of an epoch (the groups
+ * left with tokens cannot fill the device), the light groups that inject
+ * then do not gain on the others over time.  O(1) per injected bio but
+ * for groups skipped because they have a token.
  */
 void band_pool_inject(struct band_pool *p)
 {
@@ -460,11 +464,11 @@ void band_pool_inject(struct band_pool *p)
 		if (!room)
 			break;
 		band_pgroup_catch_up(p, g);
-		if (g->tokens > 0)
+		if (g->tokens > 0 || g->inject_pass)
 			continue;
 		if (!g->inject_credit)
 			g->inject_credit = band_pgroup_quantum(p, g);
-		g->tokens = 1;
+		g->inject_pass = true;
 		g->inject_credit--;
 		p->injected++;
 		room--;
@@ -593,19 +597,36 @@ void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g)
 /* A held bio leaves without being charged (suspend, or a group's detach). */
 void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g)
 {
-	g->held--;
+	if (!--g->held)
+		g->inject_pass = false;
 	band_pgroup_update(p, g);
 }
 
-/* The oldest held bio of @g may go if the group has tokens again. */
+/*
+ * The oldest held bio of @g may go if the group has tokens again, or a
+ * pass from injection.  An injected bio's cost is debt, but no more than
+ * one allotment of it: a group that was injected into for a long time
+ * (beside a latency-bound one) is not then starved for as long once the
+ * device is saturated.
+ */
 bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 			 u64 cost)
 {
+	bool pass = g->inject_pass;
+	s64 t, floor;
+
 	band_pgroup_catch_up(p, g);
-	if (!g->held || g->tokens <= 0)
+	if (!g->held || (g->tokens <= 0 && !pass))
 		return false;
 	g->held--;
+	g->inject_pass = false;
+	t = g->tokens;
 	band_pgroup_spend(p, g, cost);
+	if (t <= 0) {
+		floor = -(s64)min_t(u64, band_pool_allotment(p, g->weight),
+				    BAND_DEBT_MAX);
+		g->tokens = max(g->tokens, min(t, floor));
+	}
 	band_pgroup_update(p, g);
 	return true;
 }

@@ -110,6 +110,7 @@ struct band_pgroup {
 	bool lingering;			/* on pool->lingering */
 	bool active, waiting, blocking;	/* membership, see band_pool */
 	bool linger_blocking;		/* blocking while lingering */
+	bool inject_pass;		/* its oldest held bio may go, as debt */
 	s64 tokens;			/* left this epoch; < 0 is debt */
 	u64 epoch;			/* the pool epoch @tokens belong to */
 	u32 held;			/* bios held, waiting for tokens */

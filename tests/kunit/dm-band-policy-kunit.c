@@ -836,6 +836,72 @@ static void band_policy_inject_weighted(struct kunit *test)
 }
 
 /*
+ * Injected bios are debt, paid from the next allotment: a group that was
+ * injected into k times has its allotment less k after the refill, and
+ * never more than one allotment of such debt (weights 4:1, token_base
+ * 50: allotments 40 and 10).
+ */
+static void band_policy_inject_debt(struct kunit *test)
+{
+	static const u32 w[2] = { 4, 1 };
+	struct sim_group s[2] = {};
+	struct band_pool *pool = new_pool(test);
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 50, 0);
+	sim_attach(pool, s, 2, w);
+	band_pool_set_inject(pool, true);
+	learn_depth(test, pool, 8);
+	/* A: one bio in flight and tokens left; B spends its 10, waits */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_EQ(test, s[1].passed, 10);
+	while (s[1].g.in_flight)
+		band_pgroup_done(pool, &s[1].g, 0, 0, 0);
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_TRUE(test, band_pool_inject_due(pool));
+		band_pool_inject(pool);
+		/* a pass is not a token: it holds up no refill */
+		KUNIT_EXPECT_LE(test, band_pgroup_tokens(pool, &s[1].g), 0);
+		KUNIT_EXPECT_EQ(test, pool->nr_blocking, 1);
+		KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[1].g, 1));
+		KUNIT_EXPECT_FALSE(test, band_pgroup_release(pool, &s[1].g, 1));
+		band_pgroup_hold(pool, &s[1].g);
+		band_pgroup_done(pool, &s[1].g, 0, 0, 0);
+	}
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), -3);
+	/* A spends its tokens (one bio at a time): B gets 10 less the 3 */
+	while (sim_submit(pool, &s[0], 1))
+		band_pgroup_done(pool, &s[0].g, 0, 0, 0);
+	KUNIT_ASSERT_TRUE(test, band_pool_refill_due(pool));
+	band_pool_refill(pool);
+	KUNIT_EXPECT_EQ(test, pool->epoch, 1);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), 7);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 40);
+	/* B spends those 7; then 30 injected bios leave it 10 in debt */
+	sim_complete_all(pool, s, 2);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[0].g, 1));
+	while (band_pgroup_release(pool, &s[1].g, 1))
+		band_pgroup_hold(pool, &s[1].g);
+	band_pgroup_hold(pool, &s[1].g);
+	sim_complete_all(pool, &s[1], 1);
+	for (i = 0; i < 30; i++) {
+		KUNIT_ASSERT_TRUE(test, band_pool_inject_due(pool));
+		band_pool_inject(pool);
+		KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, &s[1].g, 1));
+		band_pgroup_hold(pool, &s[1].g);
+		band_pgroup_done(pool, &s[1].g, 0, 0, 0);
+	}
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[1].g), -10);
+	KUNIT_EXPECT_EQ(test, pool->epoch, 1);
+	while (s[1].g.held)
+		band_pgroup_unhold(pool, &s[1].g);
+	KUNIT_EXPECT_FALSE(test, s[1].g.inject_pass);
+	sim_complete_all(pool, s, 2);
+}
+
+/*
  * On a device that serves one bio at a time, a latency-bound group that
  * lingers between its bios keeps its place: nothing is injected, and the
  * refill rule alone decides (no starvation either: once it is out of
@@ -968,6 +1034,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_depth),
 	KUNIT_CASE(band_policy_inject_parallel),
 	KUNIT_CASE(band_policy_inject_weighted),
+	KUNIT_CASE(band_policy_inject_debt),
 	KUNIT_CASE(band_policy_inject_serial),
 	KUNIT_CASE(band_policy_inject_saturated),
 	KUNIT_CASE(band_policy_linger_places),
