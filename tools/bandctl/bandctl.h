@@ -103,12 +103,6 @@ int lv_lock(const char *dm);
 /* The same for volume group vg, by its name; lv_unlock() it too. */
 int vg_lock(const char *vg);
 void lv_unlock(void);
-/*
- * For the tests: BANDCTL_TEST_STOP=STEP stops bandctl (SIGSTOP) before
- * STEP, BANDCTL_TEST_FAIL=STEP makes STEP fail (EX_ERR, "what: STEP
- * failed").
- */
-int test_hook(const char *what, const char *name);
 /* Save dm's band table in /run/dm-band/dm.wrap if dm is wrapped. */
 void wrap_remember(const char *dm);
 /*

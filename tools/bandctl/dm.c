@@ -4,6 +4,7 @@
  * returns an EX_* status and leaves a one-line reason in dmx_err.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,20 @@ int dmx_fail(int code, const char *fmt, ...)
 	vsnprintf(dmx_err, sizeof(dmx_err), fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int test_hook(const char *what, const char *name)
+{
+	const char *t;
+
+	t = getenv("BANDCTL_TEST_STOP");
+	if (t && !strcmp(t, name))
+		raise(SIGSTOP);
+	t = getenv("BANDCTL_TEST_FAIL");
+	if (t && !strcmp(t, name))
+		return dmx_fail(EX_ERR, "%s: %s failed (BANDCTL_TEST_FAIL)",
+				what, name);
+	return EX_OK;
 }
 
 /* libdevmapper's messages: keep the last error to explain a failure. */

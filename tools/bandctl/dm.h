@@ -9,6 +9,12 @@
 /* The reason of the last failure, one line. */
 extern char dmx_err[512];
 __printf(2, 3) int dmx_fail(int code, const char *fmt, ...);
+/*
+ * For the tests: BANDCTL_TEST_STOP=STEP stops bandctl (SIGSTOP) before
+ * STEP, BANDCTL_TEST_FAIL=STEP makes STEP fail (EX_ERR, "what: STEP
+ * failed").
+ */
+int test_hook(const char *what, const char *name);
 void dmx_init(void);
 
 #define DMX_RA_UNKNOWN UINT32_MAX

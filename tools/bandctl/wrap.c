@@ -147,20 +147,6 @@ static void crit_leave(struct crit *c)
 	sigprocmask(SIG_SETMASK, &c->old, NULL);
 }
 
-int test_hook(const char *what, const char *name)
-{
-	const char *t;
-
-	t = getenv("BANDCTL_TEST_STOP");
-	if (t && !strcmp(t, name))
-		raise(SIGSTOP);
-	t = getenv("BANDCTL_TEST_FAIL");
-	if (t && !strcmp(t, name))
-		return dmx_fail(EX_ERR, "%s: %s failed (BANDCTL_TEST_FAIL)",
-				what, name);
-	return EX_OK;
-}
-
 /* Before each step that can be undone: EX_ERR when a signal cancels. */
 static int crit_step(struct crit *c, const char *what, const char *name)
 {
