@@ -24,7 +24,7 @@ pkgs=(
 	sparse linux-source-6.1
 	linux-headers-amd64
 	qemu-system-x86 busybox-static
-	dmsetup lvm2 libdevmapper-dev fio e2fsprogs util-linux
+	dmsetup lvm2 udev libdevmapper-dev fio e2fsprogs util-linux
 	gnuplot-nox tmux ncurses-base libcmocka-dev pkg-config dkms bash-completion
 	curl libaio-dev zlib1g-dev pahole
 )

@@ -5,14 +5,17 @@
 #
 # Assemble an uncompressed initramfs (newc cpio) for a test guest from the
 # host's Debian packages: busybox-static, kmod, dmsetup, lvm2, fio,
-# e2fsprogs, util-linux and bash, with their shared libraries; the kernel
-# modules the tests need, taken from MODROOT/lib/modules/KVER with their
-# dependencies; and PAYLOAD, a directory copied over the root (the project's
-# modules, tests and the guest runner).  Uncompressed because the guests run
-# under TCG, where gunzip costs more than the copy.
+# e2fsprogs, util-linux and bash, with their shared libraries; udev's
+# systemd-udevd and udevadm with the device-mapper rules and the project's
+# 90-dm-band.rules (started only by 57-udev-rule); the kernel modules the
+# tests need, taken from MODROOT/lib/modules/KVER with their dependencies;
+# and PAYLOAD, a directory copied over the root (the project's modules,
+# tests and the guest runner).  Uncompressed because the guests run under
+# TCG, where gunzip costs more than the copy.
 set -euo pipefail
 
 out=$1 kver=$2 modroot=$3 payload=$4
+top=$(cd "$(dirname "$0")/../.." && pwd)
 
 # Host programs the guests use.  util-linux and e2fsprogs tools by path;
 # everything else busybox provides.
@@ -84,6 +87,35 @@ for l in "${lvm_links[@]}"; do
 done
 ln -s mke2fs "$root/usr/sbin/mkfs.ext4"
 ln -s e2fsck "$root/usr/sbin/fsck.ext4"
+
+# udev, for 57-udev-rule, which starts systemd-udevd in its guest (no other
+# test does: they run with DM_DISABLE_UDEV=1 and lvm.conf's udev_sync=0).
+# Debian 12's systemd-udevd is a link to udevadm, which acts on its name.
+# The udev package is in tests/deps.sh; without it the guests still boot
+# and that test fails, saying so.
+if [ -x /usr/bin/udevadm ]; then
+	copy_prog /usr/bin/udevadm
+	mkdir -p "$root/usr/lib/systemd"
+	ln -s ../../bin/udevadm "$root/usr/lib/systemd/systemd-udevd"
+else
+	echo "mkinitramfs: no /usr/bin/udevadm (Debian package udev): 57-udev-rule will fail" >&2
+fi
+# The rules a host has for device-mapper and LVM devices: dmsetup's
+# 55-dm.rules (upstream's 10-dm.rules, renamed by Debian; 10-dm.rules where
+# a system has it under that name) and 95-dm-notify.rules, which ends
+# libdevmapper's udev_sync waits, and lvm2's 56-lvm.rules (upstream's
+# 11-dm-lvm.rules: the /dev/VG/LV links, LVM's hidden layers).  Not lvm2's
+# 69-lvm.rules: event-driven activation of volume groups has no place in
+# the tests.  Then the project's rule, with @SBINDIR@ filled in as `make
+# install` and the Debian package fill it in (/usr/sbin, where the payload
+# puts bandctl).
+mkdir -p "$root/usr/lib/udev/rules.d"
+for r in 10-dm 55-dm 56-lvm 95-dm-notify; do
+	[ -e "/lib/udev/rules.d/$r.rules" ] || continue
+	cp "/lib/udev/rules.d/$r.rules" "$root/usr/lib/udev/rules.d/"
+done
+sed -e 's|@SBINDIR@|/usr/sbin|g' "$top/tools/udev/90-dm-band.rules" \
+	>"$root/usr/lib/udev/rules.d/90-dm-band.rules"
 
 # Kernel modules with their dependencies, then a fresh depmod of the subset.
 kmods=$root/lib/modules/$kver
