@@ -16,6 +16,8 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 
 #include "dm-band-compat.h"
 #include "dm-band.h"
@@ -393,15 +395,67 @@ bad:
  */
 static struct kmem_cache *band_grp_cache;
 
-int band_ctl_init(void)
+/*
+ * Each band group has a worker, the target's release function, which
+ * refills the pool and passes held bios on.  Configuration only wakes it
+ * (below); it never releases a bio itself, and never calls into the
+ * target: the target hands its function down through band_ctl_init().
+ */
+static struct workqueue_struct *band_wq;
+static work_func_t band_release_fn;
+
+int band_ctl_init(work_func_t release)
 {
+	band_release_fn = release;
 	band_grp_cache = KMEM_CACHE(band_grp, 0);
-	return band_grp_cache ? 0 : -ENOMEM;
+	if (!band_grp_cache)
+		return -ENOMEM;
+	/*
+	 * Held bios wait for the worker: high priority, as kblockd and
+	 * kverityd, so that it is not queued behind the submitters' work.
+	 */
+	band_wq = alloc_workqueue("kbandd", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!band_wq) {
+		kmem_cache_destroy(band_grp_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void band_ctl_exit(void)
 {
+	destroy_workqueue(band_wq);
 	kmem_cache_destroy(band_grp_cache);
+}
+
+/* Run @bg's worker now. */
+void band_kick(struct band_bg *bg)
+{
+	mod_delayed_work(band_wq, &bg->release_work, 0);
+}
+
+/*
+ * Under bg->lock, after anything that may make a refill due: run the worker
+ * now if it is, or when the oldest lingering group goes idle if bios wait
+ * for that.
+ */
+void band_schedule(struct band_bg *bg)
+{
+	struct band_pool *p = &bg->pool;
+	u64 expiry, now;
+
+	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
+		band_kick(bg);
+		return;
+	}
+	if (list_empty(&p->waiting))
+		return;
+	expiry = band_pool_next_expiry(p);
+	if (!expiry)
+		return;
+	now = ktime_get_ns();
+	queue_delayed_work(band_wq, &bg->release_work,
+			   expiry > now ? nsecs_to_jiffies(expiry - now) + 1 : 0);
 }
 
 static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,
@@ -425,40 +479,37 @@ void band_grp_free(struct band_grp *grp)
 
 /*
  * Take a group that the I/O path can no longer find out of service: its
- * held bios move, in order, to the end of the default group's queue (or,
- * if the device is not holding bios, pass down now), it leaves the pool,
- * and it is freed now if idle, else by the last completion of its bios in
- * flight.  Under band_mutex, so that presuspend (which also holds it)
- * cannot run between taking the bios and queueing them elsewhere.
+ * held bios move, in order, to the end of the default group's queue, for
+ * the worker to release; it leaves the pool, and it is freed now if idle,
+ * else by the last completion of its bios in flight.  Under band_mutex,
+ * so that presuspend (which also holds it) cannot run between taking the
+ * bios and queueing them elsewhere.  A device that does not hold bios
+ * (not yet resumed, or presuspended) has none held: band_release_all()
+ * passed them all on under the same locks when it stopped holding.
  */
 static void band_grp_retire(struct band_grp *grp)
 {
 	struct band_dev *bd = grp->bd;
 	struct band_bg *bg = bd->bg;
-	struct bio_list pass = BIO_EMPTY_LIST;
 	unsigned long flags;
 	bool idle;
 
 	lockdep_assert_held(&band_mutex);
 	spin_lock_irqsave(&bg->lock, flags);
-	if (bd->may_hold) {
-		while (grp->pg.held) {
-			band_pgroup_unhold(&bg->pool, &grp->pg);
-			band_pgroup_hold(&bg->pool, &bd->dflt->pg);
-			bd->dflt->held_total++;
-		}
-		bio_list_merge(&bd->dflt->held, &grp->held);
-		bio_list_init(&grp->held);
-	} else {
-		band_pass_held(grp, &pass);
+	WARN_ON_ONCE(!bd->may_hold && grp->pg.held);
+	while (grp->pg.held) {
+		band_pgroup_unhold(&bg->pool, &grp->pg);
+		band_pgroup_hold(&bg->pool, &bd->dflt->pg);
+		bd->dflt->held_total++;
 	}
+	bio_list_merge(&bd->dflt->held, &grp->held);
+	bio_list_init(&grp->held);
 	band_pgroup_detach(&bg->pool, &grp->pg);
 	grp->dead = true;
 	idle = band_pgroup_idle(&grp->pg);
 	spin_unlock_irqrestore(&bg->lock, flags);
 	if (idle)
 		band_grp_free(grp);
-	band_submit_list(&pass);
 	band_kick(bg);
 }
 
@@ -731,7 +782,7 @@ static struct band_bg *band_bg_create(struct band_conf *conf)
 	band_pool_init(&bg->pool, conf->policy, conf->token_base,
 		       conf->idle_us);
 	band_pool_set_depth_max(&bg->pool, conf->depth_max);
-	INIT_DELAYED_WORK(&bg->release_work, band_release_work);
+	INIT_DELAYED_WORK(&bg->release_work, band_release_fn);
 	list_add(&bg->node, &band_bgs);
 	return bg;
 }

@@ -6,7 +6,10 @@
  * gid, cgroup, or the whole device) and passes while its group has tokens;
  * otherwise it is held, in order, until the band group's next refill
  * releases it from a worker.  The submitter never sleeps.  The token rules
- * are in dm-band-policy.c; parsing, groups and status in dm-band-ctl.c.
+ * are in dm-band-policy.c; parsing, groups, band groups, their worker's
+ * wake-ups and status in dm-band-ctl.c.  This file is the top: the I/O path
+ * and the target's entry points.  Neither file below calls into it; the
+ * worker function is handed down to band_ctl_init().
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
@@ -40,38 +43,6 @@ struct band_io {
 	u64 issued_ns;
 	u32 level;
 };
-
-static struct workqueue_struct *band_wq;
-
-/* Run the worker now. */
-void band_kick(struct band_bg *bg)
-{
-	mod_delayed_work(band_wq, &bg->release_work, 0);
-}
-
-/*
- * Under bg->lock, after anything that may make a refill due: run the worker
- * now if it is, or when the oldest lingering group goes idle if bios wait
- * for that.
- */
-void band_schedule(struct band_bg *bg)
-{
-	struct band_pool *p = &bg->pool;
-	u64 expiry, now;
-
-	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
-		band_kick(bg);
-		return;
-	}
-	if (list_empty(&p->waiting))
-		return;
-	expiry = band_pool_next_expiry(p);
-	if (!expiry)
-		return;
-	now = ktime_get_ns();
-	queue_delayed_work(band_wq, &bg->release_work,
-			   expiry > now ? nsecs_to_jiffies(expiry - now) + 1 : 0);
-}
 
 /* ------------------------------------------------------------ classify */
 
@@ -305,7 +276,7 @@ static int band_end_io(struct dm_target *ti, struct bio *bio,
 	return DM_ENDIO_DONE;
 }
 
-void band_submit_list(struct bio_list *bios)
+static void band_submit_list(struct bio_list *bios)
 {
 	struct bio *bio;
 
@@ -318,7 +289,7 @@ void band_submit_list(struct bio_list *bios)
  * the refill is held up, then release held bios while their groups have
  * tokens, one bio per group per round so that groups interleave.
  */
-void band_release_work(struct work_struct *work)
+static void band_release_work(struct work_struct *work)
 {
 	struct band_bg *bg = container_of(to_delayed_work(work), struct band_bg,
 					  release_work);
@@ -365,7 +336,7 @@ void band_release_work(struct work_struct *work)
  * Move everything @grp holds to @bios, charged as debt, for the caller to
  * submit once it has dropped bg->lock.  Under bg->lock.
  */
-void band_pass_held(struct band_grp *grp, struct bio_list *bios)
+static void band_pass_held(struct band_grp *grp, struct bio_list *bios)
 {
 	struct band_bg *bg = grp->bd->bg;
 	struct bio *bio;
@@ -394,7 +365,7 @@ void band_pass_held(struct band_grp *grp, struct bio_list *bios)
  * xa_find() and id + 1 can.  It walks the array under RCU; the array
  * cannot change meanwhile, since band_mutex is held.
  */
-void band_release_all(struct band_dev *bd)
+static void band_release_all(struct band_dev *bd)
 {
 	struct band_bg *bg = bd->bg;
 	struct bio_list bios = BIO_EMPTY_LIST;
@@ -699,22 +670,12 @@ static int __init dm_band_init(void)
 {
 	int r;
 
-	r = band_ctl_init();
+	r = band_ctl_init(band_release_work);
 	if (r)
 		return r;
-	/*
-	 * Held bios wait for this worker: high priority, as kblockd and
-	 * kverityd, so that it is not queued behind the submitters' work.
-	 */
-	band_wq = alloc_workqueue("kbandd", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
-	if (!band_wq) {
-		band_ctl_exit();
-		return -ENOMEM;
-	}
 	r = dm_register_target(&band_target);
 	if (r < 0) {
 		DMERR("register failed %d", r);
-		destroy_workqueue(band_wq);
 		band_ctl_exit();
 	}
 	return r;
@@ -723,7 +684,6 @@ static int __init dm_band_init(void)
 static void __exit dm_band_exit(void)
 {
 	dm_unregister_target(&band_target);
-	destroy_workqueue(band_wq);
 	band_ctl_exit();
 }
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * dm-band: declarations shared by the target (dm-band.c) and the table,
- * message, group and status code (dm-band-ctl.c).
+ * message, group and status code (dm-band-ctl.c).  The target calls the
+ * configuration code, never the other way round: what dm-band-ctl.c
+ * declares here is all the target uses of it, and dm-band.c declares
+ * nothing here.
  */
 #ifndef DM_BAND_H
 #define DM_BAND_H
@@ -147,8 +150,10 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 void band_conf_free(struct band_conf *conf);
 int band_parse_id(const char *s, enum band_type type, u64 *id);
 
-int band_ctl_init(void);
+int band_ctl_init(work_func_t release);
 void band_ctl_exit(void);
+void band_kick(struct band_bg *bg);
+void band_schedule(struct band_bg *bg);
 int band_dev_get(struct dm_target *ti, dev_t lower, struct band_conf *conf,
 		 struct band_dev **bdp, struct xarray **new_groups,
 		 char **error);
@@ -163,13 +168,5 @@ void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 		    unsigned int *szp);
 int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		 char *result, unsigned int maxlen);
-
-/* dm-band.c */
-void band_kick(struct band_bg *bg);
-void band_schedule(struct band_bg *bg);
-void band_release_all(struct band_dev *bd);
-void band_release_work(struct work_struct *work);
-void band_pass_held(struct band_grp *grp, struct bio_list *bios);
-void band_submit_list(struct bio_list *bios);
 
 #endif /* DM_BAND_H */

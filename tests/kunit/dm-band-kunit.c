@@ -13,26 +13,6 @@
 
 #include "dm-band-kunit.h"
 
-/*
- * dm-band-ctl.c calls into the target to wake the worker; nothing here
- * has a worker to wake.
- */
-void band_kick(struct band_bg *bg)
-{
-}
-
-void band_release_work(struct work_struct *work)
-{
-}
-
-void band_pass_held(struct band_grp *grp, struct bio_list *bios)
-{
-}
-
-void band_submit_list(struct bio_list *bios)
-{
-}
-
 #define DEV "/dev/sda 0 bg0"
 
 /* Parse a constructor line given as one string of space-separated words. */
