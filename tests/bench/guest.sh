@@ -673,9 +673,15 @@ s_buffered() {
 }
 
 # 6. groups: n groups with weights 1..n, one job each, 32 I/Os in flight
-# in all (at least 2 per group).
+# in all (at least 2 per group).  Counted from io.stat (each cgroup's bios
+# on the device under test), over a window four times as long: the light
+# groups do a few I/Os a second, at which fio's averaged logs are no
+# count (they gave a weight-3 group 187 I/Os in a window when dm-band had
+# passed it 162 in the whole run), and a group's I/Os come in bursts of
+# its tokens, so a short window cuts them unevenly.
 s_groups() {
-	local n i qd ctrl
+	local n i qd ctrl secs=$SECS
+	local SECS=$((secs * 4)) USE_IOSTAT=1
 	for n in $NGROUPS; do
 		qd=$((32 / n))
 		[ "$qd" -lt 2 ] && qd=2

@@ -874,7 +874,10 @@ def write_report(b, res, st, series, charts, summary, problems, args):
              f"{info.get('log_ms')} ms, stamped with the time of day, added up over the window), "
              "so all groups are measured over the same window however long the guest takes to "
              "read anything; buffered writes are measured from `io.stat` instead (bytes written "
-             "back to the device, not bytes written into the page cache).  Latency is fio's total "
+             "back to the device, not bytes written into the page cache), and so are the n-groups "
+             "runs (each cgroup's bios on the device, over a window four times as long: their "
+             "light groups do a few I/Os a second, which fio's averaged logs do not count "
+             "exactly).  Latency is fio's total "
              "latency (submission to completion, so it includes time held by a controller) after "
              "fio's ramp time, p50 and p99 in microseconds.  Configurations run interleaved: "
              "each round runs every scenario and controller once (A B C A B C ...).")
