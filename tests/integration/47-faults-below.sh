@@ -363,6 +363,11 @@ elif [ -z "${STRESS:-}" ]; then
 else
 	fi_args="timeout=16,100,0,-1 requeue=7,100,0,-1"
 	diag "null_blk fault injection: request timeouts and requeues"
+	# A bio that never completes shows as a hung task: say where.
+	klog_stacks
+	old_hung=$(sysctl -n kernel.hung_task_timeout_secs)
+	sysctl -qw kernel.hung_task_timeout_secs=60
+	cleanup_add "sysctl -qw kernel.hung_task_timeout_secs=$old_hung"
 fi
 grep -q '^null_blk ' /proc/modules && rmmod null_blk
 modprobe null_blk nr_devices=0 $fi_args

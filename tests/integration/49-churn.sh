@@ -85,11 +85,7 @@ kml_mine() {
 old_hung=$(sysctl -n kernel.hung_task_timeout_secs)
 sysctl -qw kernel.hung_task_timeout_secs=$HUNG
 cleanup_add "sysctl -qw kernel.hung_task_timeout_secs=$old_hung"
-# A hung-task report's stack trace is printed at KERN_INFO, which the
-# guest's loglevel=6 hides: show it, so that a report says where.
-old_printk=$(cut -f1 /proc/sys/kernel/printk)
-echo 7 >/proc/sys/kernel/printk
-cleanup_add "echo $old_printk >/proc/sys/kernel/printk"
+klog_stacks
 klog_mark churn
 
 # ------------------------------------------------------------ devices

@@ -114,6 +114,16 @@ dm_create() {
 
 sectors() { blockdev --getsz "$1"; }
 
+# klog_stacks: show the stacks in hung-task reports (and other KERN_INFO
+# lines) for the rest of the test; the guests boot with loglevel=6, which
+# hides them.
+klog_stacks() {
+	local old
+	old=$(cut -f1 /proc/sys/kernel/printk)
+	echo 7 >/proc/sys/kernel/printk
+	cleanup_add "echo $old >/proc/sys/kernel/printk"
+}
+
 # Kernel log lines written after the mark.
 klog_mark() { echo "dm-band-test-mark $1" > /dev/kmsg; }
 klog_since() { dmesg | awk -v m="dm-band-test-mark $1" 'f; index($0, m) {f=1}'; }
