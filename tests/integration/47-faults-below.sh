@@ -133,12 +133,16 @@ adds_up() {
 		[ "${s[2]}" = $(($2 * 8)) ] && [ "${s[3]}" = $(($3 * 8)) ]
 }
 
-# wait_held DEV: wait (up to 30 s) until the band device holds a bio.
+# wait_held DEV: wait (up to 30 s) until the band device holds bios: held
+# now, or held and released since its counters were last reset (or it was
+# created).  With one busy group a bio is held only until the worker runs
+# again, which a poll every half second can miss for 30 s (it did, once,
+# on 6.1: 99,908 bios held and released, none held at a poll).
 wait_held() {
 	local i s
 	for ((i = 0; i < 60; i++)); do
 		s=($(sums "$1"))
-		[ "${s[4]}" -gt 0 ] && return 0
+		[ "${s[4]}" -gt 0 ] || [ "${s[5]}" -gt 0 ] && return 0
 		nap 0.5
 	done
 	echo "nothing held in 30 s: $(dmsetup status "$1")"
