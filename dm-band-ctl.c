@@ -16,7 +16,6 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-#include <linux/timekeeping.h>
 #include <linux/workqueue.h>
 
 #include "dm-band-compat.h"
@@ -434,28 +433,10 @@ void band_kick(struct band_bg *bg)
 	mod_delayed_work(band_wq, &bg->release_work, 0);
 }
 
-/*
- * Under bg->lock, after anything that may make a refill due: run the worker
- * now if it is, or when the oldest lingering group goes idle if bios wait
- * for that.
- */
-void band_schedule(struct band_bg *bg)
+/* Run @bg's worker in @delay jiffies, unless it is queued already. */
+void band_kick_later(struct band_bg *bg, unsigned long delay)
 {
-	struct band_pool *p = &bg->pool;
-	u64 expiry, now;
-
-	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
-		band_kick(bg);
-		return;
-	}
-	if (list_empty(&p->waiting))
-		return;
-	expiry = band_pool_next_expiry(p);
-	if (!expiry)
-		return;
-	now = ktime_get_ns();
-	queue_delayed_work(band_wq, &bg->release_work,
-			   expiry > now ? nsecs_to_jiffies(expiry - now) + 1 : 0);
+	queue_delayed_work(band_wq, &bg->release_work, delay);
 }
 
 static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,

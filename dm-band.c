@@ -7,7 +7,7 @@
  * otherwise it is held, in order, until the band group's next refill
  * releases it from a worker.  The submitter never sleeps.  The token rules
  * are in dm-band-policy.c; parsing, groups, band groups, their worker's
- * wake-ups and status in dm-band-ctl.c.  This file is the top: the I/O path
+ * queue and status in dm-band-ctl.c.  This file is the top: the I/O path
  * and the target's entry points.  Neither file below calls into it; the
  * worker function is handed down to band_ctl_init().
  */
@@ -43,6 +43,30 @@ struct band_io {
 	u64 issued_ns;
 	u32 level;
 };
+
+/*
+ * Under bg->lock, after anything that may make a refill due: run the worker
+ * now if it is, or when the oldest lingering group goes idle if bios wait
+ * for that.  On every bio: calls out of this file only to queue the worker.
+ */
+static void band_schedule(struct band_bg *bg)
+{
+	struct band_pool *p = &bg->pool;
+	u64 expiry, now;
+
+	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
+		band_kick(bg);
+		return;
+	}
+	if (list_empty(&p->waiting))
+		return;
+	expiry = band_pool_next_expiry(p);
+	if (!expiry)
+		return;
+	now = ktime_get_ns();
+	band_kick_later(bg, expiry > now ?
+			nsecs_to_jiffies(expiry - now) + 1 : 0);
+}
 
 /* ------------------------------------------------------------ classify */
 
