@@ -183,7 +183,7 @@ help:
 	@echo "                    QEMU guests on stock 6.1, stock 6.12 and the debug kernel;"
 	@echo "                    ends with 'N passed, N failed'"
 	@echo "  make stress       the long versions of the tests marked '# stress' (bad-input"
-	@echo "                    fuzzing, churn under load, scale) in the same three guests;"
+	@echo "                    fuzzing, faults below, churn under load, scale) in the three guests;"
 	@echo "                    output in $(BUILD)/stress, ends with 'N passed, N failed'"
 	@echo "  make deps         only install the Debian packages that check needs"
 	@echo "  make clean        remove build products and $(BUILD)"

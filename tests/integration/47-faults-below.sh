@@ -16,6 +16,7 @@
 #   and removed while the device below fails, and after it is gone.
 # Every suspend, resume, reload and remove runs under a time limit: a hang
 # is a failure, not a stuck guest.
+# stress: with null_blk's request timeouts and requeues injected
 . "$TESTS/lib.sh"
 # (the debug kernel skips the 7 points of the dm-flakey cycles)
 plan $((SCALE > 1 ? 34 : 41))
@@ -79,14 +80,18 @@ as() {
 
 # fio_as UID OUT DEV FIO-ARGS...: a 4 KiB direct libaio fio job of that
 # user on DEV in the background (FIO_PID), its report in OUT.  Errors do
-# not stop it.
+# not stop it: continue_on_error alone ignores only EIO and EILSEQ, and
+# ended the job at the first injected timeout's ETIMEDOUT.  (fio 3.33's
+# ignore_error separates the read and write lists with ',' and the errors
+# in a list with ':', and knows ETIMEDOUT only as 110.)
 fio_as() {
 	local u=$1 out=$2 dev=$3
 	shift 3
 	# (setpriv execs fio: FIO_PID is fio's pid, for kill)
 	setpriv --reuid="$u" --regid="$u" --clear-groups \
 		fio --name=j --filename="$dev" --direct=1 --ioengine=libaio --bs=4k \
-		--invalidate=0 --continue_on_error=all "$@" >"$out" 2>&1 &
+		--invalidate=0 --continue_on_error=all \
+		--ignore_error=EIO:110,EIO:110 "$@" >"$out" 2>&1 &
 	FIO_PID=$!
 }
 
@@ -355,10 +360,10 @@ phase "forced removal"
 # Bad blocks (every kernel) in a quarter of it; where the kernel has
 # null_blk fault injection, also every 16th request timed out (after 1 s)
 # and every 7th requeued.
-# The injected timeouts are opt-in (STRESS=1, make stress): on the debug
-# kernel (6.1.192) a bio was then never completed, and fio or a suspend
-# waited for it until the test was killed -- not yet known whether in
-# null_blk or dm-band.
+# The injected timeouts run under make stress (STRESS=1) only: each costs
+# a second of io_timeout.  On the debug kernel (6.1.192) a bio was once
+# never completed here, in November 2026 (not seen since; the hung-task
+# report below would say where).
 fi_args=
 if ! modinfo -p null_blk 2>/dev/null | grep -q '^timeout:'; then
 	diag "no null_blk fault injection in this kernel: bad blocks only"
@@ -420,8 +425,8 @@ c1=($(fio_counts /tmp/f1.out))
 tmo=$(klog_since nb | grep -c 'null_blk: .*timed out')
 diag "fio reads writes errors first_error: ${c1[*]}; $tmo requests timed out"
 if [ -n "$fi_args" ]; then
-	check "the errors reached fio (${c1[2]} of ${c1[0]}), with $tmo timeouts" \
-		test "${c1[2]}" -gt 0 -a "${c1[2]}" -lt "${c1[0]}" -a "$tmo" -gt 0
+	check "every timeout's error reached fio (${c1[2]} errors of ${c1[0]} reads, $tmo timeouts)" \
+		test "$tmo" -gt 0 -a "${c1[2]}" -ge "$tmo" -a "${c1[2]}" -lt "${c1[0]}"
 elif [ -n "$bb" ]; then
 	check "the bad blocks' EIO reached fio (${c1[2]} of ${c1[0]})" \
 		test "${c1[2]}" -gt 0 -a "${c1[2]}" -lt "${c1[0]}" -a "${c1[3]}" = 5
