@@ -362,7 +362,7 @@ phase "forced removal"
 # and every 7th requeued.
 # The injected timeouts run under make stress (STRESS=1) only: each costs
 # a second of io_timeout.  On the debug kernel (6.1.192) a bio was once
-# never completed here, in November 2026 (not seen since; the hung-task
+# never completed here, in an earlier run (not seen since; the hung-task
 # report below would say where).
 fi_args=
 if ! modinfo -p null_blk 2>/dev/null | grep -q '^timeout:'; then
