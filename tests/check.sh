@@ -418,6 +418,30 @@ for k in 6.1 6.12 debug; do
 	collect_job "$k"
 done
 
+# The reliability tests' figures (what 27, 46, 47, 49, 50 and 52 ran,
+# injected, verified and counted), from the guests' TAP comments; the
+# kernel-log lines above say whether any report was found.
+figures() {
+	local k f
+	for k in 6.1 6.12 debug; do
+		f=$BUILD/k/$k/results.log
+		[ -e "$f" ] || continue
+		awk -v k="$k" '
+			/^@@@ TEST-BEGIN / { t = $3; next }
+			t ~ /^(27|46|47|49|50|52)-/ &&
+			/^# (fuzz figures|churn|verified|quiet phase: [0-9]|groups: |devices: |bios: |[0-9]+ suspend\/reload cycles|flakey: |fio reads writes errors)/ {
+				sub(/^# /, "")
+				printf "  %-5s %s: %s\n", k, substr(t, 1, 2), $0
+			}' "$f"
+	done
+}
+fig=$(figures)
+if [ -n "$fig" ]; then
+	stage "Figures"
+	echo "$fig"
+	stage_done "Figures"
+fi
+
 if [ "$(boot_state)" = "$boot_before" ]; then
 	result PASS "host/boot-unchanged" 0 "/boot and the installed kernel images"
 else
