@@ -71,11 +71,12 @@ debt=$(grp_field jd default 10)
 kill $bulk
 wait $bulk
 diag "default group (jbd2): debt_bios $debt, tokens $(grp_field jd default 2)"
-# (measured 60-89% on a loaded host; the code that held journal bios:
-# 51%, and no debt: the debt point below is what tells them apart
-# reliably, this one catches a gross inversion)
-check "fsync rate beside the writer is at least half of alone ($busy vs $alone)" \
-	test $((busy * 100)) -ge $((alone * 50))
+# (measured 49-89% with journal bios passed as debt, on hosts up to load
+# 8; the code that held them: 51%, and no debt.  The rate cannot tell the
+# two apart on a loaded host: the debt point below does.  This one
+# catches a collapse, fsyncs stalled behind the writer's tokens.)
+check "fsync rate beside the writer is at least a quarter of alone ($busy vs $alone)" \
+	test $((busy * 100)) -ge $((alone * 25))
 check "journal bios passed as debt in the default group ($debt)" \
 	test "${debt:-0}" -gt 0
 check "unmount" umount /mnt/jd
