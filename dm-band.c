@@ -44,6 +44,16 @@ struct band_io {
 	u32 level;
 };
 
+/* Under bg->lock: run the worker now, unless that is queued already. */
+static void band_kick_locked(struct band_bg *bg)
+{
+	lockdep_assert_held(&bg->lock);
+	if (bg->kicked)
+		return;
+	bg->kicked = true;
+	band_kick(bg);
+}
+
 /*
  * Under bg->lock, after anything that may make a refill due: run the worker
  * now if it is, or when the oldest lingering group goes idle if bios wait
@@ -55,7 +65,7 @@ static void band_schedule(struct band_bg *bg)
 	u64 expiry, now;
 
 	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
-		band_kick(bg);
+		band_kick_locked(bg);
 		return;
 	}
 	if (list_empty(&p->waiting))
@@ -203,29 +213,37 @@ static bool band_must_pass(struct bio *bio)
 }
 
 /*
- * A bio whose submitter asked not to wait (REQ_NOWAIT: io_uring,
- * RWF_NOWAIT) and that its group cannot pass now.  It is never held: it
- * counts as waiting for just long enough to start the refill that it
- * would start if it were held (so that a group whose only I/O is of this
- * kind is not refused for ever), and passes if that gives its group
- * tokens and nothing of the group is queued before it.  Else the caller
- * completes it with BLK_STS_AGAIN and the submitter retries.  Under
- * bg->lock.
+ * @grp has no tokens for a bio of @cost and nothing held before it.  If
+ * holding the bio would make the refill due (no other active group has
+ * tokens left), start the new epoch here and pass the bio (true) rather
+ * than hold it for the worker: a group alone on the device, or the last
+ * one of an epoch to run out, does not wait for a worker run every epoch.
+ * Groups that were waiting get their tokens in the same refill; the
+ * worker releases their bios.  It was queued when the refill became due
+ * (band_schedule() after the charge that spent the last token while they
+ * waited), and is queued again here, so that their bios are not left
+ * held with tokens (holding up the next refill) if that ever changes.
+ * Under bg->lock.
  */
-static bool band_nowait_charge(struct band_bg *bg, struct band_grp *grp,
-			       u64 cost)
+static bool band_refill_now(struct band_bg *bg, struct band_grp *grp,
+			    u64 cost)
 {
 	struct band_pool *p = &bg->pool;
+	bool refilled = false, pass;
 
 	if (grp->pg.held)
 		return false;
 	band_pgroup_hold(p, &grp->pg);
-	if (band_pool_refill_due(p))
+	if (band_pool_refill_due(p)) {
 		band_pool_refill(p);
-	if (band_pgroup_release(p, &grp->pg, cost))
-		return true;
-	band_pgroup_unhold(p, &grp->pg);
-	return false;
+		refilled = true;
+	}
+	pass = band_pgroup_release(p, &grp->pg, cost);
+	if (!pass)
+		band_pgroup_unhold(p, &grp->pg);
+	if (refilled && !list_empty(&p->waiting))
+		band_kick_locked(bg);
+	return pass;
 }
 
 static int band_map(struct dm_target *ti, struct bio *bio)
@@ -251,14 +269,19 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	if (!bd->may_hold || band_must_pass(bio)) {
 		if (band_pgroup_charge_debt(&bg->pool, &grp->pg, cost))
 			grp->debt_bios++;
-	} else if (!band_pgroup_charge(&bg->pool, &grp->pg, cost)) {
+	} else if (!band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
+		   !band_refill_now(bg, grp, cost)) {
+		/*
+		 * A submitter that asked not to wait (REQ_NOWAIT: io_uring,
+		 * RWF_NOWAIT) gets BLK_STS_AGAIN and retries; its bio is never
+		 * held.  band_refill_now() let it start the refill a held bio
+		 * would start, so a group whose only I/O is of this kind is not
+		 * refused for ever.
+		 */
 		if (bio->bi_opf & REQ_NOWAIT) {
-			if (!band_nowait_charge(bg, grp, cost)) {
-				spin_unlock_irqrestore(&bg->lock, flags);
-				bio_wouldblock_error(bio);
-				return DM_MAPIO_SUBMITTED;
-			}
-			goto pass;
+			spin_unlock_irqrestore(&bg->lock, flags);
+			bio_wouldblock_error(bio);
+			return DM_MAPIO_SUBMITTED;
 		}
 		bio_list_add(&grp->held, bio);
 		band_pgroup_hold(&bg->pool, &grp->pg);
@@ -267,7 +290,6 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		spin_unlock_irqrestore(&bg->lock, flags);
 		return DM_MAPIO_SUBMITTED;
 	}
-pass:
 	band_account(grp, bio);
 	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
@@ -325,6 +347,7 @@ static void band_release_work(struct work_struct *work)
 	struct bio *bio;
 
 	spin_lock_irq(&bg->lock);
+	bg->kicked = false;
 	band_pool_expire(&bg->pool, ktime_get_ns());
 	do {
 		if (band_pool_refill_due(&bg->pool))
@@ -348,7 +371,7 @@ static void band_release_work(struct work_struct *work)
 	} while ((progress || band_pool_refill_due(&bg->pool) ||
 		  band_pool_inject_due(&bg->pool)) && n < BAND_RELEASE_BATCH);
 	if (!list_empty(&bg->pool.waiting) && n >= BAND_RELEASE_BATCH)
-		band_kick(bg);
+		band_kick_locked(bg);
 	else
 		band_schedule(bg);
 	spin_unlock_irq(&bg->lock);

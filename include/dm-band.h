@@ -82,6 +82,12 @@ struct band_bg {
 	struct band_pool pool;
 	/* Refills and releases held bios; delayed while groups linger. */
 	struct delayed_work release_work;
+	/*
+	 * The I/O path has queued the worker to run now and it has not
+	 * started since: under lock, so that the bios that find a refill
+	 * due until it runs do not each queue it again.
+	 */
+	bool kicked;
 };
 
 /*

@@ -152,13 +152,33 @@ static void schedule(void)
 		kick_at(e > now ? e + 1000 : now + worker_ns);
 }
 
+/* band_refill_now() */
+static bool refill_now(struct grp *g)
+{
+	bool refilled = false, pass;
+
+	if (g->pg.held)
+		return false;
+	band_pgroup_hold(&P, &g->pg);
+	if (band_pool_refill_due(&P)) {
+		band_pool_refill(&P);
+		refilled = true;
+	}
+	pass = band_pgroup_release(&P, &g->pg, 1);
+	if (!pass)
+		band_pgroup_unhold(&P, &g->pg);
+	if (refilled && !list_empty(&P.waiting))
+		kick_at(now + worker_ns);
+	return pass;
+}
+
 /* band_map() */
 static void submit(int gi)
 {
 	struct grp *g = &G[gi];
 
 	g->subq[g->st++ % 4096] = now;
-	if (band_pgroup_charge(&P, &g->pg, 1)) {
+	if (band_pgroup_charge(&P, &g->pg, 1) || refill_now(g)) {
 		issue(gi);
 	} else {
 		g->held++;
