@@ -14,9 +14,18 @@ brd_create 64
 n=$(sectors /dev/ram0)
 # Reads wait 3 s below the band device; writes pass at once.
 dm_create pu-slow "0 $n delay /dev/ram0 0 3000 /dev/ram0 0 0"
-# token_base 1, weight 1: one token per epoch, so a job with several bios
-# in flight has most of them held first.
-dm_create pu "0 $n band /dev/mapper/pu-slow 0 pu none weight 1 :1"
+# token_base 1: root's reader (the default group, weight 1) gets one token
+# per epoch, uid 1234's (weight 1000) a thousand.  The keeper, a QD1
+# reader as uid 1234, keeps its group active with tokens (each read takes
+# 3 s), so that the epoch lasts and root's reader has most of its bios
+# held.  (Alone, a group is never held: it refills in place.)
+dm_create pu "0 $n band /dev/mapper/pu-slow 0 pu uid weight 1 :1 1234:1000"
+chmod 666 /dev/mapper/pu
+setpriv --reuid=1234 --regid=1234 --clear-groups \
+	fio --name=k --filename=/dev/mapper/pu --direct=1 --rw=randread \
+	--bs=4k --ioengine=psync --time_based --runtime=120 --output=/dev/null &
+KEEPER=$!
+cleanup_add "kill $KEEPER"
 
 held() { grp_field pu default 8; }
 # reader: a QD8 reader in the background (READER), and wait (up to 30 s)
@@ -70,6 +79,8 @@ check "bios are held again after the cancelled suspend" reader
 stop_reader
 is "nothing held or in flight once the reader stopped" \
 	"$(grp_field pu default 7) $(grp_field pu default 9)" "0 0"
+kill "$KEEPER"
+wait "$KEEPER" 2>/dev/null
 check "a real suspend still works" timeout 60 dmsetup suspend pu
 check "resume" dmsetup resume pu
 check "remove" dmsetup remove pu

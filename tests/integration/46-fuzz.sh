@@ -46,10 +46,19 @@ band_load
 brd_create 16
 nullb_slow || exit 1
 n=$(sectors /dev/nullb0)
-# The held device: fio runs as root, so its bios go to group uid 0.
+# The held device: fio runs as root, so its bios go to group uid 0.  A
+# QD1 reader as uid 1234 (weight 1000) keeps its group active with tokens
+# beside it, so that root's bios are held (a group alone is never held: it
+# refills in place).
 check "held device over a slow null_blk" \
-	dm_create fz-h "0 $n band /dev/nullb0 0 fz-h uid weight 1 :1 0:1 idle=$GUEST_IDLE_US"
+	dm_create fz-h "0 $n band /dev/nullb0 0 fz-h uid weight 1 :1 0:1 1234:1000 idle=$GUEST_IDLE_US"
+chmod 666 /dev/mapper/fz-h
 cleanup_add "dmsetup remove dm-fuzz-t; dmsetup resume dm-fuzz-m; dmsetup remove dm-fuzz-m"
+setpriv --reuid=1234 --regid=1234 --clear-groups \
+	fio --name=keeper --filename=/dev/mapper/fz-h --direct=1 --rw=randread \
+	--bs=4k --ioengine=psync --time_based --runtime=3600 --output=/dev/null &
+keeper_pid=$!
+cleanup_add "kill -9 $keeper_pid"
 fio --name=held --filename=/dev/mapper/fz-h --direct=1 --rw=randread \
 	--bs=4k --ioengine=libaio --iodepth=16 --time_based --runtime=3600 \
 	--output=/dev/null &
@@ -82,6 +91,8 @@ while alive "$fio_pid" && [ $waited -lt 120 ]; do
 done
 check_fails "fio on the held device ends (no bio stranded)" alive "$fio_pid"
 wait "$fio_pid" 2>/dev/null
+kill "$keeper_pid"
+wait "$keeper_pid" 2>/dev/null
 is "nothing held or in flight on fz-h" \
 	"$(dmsetup status fz-h | awk '{for (i = 7; i + 10 <= NF; i += 11) s += $(i+7) + $(i+9); print s + 0}')" 0
 check "remove fz-h" dmsetup remove fz-h
