@@ -423,6 +423,7 @@ int band_ctl_init(work_func_t release)
 
 void band_ctl_exit(void)
 {
+	rcu_barrier();		/* groups freed after a grace period */
 	destroy_workqueue(band_wq);
 	kmem_cache_destroy(band_grp_cache);
 }
@@ -453,9 +454,15 @@ static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,
 	return grp;
 }
 
+static void band_grp_free_rcu(struct rcu_head *rcu)
+{
+	kmem_cache_free(band_grp_cache, container_of(rcu, struct band_grp, rcu));
+}
+
+/* After a grace period: the fast path finds groups under RCU. */
 void band_grp_free(struct band_grp *grp)
 {
-	kmem_cache_free(band_grp_cache, grp);
+	call_rcu(&grp->rcu, band_grp_free_rcu);
 }
 
 /*
@@ -649,9 +656,10 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 	}
 
 	spin_lock_irqsave(&bg->lock, flags);
-	bd->groups = groups;
+	/* The fast path reads both under RCU: groups' entries are set. */
+	smp_store_release(&bd->groups, groups);
 	bd->nr_groups = n;
-	bd->type = conf->type;
+	WRITE_ONCE(bd->type, conf->type);
 	band_pgroup_set_weight(&bg->pool, &bd->dflt->pg, conf->default_weight);
 	spin_unlock_irqrestore(&bg->lock, flags);
 
@@ -661,6 +669,8 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 				band_grp_retire(grp);
 			cond_resched();
 		}
+		/* The fast path may still be looking a bio's group up in it. */
+		synchronize_rcu();
 		xa_destroy(old);
 		kfree(old);
 	}
@@ -971,9 +981,11 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 		DMEMIT(" %llu", (unsigned long long)grp->id);
 	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u %llu", grp->pg.weight,
 	       (long long)band_pgroup_tokens(&bg->pool, &grp->pg),
-	       grp->bios[BAND_READ], grp->sectors[BAND_READ],
-	       grp->bios[BAND_WRITE], grp->sectors[BAND_WRITE],
-	       grp->pg.held, grp->held_total, grp->pg.in_flight,
+	       (u64)atomic64_read(&grp->bios[BAND_READ]),
+	       (u64)atomic64_read(&grp->sectors[BAND_READ]),
+	       (u64)atomic64_read(&grp->bios[BAND_WRITE]),
+	       (u64)atomic64_read(&grp->sectors[BAND_WRITE]),
+	       grp->pg.held, grp->held_total, band_pgroup_in_flight(&grp->pg),
 	       grp->debt_bios);
 	spin_unlock_irq(&bg->lock);
 	*szp = sz;
@@ -1105,7 +1117,7 @@ static int band_msg_type(struct band_dev *bd, const char *arg)
 		return -EINVAL;
 	}
 	spin_lock_irqsave(&bd->bg->lock, flags);
-	bd->type = type;
+	WRITE_ONCE(bd->type, type);
 	spin_unlock_irqrestore(&bd->bg->lock, flags);
 	return 0;
 }
@@ -1182,8 +1194,12 @@ static int band_msg_inject(struct band_dev *bd, const char *arg)
 
 static void band_grp_reset(struct band_grp *grp)
 {
-	memset(grp->bios, 0, sizeof(grp->bios));
-	memset(grp->sectors, 0, sizeof(grp->sectors));
+	int dir;
+
+	for (dir = 0; dir < BAND_NR_DIRS; dir++) {
+		atomic64_set(&grp->bios[dir], 0);
+		atomic64_set(&grp->sectors[dir], 0);
+	}
 	grp->held_total = 0;
 	grp->debt_bios = 0;
 }
@@ -1211,7 +1227,8 @@ static int band_msg_reset(struct band_dev *bd)
 /*
  * `stats`: the band group's scheduler state, for people and benchmarks:
  * epoch, learned depth, bios in flight, places kept by groups, tokens
- * injected, and for each level up to just above the depth its mean
+ * injected, groups with an open lease (the fast path) and whether any
+ * group waits, and for each level up to just above the depth its mean
  * latency in microseconds and its samples.
  */
 static int band_msg_stats(struct band_dev *bd, char *result,
@@ -1224,8 +1241,9 @@ static int band_msg_stats(struct band_dev *bd, char *result,
 	spin_lock_irqsave(&bd->bg->lock, flags);
 	DMEMIT("inject=%u epoch=%llu depth=%u depth_max=%u in_flight=%u reserved=%u injected=%llu",
 	       p->inject, (unsigned long long)p->epoch, p->depth,
-	       p->depth_max, p->in_flight, p->reserved,
+	       p->depth_max, band_pool_in_flight(p), p->reserved,
 	       (unsigned long long)p->injected);
+	DMEMIT(" leased=%u waiting=%u", p->nr_leased, !list_empty(&p->waiting));
 	DMEMIT(" levels=");
 	top = min(p->depth + 2, BAND_LEVELS);
 	for (k = 1; k <= top; k++)

@@ -48,6 +48,7 @@ void band_pool_init(struct band_pool *p, enum band_policy policy,
 	INIT_LIST_HEAD(&p->waiting);
 	INIT_LIST_HEAD(&p->lingering);
 	INIT_LIST_HEAD(&p->groups);
+	INIT_LIST_HEAD(&p->leased);
 }
 
 u32 band_pool_idle_us(const struct band_pool *p)
@@ -355,6 +356,7 @@ static void band_pool_new_units(struct band_pool *p)
 {
 	struct band_pgroup *g, *tmp;
 
+	band_pool_revoke_all(p);
 	band_pool_update_gcd(p);
 	p->epoch++;
 	p->units_epoch = p->epoch;
@@ -493,6 +495,7 @@ void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 	INIT_LIST_HEAD(&g->active_node);
 	INIT_LIST_HEAD(&g->waiting_node);
 	INIT_LIST_HEAD(&g->linger_node);
+	INIT_LIST_HEAD(&g->lease_node);
 	g->weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
 	g->attached = true;
 	list_add_tail(&g->pool_node, &p->groups);
@@ -513,6 +516,7 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 {
 	if (!g->attached)
 		return;
+	band_pgroup_revoke(p, g);
 	p->total_weight -= g->weight;
 	p->nr_groups--;
 	g->attached = false;
@@ -541,10 +545,12 @@ void band_pgroup_set_weight(struct band_pool *p, struct band_pgroup *g,
 	g->weight = weight;
 }
 
+/* Its tokens, lent ones included (a lease's tokens are the epoch's). */
 s64 band_pgroup_tokens(struct band_pool *p, struct band_pgroup *g)
 {
 	band_pgroup_catch_up(p, g);
-	return g->tokens;
+	return g->tokens +
+	       (g->leased ? atomic64_read(&g->lease.tokens) : 0);
 }
 
 static void band_pgroup_spend(struct band_pool *p, struct band_pgroup *g,
@@ -563,6 +569,7 @@ static void band_pgroup_spend(struct band_pool *p, struct band_pgroup *g,
  */
 bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
 {
+	band_pgroup_revoke(p, g);
 	band_pgroup_catch_up(p, g);
 	if (g->held || g->tokens <= 0)
 		return false;
@@ -580,6 +587,7 @@ bool band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
 {
 	bool would_wait;
 
+	band_pgroup_revoke(p, g);
 	band_pgroup_catch_up(p, g);
 	would_wait = g->held || g->tokens <= 0;
 	band_pgroup_spend(p, g, cost);
@@ -587,8 +595,10 @@ bool band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
 	return would_wait;
 }
 
+/* A group is about to wait: the refill rule counts every token again. */
 void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g)
 {
+	band_pool_revoke_all(p);
 	band_pgroup_catch_up(p, g);
 	g->held++;
 	band_pgroup_update(p, g);
@@ -694,4 +704,180 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 		g->linger_until = now + p->idle_ns;
 	}
 	band_pgroup_update(p, g);
+}
+
+/* ------------------------------------------------------------ leases */
+
+/* A lease's state word: see struct band_lease. */
+static s64 band_lease_state(u32 gen, u32 count)
+{
+	return (s64)((u64)gen << 32 | count);
+}
+
+static u32 band_lease_gen(s64 state)
+{
+	return (u64)state >> 32;
+}
+
+/*
+ * Lend @g's tokens to its lease, if no group waits (the refill rule then
+ * decides nothing) and it has BAND_LEASE_MIN or more.  The tokens are
+ * set before the generation opens: a fast-path bio counted in it finds
+ * them.  Under the lock.
+ */
+void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
+{
+	s64 state;
+
+	if (g->leased || !g->attached || !list_empty(&p->waiting))
+		return;
+	band_pgroup_catch_up(p, g);
+	if (g->tokens < BAND_LEASE_MIN)
+		return;
+	atomic64_set(&g->lease.tokens, g->tokens);
+	g->tokens = 0;
+	g->leased = true;
+	list_add_tail(&g->lease_node, &p->leased);
+	p->nr_leased++;
+	WRITE_ONCE(g->fast_peak, 0);
+	WRITE_ONCE(g->fast_done_ns, 0);
+	state = atomic64_read(&g->lease.state);
+	atomic64_set_release(&g->lease.state,
+			     band_lease_state(band_lease_gen(state) + 1, 0));
+	band_pgroup_update(p, g);
+}
+
+/*
+ * Close @g's lease: its generation first (from then on no bio counts
+ * itself in it, and those counted complete under the lock), then its
+ * unspent tokens go back to the group, and its bios in flight count as
+ * the group's.  A lease whose bios have all completed leaves the group
+ * lingering from its last completion, as band_pgroup_done() would have.
+ * Under the lock.
+ */
+void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g)
+{
+	s64 state;
+	u64 done;
+	u32 k;
+
+	if (!g->leased)
+		return;
+	state = atomic64_read(&g->lease.state);
+	while (!atomic64_try_cmpxchg(&g->lease.state, &state,
+				     band_lease_state(band_lease_gen(state) + 1,
+						      0)))
+		;
+	k = state & BAND_LEASE_COUNT_MASK;
+	g->tokens += atomic64_xchg(&g->lease.tokens, 0);
+	g->leased = false;
+	list_del_init(&g->lease_node);
+	p->nr_leased--;
+	g->in_flight += k;
+	p->in_flight += k;
+	g->peak = max3(g->peak, g->in_flight, READ_ONCE(g->fast_peak));
+	done = READ_ONCE(g->fast_done_ns);
+	if (band_pgroup_idle(g) && done && p->idle_ns) {
+		/* expires late by idle_ns at most, being put last */
+		list_move_tail(&g->linger_node, &p->lingering);
+		if (!g->lingering) {
+			g->linger_places = max(g->peak, 1U);
+			p->nr_lingering++;
+		}
+		g->lingering = true;
+		g->peak = 0;
+		g->linger_until = done + p->idle_ns;
+	}
+	band_pgroup_update(p, g);
+}
+
+/* Before a group waits.  O(groups with a lease). */
+void band_pool_revoke_all(struct band_pool *p)
+{
+	struct band_pgroup *g, *tmp;
+
+	list_for_each_entry_safe(g, tmp, &p->leased, lease_node)
+		band_pgroup_revoke(p, g);
+}
+
+/* Bios in flight, leases' included, for status: O(groups with a lease). */
+u32 band_pool_in_flight(const struct band_pool *p)
+{
+	const struct band_pgroup *g;
+	u32 n = p->in_flight;
+
+	list_for_each_entry(g, &p->leased, lease_node)
+		n += atomic64_read(&g->lease.state) & BAND_LEASE_COUNT_MASK;
+	return n;
+}
+
+/* Bios of @g in flight, for status: under the lock. */
+u32 band_pgroup_in_flight(const struct band_pgroup *g)
+{
+	s64 state = atomic64_read(&g->lease.state);
+
+	return g->in_flight + (g->leased ? state & BAND_LEASE_COUNT_MASK : 0);
+}
+
+/*
+ * The fast path, lock-free: count a bio in flight in @g's open lease,
+ * then take its tokens from it.  Counting first is what keeps tokens
+ * exact: a bio counted before a revoke is handed to the group in flight
+ * (whichever lease its tokens then come from, they are the group's, of
+ * the current epoch: refills start only after every lease is revoked),
+ * and one that finds too few tokens takes its count back, or, if the
+ * lease was revoked meanwhile, completes under the lock.  *@gen is the
+ * generation to give band_lease_done().
+ */
+enum band_lease_result band_lease_charge(struct band_pgroup *g, u64 cost,
+					 u32 *gen)
+{
+	s64 state = atomic64_read_acquire(&g->lease.state);
+	s64 t;
+	u32 n;
+
+	do {
+		if (!(band_lease_gen(state) & 1) ||
+		    (state & BAND_LEASE_COUNT_MASK) == BAND_LEASE_COUNT_MASK)
+			return BAND_LEASE_NONE;
+	} while (!atomic64_try_cmpxchg_acquire(&g->lease.state, &state,
+					       state + 1));
+	*gen = band_lease_gen(state);
+	n = (state & BAND_LEASE_COUNT_MASK) + 1;
+	if (n > READ_ONCE(g->fast_peak))
+		WRITE_ONCE(g->fast_peak, n);
+
+	t = atomic64_read(&g->lease.tokens);
+	do {
+		if (t < (s64)cost)
+			goto undo;
+	} while (!atomic64_try_cmpxchg(&g->lease.tokens, &t, t - cost));
+	return BAND_LEASE_OK;
+
+undo:
+	return band_lease_done(g, *gen) == BAND_LEASE_SLOW ?
+	       BAND_LEASE_UNDO : BAND_LEASE_NONE;
+}
+
+/*
+ * A bio charged by band_lease_charge() in generation @gen completes:
+ * counted out of the lease if it is still that generation's, else
+ * (BAND_LEASE_SLOW) the caller completes it under the lock.
+ */
+enum band_lease_end band_lease_done(struct band_pgroup *g, u32 gen)
+{
+	s64 state = atomic64_read(&g->lease.state);
+
+	do {
+		if (band_lease_gen(state) != gen)
+			return BAND_LEASE_SLOW;
+	} while (!atomic64_try_cmpxchg(&g->lease.state, &state, state - 1));
+	return (state & BAND_LEASE_COUNT_MASK) == 1 ? BAND_LEASE_LAST :
+						       BAND_LEASE_DONE;
+}
+
+/* When the lease's last bio in flight completed (for lingering). */
+void band_lease_idle(struct band_pgroup *g, u64 now)
+{
+	WRITE_ONCE(g->fast_done_ns, max(now, 1ULL));
 }

@@ -5,7 +5,10 @@
  * Every bio is classified to a group (a job: process, process group, uid,
  * gid, cgroup, or the whole device) and passes while its group has tokens;
  * otherwise it is held, in order, until the band group's next refill
- * releases it from a worker.  The submitter never sleeps.  The token rules
+ * releases it from a worker.  The submitter never sleeps.  While no group
+ * waits, a bio whose group has tokens passes without the band group's
+ * lock, on the tokens its group lent to its lease (band_map_fast()).  The
+ * token rules
  * are in dm-band-policy.c; parsing, groups, band groups, their worker's
  * queue and status in dm-band-ctl.c.  This file is the top: the I/O path
  * and the target's entry points.  Neither file below calls into it; the
@@ -34,14 +37,17 @@
 #define BAND_RELEASE_BATCH	256
 
 /*
- * Per-bio data: the group a bio passed down for was charged to (or NULL),
- * and when and as which bio in flight it was issued, for the pool to learn
- * the device's depth from its latency.
+ * Per-bio data: the group a bio passed down for was charged to (or NULL);
+ * if it passed under the lock, when and as which bio in flight it was
+ * issued, for the pool to learn the device's depth from its latency; if
+ * it passed on the fast path, the lease generation it counted in.
  */
 struct band_io {
 	struct band_grp *grp;
 	u64 issued_ns;
 	u32 level;
+	u32 gen;
+	bool fast;
 };
 
 /* Under bg->lock: run the worker now, unless that is queued already. */
@@ -133,7 +139,8 @@ static struct cgroup *band_bio_cgroup(struct bio *bio)
 }
 
 /* The group of the bio's cgroup or of its nearest attached ancestor. */
-static struct band_grp *band_cgroup_group(struct band_dev *bd, struct bio *bio)
+static struct band_grp *band_cgroup_group(struct xarray *groups,
+					  struct bio *bio)
 {
 	struct band_grp *grp = NULL;
 	struct cgroup *cgrp;
@@ -141,23 +148,29 @@ static struct band_grp *band_cgroup_group(struct band_dev *bd, struct bio *bio)
 	rcu_read_lock();
 	for (cgrp = band_bio_cgroup(bio); cgrp && !grp;
 	     cgrp = cgroup_parent(cgrp))
-		grp = xa_load(bd->groups, cgroup_id(cgrp));
+		grp = xa_load(groups, cgroup_id(cgrp));
 	rcu_read_unlock();
 	return grp;
 }
 
-/* Called under bg->lock, so a group found cannot be detached meanwhile. */
+/*
+ * Under bg->lock, so that a group found cannot be detached meanwhile; or
+ * under RCU on the fast path, where it stays in memory but may be being
+ * detached (its lease is then closed).
+ */
 static struct band_grp *band_classify(struct band_dev *bd, struct bio *bio)
 {
+	struct xarray *groups = READ_ONCE(bd->groups);
+	enum band_type type = READ_ONCE(bd->type);
 	struct band_grp *grp = NULL;
 	u64 id;
 
-	if (xa_empty(bd->groups))
+	if (xa_empty(groups))
 		return bd->dflt;
-	if (bd->type == BAND_TYPE_CGROUP)
-		grp = band_cgroup_group(bd, bio);
-	else if (band_task_id(bd->type, &id))
-		grp = xa_load(bd->groups, id);
+	if (type == BAND_TYPE_CGROUP)
+		grp = band_cgroup_group(groups, bio);
+	else if (band_task_id(type, &id))
+		grp = xa_load(groups, id);
 	return grp ?: bd->dflt;
 }
 
@@ -181,17 +194,78 @@ static u64 band_bio_cost(struct band_bg *bg, struct bio *bio)
 			      band_bio_moves_data(bio));
 }
 
-/* Count a bio passed down for @grp; under bg->lock. */
+/* Count a bio passed down for @grp in its counters. */
+static void band_count(struct band_grp *grp, struct bio *bio)
+{
+	int dir = op_is_write(bio_op(bio)) ? BAND_WRITE : BAND_READ;
+
+	atomic64_inc(&grp->bios[dir]);
+	atomic64_add(bio_sectors(bio), &grp->sectors[dir]);
+}
+
+/*
+ * A bio passed down for @grp under bg->lock.  Its latency teaches the
+ * pool the device's depth only if no lease is open: the pool does not
+ * count the leases' bios in flight, so its level would be too low.
+ */
 static void band_account(struct band_grp *grp, struct bio *bio)
 {
 	struct band_io *io = dm_per_bio_data(bio, sizeof(*io));
-	int dir = op_is_write(bio_op(bio)) ? BAND_WRITE : BAND_READ;
+	struct band_pool *p = &grp->bd->bg->pool;
 
-	grp->bios[dir]++;
-	grp->sectors[dir] += bio_sectors(bio);
+	band_count(grp, bio);
 	io->grp = grp;
+	io->fast = false;
 	io->issued_ns = ktime_get_ns();
-	io->level = grp->bd->bg->pool.in_flight;
+	io->level = p->nr_leased ? 0 : p->in_flight;
+}
+
+/*
+ * A bio of @grp completed at @now, @lat_ns after it was issued as the
+ * @level-th in flight (0, 0: not measured).  True if that leaves a
+ * detached group idle: the caller frees it once it has dropped bg->lock.
+ * Under bg->lock.
+ */
+static bool band_completed(struct band_bg *bg, struct band_grp *grp,
+			   u64 now, u64 lat_ns, u32 level)
+{
+	band_pgroup_done(&bg->pool, &grp->pg, now, lat_ns, level);
+	band_schedule(bg);
+	return grp->dead && band_pgroup_idle(&grp->pg);
+}
+
+/*
+ * The fast path: a bio whose group has an open lease with tokens for it
+ * passes without bg->lock (true).  Else the caller takes the lock.
+ */
+static bool band_map_fast(struct band_dev *bd, struct bio *bio,
+			  struct band_io *io)
+{
+	struct band_bg *bg = bd->bg;
+	enum band_lease_result r;
+	struct band_grp *grp;
+	unsigned long flags;
+	bool free;
+	u32 gen;
+
+	rcu_read_lock();
+	grp = band_classify(bd, bio);
+	r = band_lease_charge(&grp->pg, band_bio_cost(bg, bio), &gen);
+	if (r == BAND_LEASE_OK) {
+		band_count(grp, bio);
+		io->grp = grp;
+		io->fast = true;
+		io->gen = gen;
+	} else if (r == BAND_LEASE_UNDO) {
+		/* Counted in flight by a revoke: as if it completed. */
+		spin_lock_irqsave(&bg->lock, flags);
+		free = band_completed(bg, grp, ktime_get_ns(), 0, 0);
+		spin_unlock_irqrestore(&bg->lock, flags);
+		if (free)
+			band_grp_free(grp);
+	}
+	rcu_read_unlock();
+	return r == BAND_LEASE_OK;
 }
 
 /*
@@ -262,6 +336,8 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_REMAPPED;	/* empty flush: free, never waits */
 	bio->bi_iter.bi_sector = bc->start +
 		dm_target_offset(ti, bio->bi_iter.bi_sector);
+	if (!band_must_pass(bio) && band_map_fast(bd, bio, io))
+		return DM_MAPIO_REMAPPED;
 
 	spin_lock_irqsave(&bg->lock, flags);
 	grp = band_classify(bd, bio);
@@ -291,6 +367,9 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	}
 	band_account(grp, bio);
+	/* The group's next bios take the fast path, if no group waits. */
+	if (bd->may_hold)
+		band_pgroup_lend(&bg->pool, &grp->pg);
 	band_schedule(bg);
 	spin_unlock_irqrestore(&bg->lock, flags);
 	return DM_MAPIO_REMAPPED;
@@ -301,21 +380,33 @@ static int band_end_io(struct dm_target *ti, struct bio *bio,
 {
 	struct band_io *io = dm_per_bio_data(bio, sizeof(*io));
 	struct band_grp *grp = io->grp;
+	enum band_lease_end r;
 	struct band_bg *bg;
 	unsigned long flags;
+	u64 now, lat = 0;
 	bool free;
-	u64 now;
 
 	if (!grp)
 		return DM_ENDIO_DONE;
 	io->grp = NULL;
-	bg = grp->bd->bg;
+	if (io->fast) {
+		/* RCU: the group may be detached and freed once counted out */
+		rcu_read_lock();
+		r = band_lease_done(&grp->pg, io->gen);
+		if (r == BAND_LEASE_LAST)
+			band_lease_idle(&grp->pg, ktime_get_ns());
+		rcu_read_unlock();
+		if (r != BAND_LEASE_SLOW)
+			return DM_ENDIO_DONE;
+		/* Its lease was revoked: it counts in the group's in flight. */
+		io->level = 0;
+	}
 	now = ktime_get_ns();
+	if (!io->fast)
+		lat = now - io->issued_ns;
+	bg = grp->bd->bg;
 	spin_lock_irqsave(&bg->lock, flags);
-	band_pgroup_done(&bg->pool, &grp->pg, now, now - io->issued_ns,
-			 io->level);
-	free = grp->dead && band_pgroup_idle(&grp->pg);
-	band_schedule(bg);
+	free = band_completed(bg, grp, now, lat, io->level);
 	spin_unlock_irqrestore(&bg->lock, flags);
 	if (free)
 		band_grp_free(grp);

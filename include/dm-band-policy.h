@@ -4,11 +4,13 @@
  *
  * Plain structs only, no bio or device-mapper types, so that KUnit can
  * drive it directly.  The caller serialises every call for one pool with
- * one lock (the band group's lock in dm-band.c).
+ * one lock (the band group's lock in dm-band.c), but for the band_lease_*()
+ * calls of the fast path, which take no lock (see struct band_lease).
  */
 #ifndef DM_BAND_POLICY_H
 #define DM_BAND_POLICY_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -57,6 +59,52 @@ enum band_policy {
 /* Samples a level needs before its latency is trusted. */
 #define BAND_LEVEL_SAMPLES	8U
 
+/*
+ * A group's lease: tokens lent to the lock-free fast path.  While no group
+ * of the pool waits for tokens, a group that passes a bio under the lock
+ * lends all its tokens to its lease (band_pgroup_lend()); its next bios
+ * take their tokens from the lease and count themselves in flight in it
+ * with one compare-and-exchange each, and complete with one more, without
+ * the pool's lock.  The lease is revoked (band_pgroup_revoke(), under the
+ * lock) before anything the lock guards needs the group's true tokens or
+ * bios in flight: whenever a bio is about to be held (every lease of the
+ * pool: a group waits, so the refill rule counts tokens again), when the
+ * group is charged under the lock, detached, or the units change.
+ * Revoking closes the generation and hands the unspent tokens and the
+ * bios in flight back to the group; bios counted in a closed generation
+ * complete under the lock.  So leases exist only while no group waits,
+ * the refill rule sees every token, and no token is created or lost.
+ */
+struct band_lease {
+	atomic64_t tokens;		/* lent and not spent */
+	/*
+	 * generation << 32 | bios in flight in this generation; open while
+	 * the generation is odd.  Closed, the count is 0.
+	 */
+	atomic64_t state;
+};
+
+#define BAND_LEASE_COUNT_MASK	0x7fffffffULL
+/* A group lends its tokens only if it has at least this many. */
+#define BAND_LEASE_MIN		2
+
+enum band_lease_result {
+	BAND_LEASE_OK,		/* charged and counted: the bio passes */
+	BAND_LEASE_NONE,	/* nothing taken: take the lock */
+	/*
+	 * Nothing taken, but counted in flight in a generation closed
+	 * since: band_pgroup_done() under the lock, as for a completion,
+	 * then take the lock's path.
+	 */
+	BAND_LEASE_UNDO,
+};
+
+enum band_lease_end {
+	BAND_LEASE_SLOW,	/* revoked since: complete under the lock */
+	BAND_LEASE_DONE,	/* counted out of the lease */
+	BAND_LEASE_LAST,	/* and it was the lease's last bio in flight */
+};
+
 /* One band group's token pool. */
 struct band_pool {
 	enum band_policy policy;
@@ -96,6 +144,9 @@ struct band_pool {
 	u64 injected;			/* tokens handed out between epochs */
 	u64 lvl_lat[BAND_LEVELS + 1];	/* ns, EWMA by level at issue */
 	u8 lvl_n[BAND_LEVELS + 1];	/* samples (saturating) by level */
+
+	struct list_head leased;	/* groups with an open lease */
+	u32 nr_leased;
 };
 
 /* One group's bucket. */
@@ -119,6 +170,13 @@ struct band_pgroup {
 	u32 linger_places;		/* places it keeps while lingering */
 	u32 reserved;			/* places kept now, in pool->reserved */
 	u32 inject_credit;		/* injected bios left in its turn */
+
+	struct list_head lease_node;	/* on pool->leased */
+	bool leased;			/* its lease is open */
+	/* Lock-free: written by the fast path. */
+	struct band_lease lease;
+	u32 fast_peak;			/* most in flight in the lease, racy */
+	u64 fast_done_ns;		/* the lease's last completion */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,
@@ -155,6 +213,18 @@ bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 			 u64 cost);
 void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 		      u64 lat_ns, u32 level);
+
+void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g);
+void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g);
+void band_pool_revoke_all(struct band_pool *p);
+u32 band_pgroup_in_flight(const struct band_pgroup *g);
+u32 band_pool_in_flight(const struct band_pool *p);
+
+/* Lock-free. */
+enum band_lease_result band_lease_charge(struct band_pgroup *g, u64 cost,
+					 u32 *gen);
+enum band_lease_end band_lease_done(struct band_pgroup *g, u32 gen);
+void band_lease_idle(struct band_pgroup *g, u64 now);
 
 /* Nothing held and nothing in flight (it may still be lingering). */
 static inline bool band_pgroup_idle(const struct band_pgroup *g)

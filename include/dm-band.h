@@ -76,7 +76,9 @@ struct band_bg {
 
 	/*
 	 * Hold on all accesses to the pool, to every group's bucket, held
-	 * bios and counters, and to each band_dev's may_hold.
+	 * bios and counters, and to each band_dev's may_hold; but the fast
+	 * path, which reads a group's lease and adds to its bio counters
+	 * without it (struct band_lease).
 	 */
 	spinlock_t lock;
 	struct band_pool pool;
@@ -107,8 +109,10 @@ struct band_dev {
 	/*
 	 * id -> band_grp.  Entries change under band_mutex (the xarray's own
 	 * lock, never nested in bg->lock); the pointer is swapped for a
-	 * reloaded table's under band_mutex and bg->lock.  The I/O path reads
-	 * it under bg->lock.
+	 * reloaded table's under band_mutex and bg->lock, and the old array
+	 * freed after an RCU grace period.  The I/O path reads it, and type,
+	 * under bg->lock, or under RCU on the fast path (which may then see
+	 * the old array and type for a reload's first bios).
 	 */
 	struct xarray *groups;
 	unsigned int nr_groups;		/* in groups, under band_mutex */
@@ -118,7 +122,11 @@ struct band_dev {
 
 enum { BAND_READ, BAND_WRITE, BAND_NR_DIRS };
 
-/* One group (job) of a band device.  Everything under bd->bg->lock. */
+/*
+ * One group (job) of a band device.  Everything under bd->bg->lock but
+ * the counters and pg's lease, which the fast path reaches lock-free
+ * under RCU: a group is freed after a grace period.
+ */
 struct band_grp {
 	struct band_pgroup pg;
 	struct band_dev *bd;
@@ -126,10 +134,12 @@ struct band_grp {
 	bool is_default;
 	bool dead;			/* detached; freed when idle */
 	struct bio_list held;		/* FIFO of bios waiting for tokens */
-	u64 bios[BAND_NR_DIRS];
-	u64 sectors[BAND_NR_DIRS];
+	/* Lock-free: the fast path counts its bios here. */
+	atomic64_t bios[BAND_NR_DIRS];
+	atomic64_t sectors[BAND_NR_DIRS];
 	u64 held_total;			/* bios ever held */
 	u64 debt_bios;			/* bios passed without waiting, charged */
+	struct rcu_head rcu;
 };
 
 /* The target's private data. */

@@ -22,7 +22,7 @@ f() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { v = $(i + 1); sub
 g() { grep "^group $1 " <<<"$2"; }
 n=0
 fails=0
-echo "1..12"
+echo "1..14"
 t() { # t DESC EXPR (awk, on the variables set by the caller's -v)
 	local desc=$1
 	shift
@@ -97,4 +97,26 @@ r=$(m ngroups=128 qd=2 secs=160)
 echo "# 128 groups, 160 s: $(head -1 <<<"$r")"
 EXPR='e <= 2'
 t "128 groups, weights 1..128: max share error <= 2% over 160 s" -v e="$(f "$r" maxerr)"
+
+# The fast path (issue 13): leases change nothing the policy decides.
+# Every bio, group and latency the same with and without them (but the
+# count of bios that took the fast path), on saturated, injecting, serial
+# and many-group loads; and a group alone takes the fast path.
+same=0 diff=""
+for c in "groups=4:1,1:32" "groups=1:8,2:8" "ngroups=32 qd=2" \
+	"groups=1:1,2:4,4:8 slots=1 service_us=1000 depth_max=1" "groups=3:1,2:16,1:16"; do
+	# shellcheck disable=SC2086 # c is several words
+	if [ "$(m $c lease=0 | sed 's/ fast .*//')" = "$(m $c lease=1 | sed 's/ fast .*//')" ]; then
+		same=$((same + 1))
+	else
+		diff+=" [$c]"
+	fi
+done
+echo "# leases: $same of 5 loads the same with and without${diff:+; differ:$diff}"
+EXPR='n == 5'
+t "leases: every load's results the same with and without them" -v n="$same"
+r=$(m groups=4:32)
+echo "# alone, QD32: $(head -1 <<<"$r")"
+EXPR='x >= 90'
+t "a group alone: >= 90% of its bios take the fast path" -v x="$(f "$r" fast)"
 [ "$fails" = 0 ]

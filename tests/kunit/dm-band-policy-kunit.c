@@ -2,10 +2,15 @@
 /*
  * KUnit tests for dm-band's policy core (dm-band-policy.c): the refill
  * rule, weighted shares, reconfiguration mid-epoch, idle groups, iosize
- * charging, debt and arithmetic limits.
+ * charging, debt and arithmetic limits; the fast path's leases, alone and
+ * on several CPUs at once.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "../../dm-band-policy.c"
 
@@ -232,11 +237,12 @@ static void band_policy_lingering(struct kunit *test)
 static void band_policy_linger_bounded(struct kunit *test)
 {
 	static const u32 w[4] = { 1, 1, 1, 1 };
-	struct sim_group s[4] = {};
+	struct sim_group *s = kunit_kcalloc(test, 4, sizeof(*s), GFP_KERNEL);
 	struct band_pool *pool = new_pool(test);
 	u64 t;
 	int i;
 
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 1000);	/* 1 ms */
 	sim_attach(pool, s, 4, w);
 	/* A spends its tokens and waits */
@@ -260,7 +266,7 @@ static void band_policy_linger_bounded(struct kunit *test)
 
 	/* one lingering group alone: its own idle_ns, as before */
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 1000);
-	memset(s, 0, sizeof(s));
+	memset(s, 0, 4 * sizeof(*s));
 	sim_attach(pool, s, 2, w);
 	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
 	band_pgroup_done(pool, &s[1].g, 5000000, 0, 0);
@@ -280,10 +286,11 @@ static void band_policy_linger_bounded(struct kunit *test)
 static void band_policy_shares(struct kunit *test)
 {
 	static const u32 w[4] = { 40, 20, 10, 1 };
-	struct sim_group s[4] = {};
+	struct sim_group *s = kunit_kcalloc(test, 4, sizeof(*s), GFP_KERNEL);
 	struct band_pool *pool = new_pool(test);
 	int i;
 
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
 	sim_attach(pool, s, 4, w);
 	sim_run(pool, s, 4, 200, 1);
@@ -794,11 +801,12 @@ static void band_policy_inject_parallel(struct kunit *test)
 static void band_policy_inject_weighted(struct kunit *test)
 {
 	static const u32 w[3] = { 4, 2, 1 };
-	struct sim_group s[3] = {};
+	struct sim_group *s = kunit_kcalloc(test, 3, sizeof(*s), GFP_KERNEL);
 	struct band_pool *pool = new_pool(test);
 	u64 n[3] = {};
 	int i, k;
 
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 7, 0);
 	sim_attach(pool, s, 3, w);
 	band_pool_set_inject(pool, true);
@@ -1016,6 +1024,292 @@ static void band_policy_inject_saturated(struct kunit *test)
 	sim_complete_all(pool, s, 3);
 }
 
+/*
+ * Leases: a group lends its tokens while no group waits; a bio held
+ * anywhere revokes every lease, so the refill rule sees every token, and
+ * the revoked lease's bios in flight count as the group's.
+ */
+static void band_policy_lease(struct kunit *test)
+{
+	struct sim_group s[2] = {};
+	static const u32 w[2] = { 1, 1 };
+	struct band_pool *pool = new_pool(test);
+	u32 gen, gen2;
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 0);
+	sim_attach(pool, s, 2, w);
+	KUNIT_ASSERT_EQ(test, band_pool_allotment(pool, 1), 4);
+	/* A attached alone: 8 tokens; B: 4 */
+	KUNIT_ASSERT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 8);
+	/* No lease yet: the fast path finds nothing. */
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen),
+			BAND_LEASE_NONE);
+	/* A passes a bio under the lock (8 -> 7 tokens) and lends the rest. */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, pool->nr_leased, 1);
+	KUNIT_EXPECT_EQ(test, s[0].g.tokens, 0);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 7);
+	/* Two bios on the fast path: tokens from the lease, in flight in it. */
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen),
+			BAND_LEASE_OK);
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen2),
+			BAND_LEASE_OK);
+	KUNIT_EXPECT_EQ(test, gen, gen2);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 5);
+	KUNIT_EXPECT_EQ(test, band_pgroup_in_flight(&s[0].g), 3);
+	KUNIT_EXPECT_EQ(test, band_pool_in_flight(pool), 3);
+	/* One completes in the lease; a cost above the lease's tokens fails. */
+	KUNIT_EXPECT_EQ(test, band_lease_done(&s[0].g, gen), BAND_LEASE_DONE);
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 6, &gen),
+			BAND_LEASE_NONE);
+	KUNIT_EXPECT_EQ(test, band_pgroup_in_flight(&s[0].g), 2);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 5);
+
+	/* B spends its 4 and must wait: A's lease is revoked first. */
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, pool->nr_leased, 0);
+	KUNIT_EXPECT_EQ(test, s[0].g.tokens, 5);
+	KUNIT_EXPECT_EQ(test, s[0].g.in_flight, 2);
+	KUNIT_EXPECT_EQ(test, pool->in_flight, 2 + 4);
+	/* A has tokens and bios in flight: it holds up the refill. */
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	/* No lease while B waits, and the closed one takes nothing. */
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen),
+			BAND_LEASE_NONE);
+	/* The revoked lease's bio completes under the lock. */
+	KUNIT_EXPECT_EQ(test, band_lease_done(&s[0].g, gen2), BAND_LEASE_SLOW);
+	band_pgroup_done(pool, &s[0].g, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, s[0].g.in_flight, 1);
+	/* A spends its last 5 tokens: the refill is due. */
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	while (s[1].g.held)
+		band_pgroup_unhold(pool, &s[1].g);
+	sim_complete_all(pool, s, 2);
+	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
+}
+
+/* Changing the units revokes leases: their tokens were in the old ones. */
+static void band_policy_lease_units(struct kunit *test)
+{
+	struct sim_group s[1] = {};
+	static const u32 w[1] = { 1 };
+	struct band_pool *pool = new_pool(test);
+	u32 gen;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 0);
+	sim_attach(pool, s, 1, w);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen),
+			BAND_LEASE_OK);
+	KUNIT_EXPECT_TRUE(test, band_pool_set_token_base(pool, 100));
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 100);
+	KUNIT_EXPECT_EQ(test, s[0].g.in_flight, 2);
+	/* Detach closes a lease too, and keeps its bios in flight counted. */
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	band_pgroup_detach(pool, &s[0].g);
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen),
+			BAND_LEASE_NONE);
+	KUNIT_EXPECT_EQ(test, s[0].g.in_flight, 2);
+	sim_complete_all(pool, s, 1);
+}
+
+/*
+ * Several CPUs at once: threads submit on the fast path, falling back to
+ * the pool's lock as dm-band.c does (charge, else refill in place, then
+ * lend), and keep up to LEASE_DEPTH bios in flight each, while one more
+ * thread revokes and re-lends the lease as a waiting group would.  No
+ * token may be created or lost: bios passed = tokens handed out (one
+ * allotment per epoch) - tokens left; and every bio in flight is counted
+ * once, whichever generation it completes in.
+ */
+#define LEASE_BIOS	1000000
+#define LEASE_DEPTH	4
+#define LEASE_THREADS	4
+
+struct lease_sim {
+	struct band_pool *p;
+	struct band_pgroup g;
+	spinlock_t lock;		/* the band group's lock, for p and g */
+	atomic_t left;			/* bios still to submit, all threads */
+	atomic64_t fast, slow, undo, slow_done;
+	atomic_t running;
+	struct completion done;
+};
+
+/* Under s->lock: band_map()'s slow path for one bio; true if it passed. */
+static bool lease_sim_slow(struct lease_sim *s)
+{
+	struct band_pool *p = s->p;
+	bool pass;
+
+	pass = band_pgroup_charge(p, &s->g, 1);
+	if (!pass) {
+		band_pgroup_hold(p, &s->g);
+		if (band_pool_refill_due(p))
+			band_pool_refill(p);
+		pass = band_pgroup_release(p, &s->g, 1);
+		if (!pass)
+			band_pgroup_unhold(p, &s->g);
+	}
+	if (pass) {
+		atomic64_inc(&s->slow);
+		band_pgroup_lend(p, &s->g);
+	}
+	return pass;
+}
+
+static void lease_sim_complete(struct lease_sim *s, bool fast, u32 gen)
+{
+	if (fast && band_lease_done(&s->g, gen) != BAND_LEASE_SLOW)
+		return;
+	spin_lock(&s->lock);
+	band_pgroup_done(s->p, &s->g, 0, 0, 0);
+	spin_unlock(&s->lock);
+	atomic64_inc(&s->slow_done);
+}
+
+static int lease_sim_submitter(void *data)
+{
+	struct lease_sim *s = data;
+	u32 gens[LEASE_DEPTH];
+	bool fast[LEASE_DEPTH];
+	unsigned int n = 0, i = 0;
+	u32 gen;
+
+	/* slot i: the oldest of the ring once it is full */
+	while (atomic_dec_return(&s->left) >= 0) {
+		if (n == LEASE_DEPTH) {
+			lease_sim_complete(s, fast[i], gens[i]);
+			n--;
+		}
+		switch (band_lease_charge(&s->g, 1, &gen)) {
+		case BAND_LEASE_OK:
+			atomic64_inc(&s->fast);
+			fast[i] = true;
+			gens[i] = gen;
+			break;
+		case BAND_LEASE_UNDO:
+			atomic64_inc(&s->undo);
+			lease_sim_complete(s, false, 0);
+			fallthrough;
+		case BAND_LEASE_NONE:
+			spin_lock(&s->lock);
+			/* a single group is never held for long: retry */
+			while (!lease_sim_slow(s))
+				;
+			spin_unlock(&s->lock);
+			fast[i] = false;
+			gens[i] = 0;
+			break;
+		}
+		i = (i + 1) % LEASE_DEPTH;
+		n++;
+		if (!(atomic_read(&s->left) & 1023))
+			cond_resched();
+	}
+	/* the ring's n newest, oldest first: from slot i - n */
+	for (i = (i + LEASE_DEPTH - n) % LEASE_DEPTH; n; n--) {
+		lease_sim_complete(s, fast[i], gens[i]);
+		i = (i + 1) % LEASE_DEPTH;
+	}
+	if (atomic_dec_and_test(&s->running))
+		complete(&s->done);
+	return 0;
+}
+
+/* A group that waits now and then: revoke, then lend again. */
+static int lease_sim_revoker(void *data)
+{
+	struct lease_sim *s = data;
+	unsigned int k = 0;
+
+	while (atomic_read(&s->left) > 0) {
+		spin_lock(&s->lock);
+		if (k++ & 1)
+			band_pool_revoke_all(s->p);
+		else
+			band_pgroup_lend(s->p, &s->g);
+		spin_unlock(&s->lock);
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&s->running))
+		complete(&s->done);
+	return 0;
+}
+
+static void band_policy_lease_cpus(struct kunit *test)
+{
+	struct lease_sim *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	int nthreads = min_t(int, LEASE_THREADS, num_online_cpus()), i, cpu;
+	struct task_struct *t;
+	u64 a, passed;
+	s64 left;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->p = new_pool(test);
+	band_pool_init(s->p, BAND_POLICY_WEIGHT, 64, 0);
+	band_pool_set_inject(s->p, false);
+	band_pgroup_attach(s->p, &s->g, 1);
+	a = band_pool_allotment(s->p, 1);
+	spin_lock_init(&s->lock);
+	atomic_set(&s->left, LEASE_BIOS);
+	init_completion(&s->done);
+	nthreads = max(nthreads, 2);
+	atomic_set(&s->running, nthreads + 1);
+
+	i = 0;
+	for_each_online_cpu(cpu) {
+		if (i == nthreads)
+			break;
+		t = kthread_create(lease_sim_submitter, s, "band-lease/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		kthread_bind(t, cpu);
+		wake_up_process(t);
+		i++;
+	}
+	/* fewer CPUs than two: the rest share them */
+	for (; i < nthreads; i++) {
+		t = kthread_run(lease_sim_submitter, s, "band-lease/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	t = kthread_run(lease_sim_revoker, s, "band-lease/r");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&s->done);
+
+	spin_lock(&s->lock);
+	band_pool_revoke_all(s->p);
+	left = band_pgroup_tokens(s->p, &s->g);
+	spin_unlock(&s->lock);
+	passed = atomic64_read(&s->fast) + atomic64_read(&s->slow);
+	kunit_info(test, "%d threads: %llu fast, %llu slow, %llu undone, %llu epochs\n",
+		   nthreads, (u64)atomic64_read(&s->fast),
+		   (u64)atomic64_read(&s->slow), (u64)atomic64_read(&s->undo),
+		   s->p->epoch);
+	KUNIT_EXPECT_EQ(test, passed, (u64)LEASE_BIOS);
+	KUNIT_EXPECT_GT(test, (u64)atomic64_read(&s->fast), 0);
+	/* every epoch's allotment, spent or left: none created or lost */
+	KUNIT_EXPECT_GE(test, left, 0);
+	KUNIT_EXPECT_EQ(test, passed + left, (s->p->epoch + 1) * a);
+	KUNIT_EXPECT_EQ(test, s->g.in_flight, 0);
+	KUNIT_EXPECT_EQ(test, s->p->in_flight, 0);
+	KUNIT_EXPECT_EQ(test, band_pgroup_in_flight(&s->g), 0);
+	KUNIT_EXPECT_EQ(test, band_pool_in_flight(s->p), 0);
+	KUNIT_EXPECT_EQ(test, s->g.held, 0);
+}
+
 static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_refill_rule),
 	KUNIT_CASE(band_policy_no_refill_when_idle),
@@ -1039,6 +1333,9 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_inject_saturated),
 	KUNIT_CASE(band_policy_linger_places),
 	KUNIT_CASE(band_policy_linger_bounded),
+	KUNIT_CASE(band_policy_lease),
+	KUNIT_CASE(band_policy_lease_units),
+	KUNIT_CASE(band_policy_lease_cpus),
 	{}
 };
 

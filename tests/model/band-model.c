@@ -14,6 +14,7 @@
  *   slots=8 service_us=2000 jitter=0.2 (service time spread, +-half)
  *   depth_max=8 (the device's queue depth; 0: unknown)
  *   idle_us=8000 inject=1
+ *   lease=1          the fast path: groups lend their tokens to leases
  *   worker_us=20     the worker's latency from a kick
  *   think_us=20      a job's pause between a completion and its next bio
  *   learned=1        start with the depth learned (levels 1..slots measured
@@ -90,9 +91,11 @@ static u64 now, worker_ns, think_ns, service_ns, t0, t1;
 static double jitter;
 static int slots, busy, work_pending;
 static u64 work_at;
-static int fifo[MAXB], fh, ft, nbio;
+static int fifo[MAXB], fh, ft, nbio, nfast;
+static int lease = 1;
 static u64 b_issued[MAXB], b_sub[MAXB];
-static u32 b_level[MAXB];
+static u32 b_level[MAXB], b_gen[MAXB];
+static bool b_fast[MAXB];
 static int b_grp[MAXB];
 static unsigned long long rnd_state;
 
@@ -113,8 +116,8 @@ static void dev_start(void)
 	}
 }
 
-/* band_account() and the remap */
-static void issue(int gi)
+/* band_account() (or band_map_fast() if @fast) and the remap */
+static void issue(int gi, bool fast, u32 gen)
 {
 	struct grp *g = &G[gi];
 	int b = nbio++ % MAXB;
@@ -122,7 +125,10 @@ static void issue(int gi)
 	b_grp[b] = gi;
 	b_sub[b] = g->subq[g->sh++ % 4096];
 	b_issued[b] = now;
-	b_level[b] = P.in_flight;
+	b_level[b] = P.nr_leased ? 0 : P.in_flight;
+	b_fast[b] = fast;
+	nfast += fast;
+	b_gen[b] = gen;
 	fifo[ft++ % MAXB] = b;
 	dev_start();
 }
@@ -177,9 +183,21 @@ static void submit(int gi)
 {
 	struct grp *g = &G[gi];
 
+	enum band_lease_result r;
+	u32 gen;
+
 	g->subq[g->st++ % 4096] = now;
+	r = band_lease_charge(&g->pg, 1, &gen);
+	if (r == BAND_LEASE_OK) {
+		issue(gi, true, gen);
+		return;
+	}
+	if (r == BAND_LEASE_UNDO)
+		band_pgroup_done(&P, &g->pg, now, 0, 0);
 	if (band_pgroup_charge(&P, &g->pg, 1) || refill_now(g)) {
-		issue(gi);
+		issue(gi, false, 0);
+		if (lease)
+			band_pgroup_lend(&P, &g->pg);
 	} else {
 		g->held++;
 		band_pgroup_hold(&P, &g->pg);
@@ -207,7 +225,7 @@ static void work(void)
 			if (!band_pgroup_release(&P, pg, 1))
 				continue;
 			g->held--;
-			issue(g - G);
+			issue(g - G, false, 0);
 			progress = true;
 			n++;
 		}
@@ -222,12 +240,20 @@ static void work(void)
 /* band_end_io(), then the job's next bio */
 static void done(int b)
 {
+	enum band_lease_end r = BAND_LEASE_SLOW;
 	int gi = b_grp[b];
 	struct grp *g = &G[gi];
 
 	busy--;
 	dev_start();
-	band_pgroup_done(&P, &g->pg, now, now - b_issued[b], b_level[b]);
+	if (b_fast[b])
+		r = band_lease_done(&g->pg, b_gen[b]);
+	if (!b_fast[b])
+		band_pgroup_done(&P, &g->pg, now, now - b_issued[b], b_level[b]);
+	else if (r == BAND_LEASE_SLOW)
+		band_pgroup_done(&P, &g->pg, now, 0, 0);
+	else if (r == BAND_LEASE_LAST)
+		band_lease_idle(&g->pg, now);
 	schedule();
 	if (now >= t0) {
 		g->done++;
@@ -271,6 +297,7 @@ int main(int argc, char **argv)
 	service_ns = atof(arg(argc, argv, "service_us", "2000")) * 1000;
 	jitter = atof(arg(argc, argv, "jitter", "0.2"));
 	worker_ns = atof(arg(argc, argv, "worker_us", "20")) * 1000;
+	lease = atoi(arg(argc, argv, "lease", "1"));
 	think_ns = atof(arg(argc, argv, "think_us", "20")) * 1000;
 	rnd_state = atoll(arg(argc, argv, "seed", "1"));
 	heap = calloc(MAXB * 4, sizeof(*heap));
@@ -342,10 +369,11 @@ int main(int argc, char **argv)
 			worst = i;
 		}
 	}
-	printf("total %llu iops %.0f depth %u epochs %llu injected %llu maxerr %.2f%% worst w%u\n",
+	printf("total %llu iops %.0f depth %u epochs %llu injected %llu maxerr %.2f%% worst w%u",
 	       (unsigned long long)tot, tot / secs, P.depth,
 	       (unsigned long long)P.epoch, (unsigned long long)P.injected,
 	       100 * maxerr, G[worst].w);
+	printf(" fast %.1f%%\n", 100.0 * nfast / max(nbio, 1));
 	for (i = 0; i < ng; i++) {
 		struct grp *g = &G[i];
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Just enough of the kernel's headers for dm-band-policy.c to build in
- * userspace (band-model.c): types, min/max, 64-bit division, gcd and the
- * list helpers it uses, with the kernel's semantics.
+ * userspace (band-model.c): types, min/max, 64-bit division, gcd, the
+ * list helpers and the 64-bit atomics it uses, with the kernel's
+ * semantics (the atomics from the compiler's builtins, sequentially
+ * consistent: the model is single-threaded).
  */
 #ifndef BAND_MODEL_KSHIM_H
 #define BAND_MODEL_KSHIM_H
@@ -130,5 +132,39 @@ static inline void list_rotate_to_front(struct list_head *l,
 	     n = list_next_entry(pos, member); \
 	     &pos->member != (head); \
 	     pos = n, n = list_next_entry(n, member))
+
+/* single-threaded: plain accesses */
+#define READ_ONCE(x)		(x)
+#define WRITE_ONCE(x, v)	((x) = (v))
+#define max3(a, b, c)		max(max(a, b), c)
+
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic64_set(atomic64_t *v, s64 i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline s64 atomic64_xchg(atomic64_t *v, s64 i)
+{
+	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline bool atomic64_try_cmpxchg(atomic64_t *v, s64 *old, s64 new)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new, false,
+					   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+#define atomic64_read_acquire		atomic64_read
+#define atomic64_set_release		atomic64_set
+#define atomic64_try_cmpxchg_acquire	atomic64_try_cmpxchg
 
 #endif /* BAND_MODEL_KSHIM_H */
