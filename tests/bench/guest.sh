@@ -928,7 +928,7 @@ s_cost() {
 
 # ---------------------------------------------------------------- main
 
-say "BENCH kernel=$(uname -r) secs=$SECS warm=$WARM rounds=$ROUNDS smoke=$SMOKE idle_us=$IDLE_US phase=$PHASE sample_ms=$SAMPLE_MS log_ms=$LOG_MS probe=$PROBE ngroups=${NGROUPS// /:} nflow=$NFLOW cost_nr=${COST_NR:-0} scenarios=${SCENARIOS// /:} cpus=$(nproc) mem_mb=$(($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1024))"
+say "BENCH kernel=$(uname -r) secs=$SECS warm=$WARM rounds=$ROUNDS fast_rounds=${FAST_ROUNDS:-$ROUNDS} smoke=$SMOKE idle_us=$IDLE_US phase=$PHASE sample_ms=$SAMPLE_MS log_ms=$LOG_MS probe=$PROBE ngroups=${NGROUPS// /:} nflow=$NFLOW cost_nr=${COST_NR:-0} scenarios=${SCENARIOS// /:} cpus=$(nproc) mem_mb=$(($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1024))"
 modprobe dm-mod && insmod "$MODULE" || { say "ERR setup: cannot load dm_band.ko"; exit 1; }
 modprobe bfq || say "# no bfq module"
 modprobe null_blk nr_devices=0 || { say "ERR setup: cannot load null_blk"; exit 1; }
@@ -964,8 +964,15 @@ if want cost; then
 	nullb_make cost nbcost 64 0 0 0 2 0 1024 || { say "ERR setup: cost device"; exit 1; }
 fi
 
-for ((round = 1; round <= ROUNDS; round++)); do
+# Overhead and cost run FAST_ROUNDS rounds, the others ROUNDS, all
+# interleaved while both last.
+FAST_ROUNDS=${FAST_ROUNDS:-$ROUNDS}
+for ((round = 1; round <= (ROUNDS > FAST_ROUNDS ? ROUNDS : FAST_ROUNDS); round++)); do
 	for s in $SCENARIOS; do
+		case $s in
+		overhead | cost) [ "$round" -le "$FAST_ROUNDS" ] || continue ;;
+		*) [ "$round" -le "$ROUNDS" ] || continue ;;
+		esac
 		now_ms
 		t0=$NOW
 		say "# round $round: $s"

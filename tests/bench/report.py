@@ -82,6 +82,15 @@ def fr(v, nd=0, scale=1.0, suffix=""):
     return f"{fnum(med(v), nd)}{suffix} [{fnum(lo, nd)}..{fnum(hi, nd)}]"
 
 
+def fq(v, nd=0, scale=1.0, suffix=""):
+    """median (IQR q1..q3) of v: for targets measured over many rounds."""
+    v = [x * scale for x in v if x is not None and not math.isnan(x)]
+    if len(v) < 4:
+        return fr(v, nd, 1.0, suffix)
+    q1, _, q3 = statistics.quantiles(v, n=4)
+    return f"{fnum(med(v), nd)}{suffix} (IQR {fnum(q1, nd)}..{fnum(q3, nd)})"
+
+
 def pct(x, nd=0):
     return "-" if x is None or math.isnan(x) else f"{100 * x:.{nd}f}%"
 
@@ -544,8 +553,9 @@ def overhead_delta(sres, k):
 def summary_lines(b, res, st):
     L = []
     info = b.info
+    fast = info.get("fast_rounds", info.get("rounds"))
     L.append(f"dm-band bench on {info.get('kernel', '?')}: {info.get('rounds')} round(s) x "
-             f"{info.get('secs')} s per run; medians of rounds.")
+             f"{info.get('secs')} s per run ({fast} of overhead and cost); medians of rounds.")
     L.append("Cells: max share error (vs weights) / device use (vs no controller); "
              "~ = spread wider than the effect.")
     cols = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost"]
@@ -755,6 +765,39 @@ def targets_lines(b, res, st):
     return L
 
 
+def fastpath_lines(b, res):
+    """Issue 13's targets: dm-band's overhead against dm-linear in the same
+    guest, rounds interleaved, median and interquartile range."""
+    L = ["| target | dm-band | met |", "|---|---|---|"]
+
+    def row(what, v, ok):
+        L.append(f"| {what} | {v} | {'yes' if ok else ('-' if ok is None else '**no**')} |")
+
+    o = res.get("overhead", {})
+    lin = o.get(("fast", "linear", ""))
+    n = b.info.get("nflow", "1000")
+    for variant, label in (("1group", "1 group"),
+                           (f"{n}attached", f"{n} attached groups"),
+                           (f"{n}flowing", f"{n} groups with bios flowing")):
+        m = o.get(("fast", "band", variant))
+        ref = lin
+        if variant.endswith("flowing"):
+            ref = o.get(("fast", "linear", variant))
+        if not m or not ref:
+            continue
+        r = ratios(m["iops_r"], ref["iops_r"])
+        row(f"{label}: IOPS >= 97% of dm-linear's", fq(r, 1, 100, "%"), med(r) >= 0.97)
+        gm, gr = m["groups"].get("o1"), ref["groups"].get("o1")
+        if gm and gr and gm.get("p99") and gr.get("p99"):
+            r = ratios(gm["p99"], gr["p99"])
+            row(f"{label}: the busy job's p99 <= 1.05x dm-linear's", fq(r, 2, 1, "x"), med(r) <= 1.05)
+    for (ctrl, variant), ns, ratio, delta in cost_table(b):
+        if ratio:
+            row(f"per-bio cost, {variant} (map + end_io, synchronous reads): x dm-linear",
+                fq(ratio, 3, 1, "x") + f", {med(delta):+.0f} ns", None)
+    return L
+
+
 def cost_table(b):
     """Per cost configuration: ns per bio per round, and per round the
     ratio to and the difference from dm-linear with the same writers."""
@@ -825,7 +868,8 @@ def write_report(b, res, st, series, charts, summary, problems, args):
     dur = args.get("secs_total")
     L.append(f"Measured {date} by `make bench`{' (smoke: 1 short round)' if args.get('smoke') else ''}"
              f" on stock {k} in a QEMU TCG guest ({info.get('cpus')} vCPUs, "
-             f"{info.get('mem_mb')} MiB) on {host_cpu()}; {info.get('rounds')} round(s), "
+             f"{info.get('mem_mb')} MiB) on {host_cpu()}; {info.get('rounds')} round(s) "
+             f"({info.get('fast_rounds', info.get('rounds'))} of overhead and cost), "
              f"{info.get('secs')} s measured per run after {info.get('warm')} s warm-up"
              + (f"; the whole run took {dur / 60:.1f} min" if dur else "") + ".  "
              f"Source: {args.get('rev', '?')}.  Host load average (1, 5, 15 min) at the start "
@@ -850,6 +894,17 @@ def write_report(b, res, st, series, charts, summary, problems, args):
                  "rounds [min..max].  A target missed is the report's to say, not to hide.")
         L.append("")
         L += tl
+        L.append("")
+    fl = fastpath_lines(b, res)
+    if len(fl) > 2 and not args.get("smoke"):
+        L.append("## Fast path")
+        L.append("")
+        L.append("Issue 13's targets: dm-band against dm-linear on the fast device "
+                 "(CPU-bound), medians of the rounds (IQR: interquartile range).  "
+                 "Per-bio cost rows have no target of their own (-): they say "
+                 "where the overhead comes from.")
+        L.append("")
+        L += fl
         L.append("")
     L.append("## Method")
     L.append("")

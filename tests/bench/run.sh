@@ -13,7 +13,9 @@
 #             build/bench-smoke/<kernel>/
 #
 # Environment: KERNELS (default 6.12; 6.1 also works), BENCH_ROUNDS
-# (default 3), BENCH_SECS (seconds measured per run, default 5),
+# (default 3), BENCH_FAST_ROUNDS (rounds of the overhead and cost
+# scenarios, default 15: their targets are a few percent, inside one
+# round's noise), BENCH_SECS (seconds measured per run, default 5),
 # BENCH_SCENARIOS (a subset of: friendly skewed qd1 seqrand buffered groups
 # settle overhead cost, or their numbers 1-9), BENCH_COST_NR (bios per cost
 # run, default 1000000), BENCH_KO (a dm_band.ko already
@@ -39,10 +41,11 @@ if [ "$smoke" = 1 ]; then
 	base=$BUILD/bench-smoke
 	# Fewer groups (2 and 16, not up to 128; 100 cgroups, not 1000, in the
 	# overhead rows): the same code, a fraction of the process starts.
-	rounds=1 secs=1 warm=0.5 phase=2 probe=500ms ngroups="2 16" nflow=100 cost_nr=6400
+	rounds=1 fast_rounds=1 secs=1 warm=0.5 phase=2 probe=500ms ngroups="2 16" nflow=100 cost_nr=6400
 else
 	base=$BUILD/bench
 	rounds=${BENCH_ROUNDS:-3} secs=${BENCH_SECS:-5} warm=1 probe=2 ngroups="2 8 32 128" nflow=1000
+	fast_rounds=${BENCH_FAST_ROUNDS:-15}
 	cost_nr=${BENCH_COST_NR:-1000000}
 	# Settle phases: long enough for a slow controller to show it.
 	phase=${BENCH_PHASE:-$((secs + 3))}
@@ -116,6 +119,7 @@ for k in ${KERNELS:-6.12}; do
 		SECS=$secs
 		WARM=$warm
 		ROUNDS=$rounds
+		FAST_ROUNDS=$fast_rounds
 		SMOKE=$smoke
 		SCENARIOS="${scen[*]}"
 		IDLE_US=${BENCH_IDLE_US:-50000}
@@ -140,8 +144,10 @@ for k in ${KERNELS:-6.12}; do
 	# I/O, then costs several times more.
 	# Generous limits: a stuck guest must not hang make check, and a slow
 	# host must not cut a full run short.
-	if [ "$smoke" = 1 ]; then tmo=1200; else tmo=$((600 + rounds * (secs + 4) * 400)); fi
-	echo "bench: booting $v under QEMU (TCG): ${scen[*]}, $rounds round(s) of ${secs}s runs"
+	if [ "$smoke" = 1 ]; then tmo=1200; else
+		tmo=$((600 + rounds * (secs + 4) * 400 + fast_rounds * (secs + 4) * 40)); fi
+	echo "bench: booting $v under QEMU (TCG): ${scen[*]}, $rounds round(s) of ${secs}s runs" \
+		"($fast_rounds of overhead and cost)"
 	rm -f "$out/results.log"
 	DM_BAND_GUEST_TIMEOUT=$tmo DM_BAND_GUEST_MEM=3072 \
 		"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$out/initramfs.cpio" "$out" \
