@@ -680,6 +680,21 @@ static void band_pool_learn(struct band_pool *p, u64 lat_ns, u32 level)
 		p->depth = level - 1;
 }
 
+/* @g goes idle: it lingers until @until (ns), last on the list. */
+static void band_pgroup_linger(struct band_pool *p, struct band_pgroup *g,
+			       u64 until)
+{
+	list_move_tail(&g->linger_node, &p->lingering);
+	if (!g->lingering) {
+		/* it keeps the places it used, for when it is back */
+		g->linger_places = max(g->peak, 1U);
+		p->nr_lingering++;
+	}
+	g->lingering = true;
+	g->peak = 0;
+	g->linger_until = until;
+}
+
 /*
  * A bio passed down for @g has completed at @now (ns), @lat_ns after it
  * was issued as the @level-th bio in flight (0: not measured).  If that
@@ -691,18 +706,9 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 	g->in_flight--;
 	p->in_flight--;
 	band_pool_learn(p, lat_ns, level);
-	if (band_pgroup_idle(g) && g->attached && p->idle_ns) {
-		/* idle_ns is the same for all: the list stays in order */
-		list_move_tail(&g->linger_node, &p->lingering);
-		if (!g->lingering) {
-			/* it keeps the places it used, for when it is back */
-			g->linger_places = max(g->peak, 1U);
-			p->nr_lingering++;
-		}
-		g->lingering = true;
-		g->peak = 0;
-		g->linger_until = now + p->idle_ns;
-	}
+	/* idle_ns is the same for all: the list stays in order */
+	if (band_pgroup_idle(g) && g->attached && p->idle_ns)
+		band_pgroup_linger(p, g, now + p->idle_ns);
 	band_pgroup_update(p, g);
 }
 
@@ -777,17 +783,9 @@ void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g)
 	p->in_flight += k;
 	g->peak = max3(g->peak, g->in_flight, READ_ONCE(g->fast_peak));
 	done = READ_ONCE(g->fast_done_ns);
-	if (band_pgroup_idle(g) && done && p->idle_ns) {
-		/* expires late by idle_ns at most, being put last */
-		list_move_tail(&g->linger_node, &p->lingering);
-		if (!g->lingering) {
-			g->linger_places = max(g->peak, 1U);
-			p->nr_lingering++;
-		}
-		g->lingering = true;
-		g->peak = 0;
-		g->linger_until = done + p->idle_ns;
-	}
+	/* (it expires late by idle_ns at most, being put last) */
+	if (band_pgroup_idle(g) && g->attached && done && p->idle_ns)
+		band_pgroup_linger(p, g, done + p->idle_ns);
 	band_pgroup_update(p, g);
 }
 
