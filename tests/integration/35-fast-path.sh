@@ -9,7 +9,9 @@
 # band group's lock, many times while two readers of different weights
 # compete.
 . "$TESTS/lib.sh"
-plan 9
+# (the debug kernel skips the shares: its CPU, not the device, is the
+# bottleneck there)
+plan $((SCALE > 1 ? 8 : 9))
 
 band_load
 nullb_slow 1000000 || exit 1
@@ -30,7 +32,7 @@ seen=0 polls=0
 while kill -0 $fio 2>/dev/null; do
 	polls=$((polls + 1))
 	[ "$(stat_field leased)" -ge 1 ] 2>/dev/null && seen=$((seen + 1))
-	nap 0.2
+	sleep 0.2
 done
 wait $fio
 rkb=$(tail -n 1 /tmp/fp-lone.out | cut -d';' -f6)
@@ -61,7 +63,7 @@ while [ $SECONDS -lt $end ]; do
 	[ "$wt" = 1 ] && waited=$((waited + 1))
 	[ "${l:-0}" -gt 0 ] && leased=$((leased + 1))
 	[ "$wt" = 1 ] && [ "${l:-0}" -gt 0 ] && bad=$((bad + 1))
-	nap 0.1
+	sleep 0.1
 done
 diag "two readers: $polls polls, a group waiting at $waited, a lease open at $leased"
 check "groups waited while two readers competed ($waited of $polls polls)" test "$waited" -gt 0
@@ -70,7 +72,9 @@ r1=$(grp_field fp 1001 3) r2=$(grp_field fp 1002 3)
 diag "bios: 1001 (weight 1) $r1, 1002 (weight 4) $r2"
 kill $p1 $p2 2>/dev/null
 wait $p1 $p2 2>/dev/null
-check "weight 4 got more than twice weight 1's bios ($r2 vs $r1)" test $((r2)) -gt $((2 * r1))
+if [ "$SCALE" = 1 ]; then
+	check "weight 4 got more than twice weight 1's bios ($r2 vs $r1)" test $((r2)) -gt $((2 * r1))
+fi
 is "nothing left held or in flight" \
 	"$(grp_field fp 1001 7) $(grp_field fp 1001 9) $(grp_field fp 1002 7) $(grp_field fp 1002 9)" \
 	"0 0 0 0"
