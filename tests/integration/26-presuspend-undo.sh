@@ -18,20 +18,23 @@ dm_create pu-slow "0 $n delay /dev/ram0 0 3000 /dev/ram0 0 0"
 # per epoch, uid 1234's (weight 1000) a thousand.  The keeper, a QD1
 # reader as uid 1234, keeps its group active with tokens (each read takes
 # 3 s), so that the epoch lasts and root's reader has most of its bios
-# held.  (Alone, a group is never held: it refills in place.)
+# held.  (Alone, a group is never held: it refills in place.)  It runs
+# with the reader: once it stops, its group goes idle, the refill comes
+# and the reader's held bios can end.
 dm_create pu "0 $n band /dev/mapper/pu-slow 0 pu uid weight 1 :1 1234:1000"
 chmod 666 /dev/mapper/pu
-setpriv --reuid=1234 --regid=1234 --clear-groups \
-	fio --name=k --filename=/dev/mapper/pu --direct=1 --rw=randread \
-	--bs=4k --ioengine=psync --time_based --runtime=120 --output=/dev/null &
-KEEPER=$!
-cleanup_add "kill $KEEPER"
 
 held() { grp_field pu default 8; }
-# reader: a QD8 reader in the background (READER), and wait (up to 30 s)
-# until the band device has held one of its bios.
+# reader: a QD8 reader in the background (READER) beside the keeper
+# (KEEPER), and wait (up to 30 s) until the band device has held one of
+# the reader's bios.
 reader() {
 	local i
+	setpriv --reuid=1234 --regid=1234 --clear-groups \
+		fio --name=k --filename=/dev/mapper/pu --direct=1 --rw=randread \
+		--bs=4k --ioengine=psync --time_based --runtime=120 --output=/dev/null &
+	KEEPER=$!
+	cleanup_add "kill $KEEPER"
 	fio --name=r --filename=/dev/mapper/pu --direct=1 --rw=randread \
 		--bs=4k --ioengine=libaio --iodepth=8 --time_based --runtime=60 \
 		--output=/dev/null &
@@ -52,7 +55,10 @@ in_flight() {
 	done
 	return 1
 }
-stop_reader() { kill "$READER"; wait "$READER" 2>/dev/null; }
+stop_reader() {
+	kill "$KEEPER" "$READER"
+	wait "$KEEPER" "$READER" 2>/dev/null
+}
 
 check "bios are held before the suspend" reader
 # The suspend releases what is held, then waits for the bios below (3 s).
@@ -79,8 +85,6 @@ check "bios are held again after the cancelled suspend" reader
 stop_reader
 is "nothing held or in flight once the reader stopped" \
 	"$(grp_field pu default 7) $(grp_field pu default 9)" "0 0"
-kill "$KEEPER"
-wait "$KEEPER" 2>/dev/null
 check "a real suspend still works" timeout 60 dmsetup suspend pu
 check "resume" dmsetup resume pu
 check "remove" dmsetup remove pu
