@@ -175,7 +175,7 @@ help:
 	@echo "                    controller, BFQ, iocost and dm-linear on null_blk (shares,"
 	@echo "                    latency, settling, overhead, per-bio cost): report.md,"
 	@echo "                    results.csv and charts in $(BUILD)/bench/<kernel>;"
-	@echo "                    about 50 min"
+	@echo "                    about 90 min"
 	@echo "  make check        install missing Debian packages (as root), run static checks,"
 	@echo "                    build bandctl and run its unit tests and the host tests"
 	@echo "                    (install, DKMS, libvirt hook), build a debug kernel (cached"
