@@ -9,9 +9,10 @@
 # band group's lock, many times while two readers of different weights
 # compete.
 . "$TESTS/lib.sh"
-# (the debug kernel skips the shares: its CPU, not the device, is the
-# bottleneck there)
-plan $((SCALE > 1 ? 8 : 9))
+# (the debug kernel skips the two points that need the device to be the
+# bottleneck, groups waiting and shares: there its CPU is, and a poll of
+# stats takes seconds)
+plan $((SCALE > 1 ? 7 : 9))
 
 band_load
 nullb_slow 1000000 || exit 1
@@ -66,7 +67,10 @@ while [ $SECONDS -lt $end ]; do
 	sleep 0.1
 done
 diag "two readers: $polls polls, a group waiting at $waited, a lease open at $leased"
-check "groups waited while two readers competed ($waited of $polls polls)" test "$waited" -gt 0
+if [ "$SCALE" = 1 ]; then
+	check "groups waited while two readers competed ($waited of $polls polls)" \
+		test "$waited" -gt 0
+fi
 is "no lease open while a group waited" "$bad" 0
 r1=$(grp_field fp 1001 3) r2=$(grp_field fp 1002 3)
 diag "bios: 1001 (weight 1) $r1, 1002 (weight 4) $r2"
