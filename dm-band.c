@@ -336,7 +336,13 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		return DM_MAPIO_REMAPPED;	/* empty flush: free, never waits */
 	bio->bi_iter.bi_sector = bc->start +
 		dm_target_offset(ti, bio->bi_iter.bi_sector);
-	if (!band_must_pass(bio) && band_map_fast(bd, bio, io))
+	/*
+	 * No lease open in the band group (groups wait): go straight to the
+	 * lock rather than look the group up twice.  A stale count only
+	 * sends a bio one way or the other; either is correct.
+	 */
+	if (READ_ONCE(bg->pool.nr_leased) && !band_must_pass(bio) &&
+	    band_map_fast(bd, bio, io))
 		return DM_MAPIO_REMAPPED;
 
 	spin_lock_irqsave(&bg->lock, flags);

@@ -187,7 +187,7 @@ static void submit(int gi)
 	u32 gen;
 
 	g->subq[g->st++ % 4096] = now;
-	r = band_lease_charge(&g->pg, 1, &gen);
+	r = P.nr_leased ? band_lease_charge(&g->pg, 1, &gen) : BAND_LEASE_NONE;
 	if (r == BAND_LEASE_OK) {
 		issue(gi, true, gen);
 		return;
