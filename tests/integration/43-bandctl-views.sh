@@ -78,7 +78,18 @@ is "show --band-group: bv1's idle groups have no target" \
 bandctl show --band-group bgv --json >/tmp/v.bgjson
 bios() { grep "^{\"device\":\"$1\",\"id\":\"$2\"" /tmp/v.bgjson | sed 's/.*"read_bios":\([0-9]*\).*/\1/'; }
 counts="$(bios bv1 "$(stat -c %i /sys/fs/cgroup/job1)") $(bios bv2 default)"
+# As measure_shares_within: a window that misses is measured once more (a
+# loaded TCG host can stall a guest's fio job once; wrong weights miss both).
+if shares_eval 20 "$counts" "300 100" | grep -q ' bad$'; then
+	diag "first window $counts missed 300:100 ($(dmsetup message bv1 0 stats)); measuring again"
+	bandctl reset bv1
+	bandctl reset bv2
+	sleep 8
+	bandctl show --band-group bgv --json >/tmp/v.bgjson
+	counts="$(bios bv1 "$(stat -c %i /sys/fs/cgroup/job1)") $(bios bv2 default)"
+fi
 diag "read bios job1 on bv1, default on bv2: $counts"
+diag "scheduler: $(dmsetup message bv1 0 stats)"
 shares_within "band group bgv, 300:100 across two devices" 20 "$counts" "300 100"
 check "show --band-group --json: no name, a device key per group" \
 	sh -c "! head -n 1 /tmp/v.bgjson | grep -q '\"name\"' && head -n 1 /tmp/v.bgjson | grep -q '^{\"band_group\":\"bgv\",\"policy\":\"weight\",' &&
