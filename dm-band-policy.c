@@ -49,6 +49,7 @@ void band_pool_init(struct band_pool *p, enum band_policy policy,
 	INIT_LIST_HEAD(&p->lingering);
 	INIT_LIST_HEAD(&p->groups);
 	INIT_LIST_HEAD(&p->leased);
+	INIT_LIST_HEAD(&p->throttled);
 }
 
 u32 band_pool_idle_us(const struct band_pool *p)
@@ -209,9 +210,14 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 		list_del_init(&g->linger_node);
 		band_pgroup_unlinger(p, g);
 	}
+	if (g->throttled && !g->held) {
+		/* what waited for a cap left (suspend, detach) */
+		g->throttled = false;
+		list_del_init(&g->throttle_node);
+	}
 	active = !band_pgroup_idle(g) || g->lingering;
-	waiting = g->held > 0;
-	blocking = active && g->tokens > 0;
+	waiting = g->held > 0 && !g->throttled;
+	blocking = active && g->tokens > 0 && !g->throttled;
 
 	if (active != g->active) {
 		if (active)
@@ -496,6 +502,7 @@ void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 	INIT_LIST_HEAD(&g->waiting_node);
 	INIT_LIST_HEAD(&g->linger_node);
 	INIT_LIST_HEAD(&g->lease_node);
+	INIT_LIST_HEAD(&g->throttle_node);
 	g->weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
 	g->attached = true;
 	list_add_tail(&g->pool_node, &p->groups);
@@ -735,7 +742,8 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 {
 	s64 state;
 
-	if (g->leased || !g->attached || !list_empty(&p->waiting))
+	if (g->leased || !g->attached || !list_empty(&p->waiting) ||
+	    band_pgroup_limited(g))
 		return;
 	band_pgroup_catch_up(p, g);
 	if (g->tokens < BAND_LEASE_MIN)
@@ -878,4 +886,129 @@ enum band_lease_end band_lease_done(struct band_pgroup *g, u32 gen)
 void band_lease_idle(struct band_pgroup *g, u64 now)
 {
 	WRITE_ONCE(g->fast_done_ns, max(now, 1ULL));
+}
+
+/* ------------------------------------------------------------ limits */
+
+/*
+ * Cap @g at @rate bios or bytes per second (0: no cap, else at most
+ * BAND_LIMIT_MAX).  The cap's clock starts afresh: a new cap allows one
+ * burst.  A capped group lends no tokens (its bios take the lock, where
+ * the cap is).  Under the lock.
+ */
+void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
+			   enum band_limit_kind kind, u64 rate)
+{
+	struct band_limit *l = &g->limit[kind];
+
+	l->rate = min(rate, BAND_LIMIT_MAX);
+	l->tat = 0;
+	l->rem = 0;
+	if (l->rate)
+		band_pgroup_revoke(p, g);
+	if (g->throttled) {
+		/* its oldest bio is judged again, by the new cap */
+		g->throttle_until = 0;
+		p->throttle_next = 1;
+	}
+}
+
+bool band_pgroup_limited(const struct band_pgroup *g)
+{
+	return g->limit[BAND_LIMIT_IOPS].rate || g->limit[BAND_LIMIT_BPS].rate;
+}
+
+/* What a bio of @bytes counts for against a cap of @kind. */
+static u64 band_limit_units(enum band_limit_kind kind, u64 bytes)
+{
+	return kind == BAND_LIMIT_IOPS ? 1 : min_t(u64, bytes, U32_MAX);
+}
+
+/*
+ * May a bio of @bytes of @g go at @now (ns) under its caps?  0 if so,
+ * else when it may (ns).  O(1).
+ */
+u64 band_pgroup_limit_due(const struct band_pgroup *g, u64 bytes, u64 now)
+{
+	u64 due = 0;
+	int k;
+
+	for (k = 0; k < BAND_NR_LIMITS; k++) {
+		const struct band_limit *l = &g->limit[k];
+
+		if (l->rate && l->tat > now + BAND_LIMIT_BURST_NS)
+			due = max(due, l->tat - BAND_LIMIT_BURST_NS);
+	}
+	return due;
+}
+
+/*
+ * A bio of @bytes of @g goes at @now: move each cap's clock on by its
+ * cost at the cap's rate, from now if the clock had fallen behind (an
+ * idle group saves up no more than the burst).  The remainder of each
+ * step is carried, so that the rate is exact however small a step is
+ * (4 KiB at 2^40 bytes per second is 3.7 ns).
+ */
+void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
+{
+	int k;
+
+	for (k = 0; k < BAND_NR_LIMITS; k++) {
+		struct band_limit *l = &g->limit[k];
+		u64 step;
+
+		if (!l->rate)
+			continue;
+		if (l->tat < now) {
+			l->tat = now;
+			l->rem = 0;
+		}
+		/* < 2^32 * 10^9 + 2^50 < 2^63 */
+		step = div64_u64_rem(band_limit_units(k, bytes) * NSEC_PER_SEC +
+				     l->rem, l->rate, &l->rem);
+		l->tat += step;
+	}
+}
+
+/*
+ * @g's oldest held bio waits for a cap until @until (ns): the group is
+ * throttled.  The caller holds the bio (band_pgroup_hold()) first, and
+ * runs band_pool_unthrottle() at pool->throttle_next.  Under the lock.
+ */
+void band_pgroup_throttle(struct band_pool *p, struct band_pgroup *g,
+			  u64 until)
+{
+	if (!g->throttled) {
+		g->throttled = true;
+		g->limited++;
+		list_add_tail(&g->throttle_node, &p->throttled);
+	}
+	g->throttle_until = until;
+	if (!p->throttle_next || until < p->throttle_next)
+		p->throttle_next = max(until, 1ULL);
+	band_pgroup_update(p, g);
+}
+
+/*
+ * Groups whose time has come wait for tokens again (their oldest bio is
+ * judged by its caps once more when released).  O(throttled groups), by
+ * the worker.
+ */
+void band_pool_unthrottle(struct band_pool *p, u64 now)
+{
+	struct band_pgroup *g, *tmp;
+	u64 next = 0;
+
+	if (!p->throttle_next || p->throttle_next > now)
+		return;
+	list_for_each_entry_safe(g, tmp, &p->throttled, throttle_node) {
+		if (g->throttle_until <= now) {
+			g->throttled = false;
+			list_del_init(&g->throttle_node);
+			band_pgroup_update(p, g);
+		} else if (!next || g->throttle_until < next) {
+			next = g->throttle_until;
+		}
+	}
+	p->throttle_next = next;
 }

@@ -60,6 +60,32 @@ enum band_policy {
 #define BAND_LEVEL_SAMPLES	8U
 
 /*
+ * Limits: a group may be capped at so many bios per second and so many
+ * bytes per second (read and write together), whatever the device could
+ * do and whatever its weight.  Each cap is a virtual clock (the generic
+ * cell rate algorithm): a bio may go while the cap's clock is at most
+ * BAND_LIMIT_BURST_NS ahead of now, and moves it on by the bio's cost at
+ * the cap's rate.  So a group that was idle may send BAND_LIMIT_BURST_NS
+ * worth of its cap at once (and always one bio), then goes at its cap.
+ * The burst also absorbs the worker's timer being late (a jiffy or two):
+ * the long-run rate is exact.
+ */
+#define BAND_LIMIT_BURST_NS	(50ULL * 1000 * 1000)
+#define BAND_LIMIT_MAX		BIT_ULL(50)	/* per second */
+
+enum band_limit_kind {
+	BAND_LIMIT_IOPS,	/* bios per second */
+	BAND_LIMIT_BPS,		/* bytes per second */
+	BAND_NR_LIMITS,
+};
+
+struct band_limit {
+	u64 rate;		/* per second; 0: no cap */
+	u64 tat;		/* ns: when the cap has caught up */
+	u64 rem;		/* of the last step, in 1/rate ns */
+};
+
+/*
  * A group's lease: tokens lent to the lock-free fast path.  While no group
  * of the pool waits for tokens, a group that passes a bio under the lock
  * lends all its tokens to its lease (band_pgroup_lend()); its next bios
@@ -147,6 +173,10 @@ struct band_pool {
 
 	struct list_head leased;	/* groups with an open lease */
 	u32 nr_leased;
+
+	/* Groups whose next bio waits for its cap, and the first's time. */
+	struct list_head throttled;
+	u64 throttle_next;		/* ns; 0: none throttled */
 };
 
 /* One group's bucket. */
@@ -177,6 +207,18 @@ struct band_pgroup {
 	struct band_lease lease;
 	u32 fast_peak;			/* most in flight in the lease, racy */
 	u64 fast_done_ns;		/* the lease's last completion */
+
+	/*
+	 * Caps (see struct band_limit).  While its oldest held bio waits
+	 * for a cap the group is throttled: on pool->throttled until
+	 * throttle_until, neither waiting for tokens nor holding up a
+	 * refill with the tokens it has (it could not spend them faster).
+	 */
+	struct band_limit limit[BAND_NR_LIMITS];
+	struct list_head throttle_node;
+	u64 throttle_until;		/* ns */
+	bool throttled;
+	u64 limited;			/* times a cap made its next bio wait */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,
@@ -219,6 +261,15 @@ void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g);
 void band_pool_revoke_all(struct band_pool *p);
 u32 band_pgroup_in_flight(const struct band_pgroup *g);
 u32 band_pool_in_flight(const struct band_pool *p);
+
+void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
+			   enum band_limit_kind kind, u64 rate);
+bool band_pgroup_limited(const struct band_pgroup *g);
+u64 band_pgroup_limit_due(const struct band_pgroup *g, u64 bytes, u64 now);
+void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now);
+void band_pgroup_throttle(struct band_pool *p, struct band_pgroup *g,
+			  u64 until);
+void band_pool_unthrottle(struct band_pool *p, u64 now);
 
 /* Lock-free. */
 enum band_lease_result band_lease_charge(struct band_pgroup *g, u64 cost,

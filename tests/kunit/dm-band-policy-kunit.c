@@ -100,6 +100,15 @@ static struct band_pool *new_pool(struct kunit *test)
 	return p;
 }
 
+/* @n simulated groups, zeroed, freed with the test case. */
+static struct sim_group *new_sims(struct kunit *test, int n)
+{
+	struct sim_group *s = kunit_kcalloc(test, n, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
+	return s;
+}
+
 static void sim_attach(struct band_pool *p, struct sim_group *s, int n,
 		       const u32 *weights)
 {
@@ -118,7 +127,7 @@ static void sim_attach(struct band_pool *p, struct sim_group *s, int n,
  */
 static void band_policy_refill_rule(struct kunit *test)
 {
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	static const u32 w[2] = { 1, 1 };
 	struct band_pool *pool = new_pool(test);
 	s64 t;
@@ -168,7 +177,7 @@ static void band_policy_refill_rule(struct kunit *test)
 /* Nothing pending at all: never due. */
 static void band_policy_no_refill_when_idle(struct kunit *test)
 {
-	struct sim_group s[3] = {};
+	struct sim_group *s = new_sims(test, 3);
 	static const u32 w[3] = { 5, 1, 1 };
 	struct band_pool *pool = new_pool(test);
 
@@ -190,7 +199,7 @@ static void band_policy_no_refill_when_idle(struct kunit *test)
  */
 static void band_policy_lingering(struct kunit *test)
 {
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	static const u32 w[2] = { 1, 1 };
 	struct band_pool *pool = new_pool(test);
 
@@ -309,7 +318,7 @@ static void band_policy_shares(struct kunit *test)
 static void band_policy_iosize_shares(struct kunit *test)
 {
 	static const u32 w[2] = { 1, 4 };
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	struct band_pool *pool = new_pool(test);
 	u64 cost, slack;
 
@@ -346,7 +355,7 @@ static void band_policy_cost(struct kunit *test)
 static void band_policy_idle_groups(struct kunit *test)
 {
 	static const u32 w[3] = { 1, 1, 100 };
-	struct sim_group s[3] = {};
+	struct sim_group *s = new_sims(test, 3);
 	struct band_pool *pool = new_pool(test);
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
@@ -366,7 +375,7 @@ static void band_policy_idle_groups(struct kunit *test)
 static void band_policy_weight_change(struct kunit *test)
 {
 	static const u32 w[2] = { 1, 1 };
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	struct band_pool *pool = new_pool(test);
 	u64 before0, before1;
 
@@ -398,7 +407,7 @@ static void band_policy_weight_change(struct kunit *test)
 static void band_policy_units_change(struct kunit *test)
 {
 	static const u32 w[3] = { 1, 2, 1 };
-	struct sim_group s[3] = {};
+	struct sim_group *s = new_sims(test, 3);
 	struct band_pool *pool = new_pool(test);
 	u64 epoch;
 
@@ -457,7 +466,7 @@ static void band_policy_units_change(struct kunit *test)
 static void band_policy_attach_detach(struct kunit *test)
 {
 	static const u32 w[3] = { 1, 2, 4 };
-	struct sim_group s[3] = {};
+	struct sim_group *s = new_sims(test, 3);
 	struct band_pool *pool = new_pool(test);
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
@@ -497,7 +506,7 @@ static void band_policy_attach_detach(struct kunit *test)
 static void band_policy_debt(struct kunit *test)
 {
 	static const u32 w[2] = { 1, 1 };
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	struct band_pool *pool = new_pool(test);
 	s64 t0;
 	int i;
@@ -573,7 +582,7 @@ static void band_policy_10000_groups(struct kunit *test)
 static void band_policy_gcd(struct kunit *test)
 {
 	static const u32 w[3] = { 100, 200, 400 };
-	struct sim_group s[3] = {};
+	struct sim_group *s = new_sims(test, 3);
 	struct band_pool *pool = new_pool(test);
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 14, 0);
@@ -648,7 +657,7 @@ static void feed_level(struct band_pool *p, struct band_pgroup *g, u32 level,
  */
 static void band_policy_depth(struct kunit *test)
 {
-	struct sim_group s[1] = {};
+	struct sim_group *s = new_sims(test, 1);
 	struct band_pool *pool = new_pool(test);
 	u32 k;
 
@@ -752,7 +761,7 @@ static void learn_depth(struct kunit *test, struct band_pool *p, u32 d)
 static void band_policy_inject_parallel(struct kunit *test)
 {
 	static const u32 w[2] = { 4, 1 };
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	struct band_pool *pool = new_pool(test);
 	s64 t0;
 	int i;
@@ -852,7 +861,7 @@ static void band_policy_inject_weighted(struct kunit *test)
 static void band_policy_inject_debt(struct kunit *test)
 {
 	static const u32 w[2] = { 4, 1 };
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	struct band_pool *pool = new_pool(test);
 	int i;
 
@@ -918,7 +927,7 @@ static void band_policy_inject_debt(struct kunit *test)
 static void band_policy_inject_serial(struct kunit *test)
 {
 	static const u32 w[2] = { 4, 1 };
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	struct band_pool *pool = new_pool(test);
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 5, 1000);
@@ -959,7 +968,7 @@ static void band_policy_linger_places(struct kunit *test)
 {
 	static const u32 w[2] = { 4, 1 };
 	struct band_pool *pool = new_pool(test);
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	int i;
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 50, 1000);
@@ -992,7 +1001,7 @@ static void band_policy_linger_places(struct kunit *test)
 static void band_policy_inject_saturated(struct kunit *test)
 {
 	static const u32 w[3] = { 40, 20, 10 };
-	struct sim_group s[3] = {};
+	struct sim_group *s = new_sims(test, 3);
 	struct band_pool *pool = new_pool(test);
 	int r, i;
 
@@ -1031,7 +1040,7 @@ static void band_policy_inject_saturated(struct kunit *test)
  */
 static void band_policy_lease(struct kunit *test)
 {
-	struct sim_group s[2] = {};
+	struct sim_group *s = new_sims(test, 2);
 	static const u32 w[2] = { 1, 1 };
 	struct band_pool *pool = new_pool(test);
 	u32 gen, gen2;
@@ -1100,7 +1109,7 @@ static void band_policy_lease(struct kunit *test)
 /* Changing the units revokes leases: their tokens were in the old ones. */
 static void band_policy_lease_units(struct kunit *test)
 {
-	struct sim_group s[1] = {};
+	struct sim_group *s = new_sims(test, 1);
 	static const u32 w[1] = { 1 };
 	struct band_pool *pool = new_pool(test);
 	u32 gen;
@@ -1310,6 +1319,192 @@ static void band_policy_lease_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->g.held, 0);
 }
 
+/* ------------------------------------------------------------ caps */
+
+/* As band_map() with caps: pass (true), or hold (for its cap, or tokens). */
+static bool cap_submit(struct band_pool *p, struct band_pgroup *g, u64 bytes,
+		       u64 now)
+{
+	u64 until = 0;
+
+	if (band_pgroup_limited(g) && !g->held)
+		until = band_pgroup_limit_due(g, bytes, now);
+	if (!until && band_pgroup_charge(p, g, 1)) {
+		band_pgroup_limit_pass(g, bytes, now);
+		return true;
+	}
+	band_pgroup_hold(p, g);
+	if (until)
+		band_pgroup_throttle(p, g, until);
+	return false;
+}
+
+/*
+ * As the worker at @now: groups held at their cap whose time has come are
+ * judged again, refills when due, then held bios go while caps and tokens
+ * allow.  Each bio that passes completes at once; a backlogged group
+ * (every one here) then has its next bio held; the device takes @budget
+ * bios a run at most.  Returns bios passed.
+ */
+static u64 cap_worker(struct band_pool *p, struct band_pgroup **g, int n,
+		      u64 bytes, u64 *passed, u64 now, u64 budget)
+{
+	u64 total = 0, until;
+	bool progress;
+	int i;
+
+	band_pool_unthrottle(p, now);
+	do {
+		if (band_pool_refill_due(p))
+			band_pool_refill(p);
+		progress = false;
+		for (i = 0; i < n && total < budget; i++) {
+			if (!g[i]->held || g[i]->throttled)
+				continue;
+			until = band_pgroup_limited(g[i]) ?
+				band_pgroup_limit_due(g[i], bytes, now) : 0;
+			if (until) {
+				band_pgroup_throttle(p, g[i], until);
+				continue;
+			}
+			if (!band_pgroup_release(p, g[i], 1))
+				continue;
+			band_pgroup_limit_pass(g[i], bytes, now);
+			band_pgroup_done(p, g[i], now, 0, 0);
+			band_pgroup_hold(p, g[i]);
+			passed[i]++;
+			total++;
+			progress = true;
+		}
+	} while ((progress || band_pool_refill_due(p)) && total < budget);
+	return total;
+}
+
+/*
+ * One backlogged group capped at @rate per second (IOPS if @bytes is 0,
+ * else bytes per second with bios of @bytes), its worker run every @tick
+ * ns for @secs_ns: the bios that pass are exactly those the cap's clock
+ * allows, the burst included (one more at most, for rounding).
+ */
+static void cap_rate(struct kunit *test, u64 rate, u64 bytes, u64 tick,
+		     u64 secs_ns)
+{
+	struct band_pool *pool = new_pool(test);
+	struct band_pgroup *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
+	u64 passed = 0, t, want, cost = bytes ? bytes : 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, g, 100);
+	band_pgroup_set_limit(pool, g, bytes ? BAND_LIMIT_BPS : BAND_LIMIT_IOPS,
+			      rate);
+	/* the first bio goes at once, and the second is held */
+	KUNIT_EXPECT_TRUE(test, cap_submit(pool, g, bytes, tick));
+	band_pgroup_done(pool, g, tick, 0, 0);
+	passed = 1;
+	while (cap_submit(pool, g, bytes, tick)) {
+		band_pgroup_done(pool, g, tick, 0, 0);
+		passed++;
+	}
+	for (t = tick; t <= tick + secs_ns; t += tick)
+		cap_worker(pool, &g, 1, bytes, &passed, t, U64_MAX);
+	t -= tick;	/* the last run */
+	/* bio k goes once k * cost / rate - burst <= t - tick: k from 0 */
+	want = mul_u64_u64_div_u64(t - tick + BAND_LIMIT_BURST_NS, rate,
+				   cost * NSEC_PER_SEC) + 1;
+	KUNIT_EXPECT_LE_MSG(test, passed, want + 1, "rate %llu bytes %llu",
+			    rate, bytes);
+	KUNIT_EXPECT_GE_MSG(test, passed + 1, want, "rate %llu bytes %llu",
+			    rate, bytes);
+	/* held at its cap: neither waiting for tokens nor holding up refills */
+	KUNIT_EXPECT_TRUE(test, g->throttled);
+	KUNIT_EXPECT_FALSE(test, g->waiting);
+	KUNIT_EXPECT_FALSE(test, g->blocking);
+	KUNIT_EXPECT_GT(test, g->limited, 0ULL);
+	/* what it held leaves (suspend): no longer throttled */
+	while (g->held)
+		band_pgroup_unhold(pool, g);
+	KUNIT_EXPECT_FALSE(test, g->throttled);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pool->throttled));
+}
+
+/* Caps from 1 to 10^7 IOPS and 1 B/s to 2^40 B/s hold exactly. */
+static void band_policy_cap_rates(struct kunit *test)
+{
+	const u64 ms = NSEC_PER_SEC / 1000;
+
+	cap_rate(test, 1, 0, 4 * ms, 20 * NSEC_PER_SEC);
+	cap_rate(test, 100, 0, 4 * ms, 10 * NSEC_PER_SEC);
+	cap_rate(test, 3333, 0, ms, 2 * NSEC_PER_SEC);
+	cap_rate(test, 10000000, 0, 4 * ms, 10 * ms);
+	/* a 4 KiB bio at 1 B/s: one every 4096 s */
+	cap_rate(test, 1, 4096, NSEC_PER_SEC, 10000 * NSEC_PER_SEC);
+	cap_rate(test, 10 << 20, 65536, 4 * ms, 3 * NSEC_PER_SEC);
+	/* 1365.33 ns and 953.67 ns a bio: the remainder keeps them exact */
+	cap_rate(test, 3000000000ULL, 4096, ms, 10 * ms);
+	cap_rate(test, 1ULL << 40, 1 << 20, ms, 10 * ms);
+	/* the largest bio a cap counts, at the smallest cap */
+	cap_rate(test, 1, U32_MAX, NSEC_PER_SEC, 3 * NSEC_PER_SEC);
+}
+
+/*
+ * A capped group with tokens left does not hold up the others' refill
+ * (else the device would go at the capped group's pace), lends no
+ * tokens, and a cap changed while it is held judges its bio again.
+ */
+static void band_policy_cap_with_weights(struct kunit *test)
+{
+	struct band_pool *pool = new_pool(test);
+	struct band_pgroup *g[2];
+	u64 passed[2] = { 0, 0 }, t, start, end;
+	const u64 tick = NSEC_PER_SEC / 250;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		g[i] = kunit_kzalloc(test, sizeof(*g[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, g[i]);
+	}
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 200, 0);
+	band_pgroup_attach(pool, g[0], 100);
+	band_pgroup_attach(pool, g[1], 100);
+	band_pgroup_set_limit(pool, g[0], BAND_LIMIT_IOPS, 50);
+	/* g0 takes its burst (and tokens), then is held at its cap */
+	while (cap_submit(pool, g[0], 4096, tick))
+		band_pgroup_done(pool, g[0], tick, 0, 0);
+	KUNIT_EXPECT_TRUE(test, g[0]->throttled);
+	KUNIT_EXPECT_GT(test, band_pgroup_tokens(pool, g[0]), 0);
+	band_pgroup_lend(pool, g[0]);
+	KUNIT_EXPECT_FALSE(test, g[0]->leased);
+	/* g1 spends its tokens: the refill is due although g0 has some */
+	while (cap_submit(pool, g[1], 4096, tick))
+		band_pgroup_done(pool, g[1], tick, 0, 0);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+
+	/*
+	 * Both backlogged for 10 s on a device that takes 100 bios a tick
+	 * (25,000 IOPS): g0 at its cap, g1 the rest.  Were g0's tokens to
+	 * hold up the refill, g1 would get 100 bios per 2 s.
+	 */
+	start = pool->epoch;
+	for (t = tick; t <= 10 * NSEC_PER_SEC; t += tick)
+		cap_worker(pool, g, 2, 4096, passed, t, 100);
+	end = pool->epoch;
+	KUNIT_EXPECT_LE(test, passed[0], 500ULL + 3);
+	KUNIT_EXPECT_GE(test, passed[0], 500ULL - 1);
+	KUNIT_EXPECT_GE(test, passed[1], 2500ULL * 100 - 600);
+	KUNIT_EXPECT_GE(test, end - start, 2400ULL);
+
+	/* A higher cap while held: its bio is judged at the next run. */
+	KUNIT_EXPECT_TRUE(test, g[0]->throttled);
+	band_pgroup_set_limit(pool, g[0], BAND_LIMIT_IOPS, 1000);
+	passed[0] = 0;
+	cap_worker(pool, g, 2, 4096, passed, t, 100);
+	KUNIT_EXPECT_GT(test, passed[0], 0ULL);
+	/* No cap: it lends again when nobody waits. */
+	band_pgroup_set_limit(pool, g[0], BAND_LIMIT_IOPS, 0);
+	KUNIT_EXPECT_FALSE(test, band_pgroup_limited(g[0]));
+}
+
 static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_refill_rule),
 	KUNIT_CASE(band_policy_no_refill_when_idle),
@@ -1336,6 +1531,8 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_lease),
 	KUNIT_CASE(band_policy_lease_units),
 	KUNIT_CASE(band_policy_lease_cpus),
+	KUNIT_CASE(band_policy_cap_rates),
+	KUNIT_CASE(band_policy_cap_with_weights),
 	{}
 };
 

@@ -21,6 +21,7 @@ typedef unsigned char u8;
 #define BIT_ULL(n)	(1ULL << (n))
 #define U64_MAX		(~0ULL)
 #define U8_MAX		((u8)~0U)
+#define U32_MAX		((u32)~0U)
 #define NSEC_PER_USEC	1000ULL
 #define NSEC_PER_SEC	1000000000ULL
 
@@ -34,6 +35,12 @@ typedef unsigned char u8;
 
 static inline u64 div_u64(u64 a, u32 b)
 {
+	return a / b;
+}
+
+static inline u64 div64_u64_rem(u64 a, u64 b, u64 *rem)
+{
+	*rem = a % b;
 	return a / b;
 }
 
