@@ -195,18 +195,98 @@ static int band_split_group(const char *arg, char *id, const char **weight)
 	return 0;
 }
 
-/* <id>:<weight> or :<weight> (the default group). */
+/* A group's attributes, after its weight: "limit_iops=<n>" and so on. */
+static const char * const band_limit_names[BAND_NR_LIMITS] = {
+	[BAND_LIMIT_IOPS] = "limit_iops",
+	[BAND_LIMIT_BPS] = "limit_bps",
+};
+
+/*
+ * <key>=<value>[,<key>=<value>...]: each key at most once, values from 0
+ * (no cap) to BAND_LIMIT_MAX.  Keys given are set in @limit, and in *@set
+ * as bits; the others are left alone.
+ */
+static int band_parse_attrs(const char *s, u64 *limit, unsigned int *set,
+			    char **error)
+{
+	char buf[64];
+	const char *end, *eq;
+	size_t len, klen;
+	unsigned int k;
+	u64 v;
+
+	*set = 0;
+	if (!*s) {
+		*error = "Invalid group attribute: <key>=<value> expected";
+		return -EINVAL;
+	}
+	while (*s) {
+		end = strchrnul(s, ',');
+		len = end - s;
+		eq = strnchr(s, len, '=');
+		if (!eq || len >= sizeof(buf)) {
+			*error = "Invalid group attribute: <key>=<value> expected";
+			return -EINVAL;
+		}
+		klen = eq - s;
+		for (k = 0; k < BAND_NR_LIMITS; k++)
+			if (strlen(band_limit_names[k]) == klen &&
+			    !strncmp(s, band_limit_names[k], klen))
+				break;
+		if (k == BAND_NR_LIMITS) {
+			*error = "Unknown group attribute: limit_iops or limit_bps expected";
+			return -EINVAL;
+		}
+		if (*set & BIT(k)) {
+			*error = "Group attribute given twice";
+			return -EINVAL;
+		}
+		memcpy(buf, eq + 1, len - klen - 1);
+		buf[len - klen - 1] = '\0';
+		if (band_parse_u64(buf, &v) || v > BAND_LIMIT_MAX) {
+			*error = "Invalid limit: 0 (none) to 1125899906842624 per second expected";
+			return -EINVAL;
+		}
+		limit[k] = v;
+		*set |= BIT(k);
+		s = *end ? end + 1 : end;
+		if (*end && !*s) {
+			*error = "Invalid group attribute: <key>=<value> expected";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * <id>:<weight>[,<key>=<value>...] or :<weight>[,...] (the default
+ * group).
+ */
 static int band_parse_group(const char *arg, struct band_conf *conf,
 			    bool *have_default, char **error)
 {
+	u64 limit[BAND_NR_LIMITS] = { 0 };
 	struct band_group_conf *g;
-	const char *wstr;
-	char id[BAND_ID_LEN];
+	const char *wstr, *comma;
+	char id[BAND_ID_LEN], wbuf[16];
+	unsigned int set;
 	u32 weight;
 
 	if (band_split_group(arg, id, &wstr) || !wstr) {
 		*error = "Invalid group: <id>:<weight> or :<weight> expected";
 		return -EINVAL;
+	}
+	comma = strchr(wstr, ',');
+	if (comma) {
+		if (comma - wstr >= sizeof(wbuf)) {
+			*error = "Invalid weight: 1..1000000 expected";
+			return -EINVAL;
+		}
+		memcpy(wbuf, wstr, comma - wstr);
+		wbuf[comma - wstr] = '\0';
+		wstr = wbuf;
+		if (band_parse_attrs(comma + 1, limit, &set, error))
+			return -EINVAL;
 	}
 	if (band_parse_weight(wstr, &weight)) {
 		*error = "Invalid weight: 1..1000000 expected";
@@ -219,6 +299,7 @@ static int band_parse_group(const char *arg, struct band_conf *conf,
 		}
 		*have_default = true;
 		conf->default_weight = weight;
+		memcpy(conf->default_limit, limit, sizeof(limit));
 		return 0;
 	}
 	if (conf->type == BAND_TYPE_NONE) {
@@ -231,6 +312,7 @@ static int band_parse_group(const char *arg, struct band_conf *conf,
 		return -EINVAL;
 	}
 	g->weight = weight;
+	memcpy(g->limit, limit, sizeof(limit));
 	conf->nr_groups++;
 	return 0;
 }
@@ -352,7 +434,8 @@ int band_parse_ctr_args(struct dm_arg_set *as, struct band_conf *conf,
 	}
 	while (as->argc) {
 		arg = dm_shift_arg(as);
-		if (strchr(arg, '=')) {
+		/* a group has a colon (and may have attributes with '=') */
+		if (strchr(arg, '=') && !strchr(arg, ':')) {
 			if (band_parse_option(arg, conf, &have_idle,
 					      &have_inject, error))
 				goto bad;
@@ -434,10 +517,16 @@ void band_kick(struct band_bg *bg)
 	mod_delayed_work(band_wq, &bg->release_work, 0);
 }
 
-/* Run @bg's worker in @delay jiffies, unless it is queued already. */
-void band_kick_later(struct band_bg *bg, unsigned long delay)
+/*
+ * Run @bg's worker in @delay jiffies: unless it is queued already, or if
+ * @ours (it was queued by band_kick_later() for later), sooner.
+ */
+void band_kick_later(struct band_bg *bg, unsigned long delay, bool ours)
 {
-	queue_delayed_work(band_wq, &bg->release_work, delay);
+	if (ours)
+		mod_delayed_work(band_wq, &bg->release_work, delay);
+	else
+		queue_delayed_work(band_wq, &bg->release_work, delay);
 }
 
 static struct band_grp *band_grp_alloc(struct band_dev *bd, u64 id,
@@ -560,6 +649,28 @@ static void band_grp_set_weight(struct band_grp *grp, u32 weight)
 	spin_unlock_irqrestore(&bg->lock, flags);
 }
 
+/*
+ * Set the caps of @grp that @set has a bit for (BIT(kind)) to @limit's.
+ * A cap that does not change keeps its clock (a reload allows no new
+ * burst).  The caller kicks the worker: a group held at its old cap is
+ * judged by the new one.
+ */
+static void band_grp_set_limits(struct band_grp *grp, const u64 *limit,
+				unsigned int set)
+{
+	struct band_bg *bg = grp->bd->bg;
+	unsigned long flags;
+	unsigned int k;
+
+	spin_lock_irqsave(&bg->lock, flags);
+	for (k = 0; k < BAND_NR_LIMITS; k++)
+		if ((set & BIT(k)) && grp->pg.limit[k].rate != limit[k])
+			band_pgroup_set_limit(&bg->pool, &grp->pg, k, limit[k]);
+	spin_unlock_irqrestore(&bg->lock, flags);
+}
+
+#define BAND_ALL_LIMITS	(BIT(BAND_NR_LIMITS) - 1)
+
 /* Free groups that were prepared and never attached. */
 void band_groups_free(struct xarray *groups)
 {
@@ -583,7 +694,7 @@ static struct xarray *band_groups_prepare(struct band_conf *conf)
 {
 	struct xarray *groups = kmalloc(sizeof(*groups), GFP_KERNEL);
 	struct band_grp *grp;
-	unsigned int i;
+	unsigned int i, k;
 
 	if (!groups)
 		return NULL;
@@ -593,6 +704,9 @@ static struct xarray *band_groups_prepare(struct band_conf *conf)
 		if (!grp)
 			goto fail;
 		grp->pg.weight = conf->groups[i].weight;
+		/* kept here until band_dev_apply() attaches it */
+		for (k = 0; k < BAND_NR_LIMITS; k++)
+			grp->pg.limit[k].rate = conf->groups[i].limit[k];
 		if (xa_insert(groups, grp->id, grp, GFP_KERNEL)) {
 			band_grp_free(grp);
 			goto fail;
@@ -622,9 +736,10 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 	bool same_type = bd->type == conf->type;
 	struct xarray *old = bd->groups;
 	struct band_bg *bg = bd->bg;
+	u64 limit[BAND_NR_LIMITS];
 	struct band_grp *grp, *cur;
 	unsigned long flags, id;
-	unsigned int n = 0;
+	unsigned int n = 0, k;
 	u32 weight;
 
 	lockdep_assert_held(&band_mutex);
@@ -641,16 +756,20 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 		n++;
 		cur = old && same_type ? xa_load(old, id) : NULL;
 		weight = grp->pg.weight;
+		for (k = 0; k < BAND_NR_LIMITS; k++)
+			limit[k] = grp->pg.limit[k].rate;
 		if (cur) {
 			/* Replaces an entry: no allocation. */
 			xa_store(groups, id, cur, GFP_NOWAIT);
 			band_grp_free(grp);
 			band_grp_set_weight(cur, weight);
+			band_grp_set_limits(cur, limit, BAND_ALL_LIMITS);
 		} else {
 			grp->bd = bd;
 			spin_lock_irqsave(&bg->lock, flags);
 			band_pgroup_attach(&bg->pool, &grp->pg, weight);
 			spin_unlock_irqrestore(&bg->lock, flags);
+			band_grp_set_limits(grp, limit, BAND_ALL_LIMITS);
 		}
 		cond_resched();
 	}
@@ -662,6 +781,7 @@ void band_dev_apply(struct band_dev *bd, struct band_conf *conf,
 	WRITE_ONCE(bd->type, conf->type);
 	band_pgroup_set_weight(&bg->pool, &bd->dflt->pg, conf->default_weight);
 	spin_unlock_irqrestore(&bg->lock, flags);
+	band_grp_set_limits(bd->dflt, conf->default_limit, BAND_ALL_LIMITS);
 
 	if (old) {
 		xa_for_each(old, id, grp) {
@@ -939,6 +1059,19 @@ void band_dev_put(struct band_dev *bd)
  */
 #define BAND_WALK_RESCHED	256
 
+/* A group's attributes that are set, for the table line. */
+static void band_emit_attrs(struct band_grp *grp, char *result,
+			    unsigned int maxlen, unsigned int *szp)
+{
+	unsigned int sz = *szp, k;
+
+	for (k = 0; k < BAND_NR_LIMITS; k++)
+		if (grp->pg.limit[k].rate)
+			DMEMIT(",%s=%llu", band_limit_names[k],
+			       (unsigned long long)grp->pg.limit[k].rate);
+	*szp = sz;
+}
+
 /*
  * The line `dmsetup table` prints after <dev> <offset>.  Everything in it
  * changes only under band_mutex: bg->lock is not needed.
@@ -955,8 +1088,10 @@ void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 	DMEMIT(" %s %s %s %llu :%u", bg->name, band_type_names[bd->type],
 	       band_policy_names[bg->pool.policy],
 	       (unsigned long long)bg->pool.token_base, bd->dflt->pg.weight);
+	band_emit_attrs(bd->dflt, result, maxlen, &sz);
 	xa_for_each(bd->groups, id, grp) {
 		DMEMIT(" %llu:%u", (unsigned long long)grp->id, grp->pg.weight);
+		band_emit_attrs(grp, result, maxlen, &sz);
 		if (!(++i % BAND_WALK_RESCHED))
 			cond_resched();
 	}
@@ -979,14 +1114,18 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 		DMEMIT(" default");
 	else
 		DMEMIT(" %llu", (unsigned long long)grp->id);
-	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u %llu", grp->pg.weight,
+	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u %llu %llu %llu %llu",
+	       grp->pg.weight,
 	       (long long)band_pgroup_tokens(&bg->pool, &grp->pg),
 	       (u64)atomic64_read(&grp->bios[BAND_READ]),
 	       (u64)atomic64_read(&grp->sectors[BAND_READ]),
 	       (u64)atomic64_read(&grp->bios[BAND_WRITE]),
 	       (u64)atomic64_read(&grp->sectors[BAND_WRITE]),
 	       grp->pg.held, grp->held_total, band_pgroup_in_flight(&grp->pg),
-	       grp->debt_bios);
+	       grp->debt_bios,
+	       (unsigned long long)grp->pg.limit[BAND_LIMIT_IOPS].rate,
+	       (unsigned long long)grp->pg.limit[BAND_LIMIT_BPS].rate,
+	       (unsigned long long)grp->pg.limited);
 	spin_unlock_irq(&bg->lock);
 	*szp = sz;
 }
@@ -994,8 +1133,10 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 /*
  * `dmsetup status`: <band_group> <epoch> <nr_groups>, then per group
  * <id> <weight> <tokens> <read_bios> <read_sectors> <write_bios>
- * <write_sectors> <held> <held_total> <in_flight> <debt_bios>, the default
- * group first.  Tokens below zero are debt.
+ * <write_sectors> <held> <held_total> <in_flight> <debt_bios> <limit_iops>
+ * <limit_bps> <limited>, the default group first.  Tokens below zero are
+ * debt; a limit of 0 is none; limited counts the times a cap made the
+ * group's next bio wait.
  */
 void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 		    unsigned int *szp)
@@ -1102,6 +1243,37 @@ static int band_msg_weight(struct band_dev *bd, const char *arg)
 	return 0;
 }
 
+/* limit [<id>:]<key>=<value>[,<key>=<value>]: the default group without id */
+static int band_msg_limit(struct band_dev *bd, const char *arg)
+{
+	u64 limit[BAND_NR_LIMITS] = { 0 };
+	struct band_grp *grp = bd->dflt;
+	char idstr[BAND_ID_LEN];
+	const char *attrs;
+	unsigned int set;
+	char *error;
+
+	if (band_split_group(arg, idstr, &attrs)) {
+		DMERR("limit: invalid argument '%s': [<id>:]<key>=<value>[,...] expected",
+		      arg);
+		return -EINVAL;
+	}
+	if (!attrs) {
+		attrs = arg;
+	} else if (*idstr) {
+		grp = band_msg_find(bd, "limit", idstr);
+		if (!grp)
+			return -EINVAL;
+	}
+	if (band_parse_attrs(attrs, limit, &set, &error)) {
+		DMERR("limit: '%s': %s", attrs, error);
+		return -EINVAL;
+	}
+	band_grp_set_limits(grp, limit, set);
+	band_kick(bd->bg);
+	return 0;
+}
+
 static int band_msg_type(struct band_dev *bd, const char *arg)
 {
 	enum band_type type;
@@ -1202,6 +1374,7 @@ static void band_grp_reset(struct band_grp *grp)
 	}
 	grp->held_total = 0;
 	grp->debt_bios = 0;
+	grp->pg.limited = 0;
 }
 
 static int band_msg_reset(struct band_dev *bd)
@@ -1282,6 +1455,8 @@ int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		}
 	} else if (!strcasecmp(argv[0], "weight")) {
 		r = band_msg_weight(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "limit")) {
+		r = band_msg_limit(bd, argv[1]);
 	} else if (!strcasecmp(argv[0], "type")) {
 		r = band_msg_type(bd, argv[1]);
 	} else if (!strcasecmp(argv[0], "policy")) {

@@ -63,25 +63,40 @@ static void band_kick_locked(struct band_bg *bg)
 /*
  * Under bg->lock, after anything that may make a refill due: run the worker
  * now if it is, or when the oldest lingering group goes idle if bios wait
- * for that.  On every bio: calls out of this file only to queue the worker.
+ * for that, or when the first group held at its cap may go on.  On every
+ * bio: calls out of this file only to queue the worker, and then only if
+ * it is not queued already for that time or sooner (bg->wake_at).
  */
 static void band_schedule(struct band_bg *bg)
 {
 	struct band_pool *p = &bg->pool;
-	u64 expiry, now;
+	u64 expiry = 0, now;
 
 	if (band_pool_refill_due(p) || band_pool_inject_due(p)) {
 		band_kick_locked(bg);
 		return;
 	}
-	if (list_empty(&p->waiting))
-		return;
-	expiry = band_pool_next_expiry(p);
-	if (!expiry)
+	if (bg->kicked)
+		return;		/* it runs now, and schedules itself again */
+	if (!list_empty(&p->waiting))
+		expiry = band_pool_next_expiry(p);
+	if (p->throttle_next && (!expiry || p->throttle_next < expiry))
+		expiry = p->throttle_next;
+	if (!expiry || (bg->wake_at && bg->wake_at <= expiry))
 		return;
 	now = ktime_get_ns();
+	/* Sooner than the run we queued: bring it forward.  Else queue. */
 	band_kick_later(bg, expiry > now ?
-			nsecs_to_jiffies(expiry - now) + 1 : 0);
+			nsecs_to_jiffies(expiry - now) + 1 : 0,
+			bg->wake_at != 0);
+	bg->wake_at = expiry;
+}
+
+/* @grp's oldest held bio waits for its cap until @until (ns).  Under lock. */
+static void band_throttle(struct band_bg *bg, struct band_grp *grp,
+			  u64 until, u64 now)
+{
+	band_pgroup_throttle(&bg->pool, &grp->pg, until);
 }
 
 /* ------------------------------------------------------------ classify */
@@ -320,6 +335,35 @@ static bool band_refill_now(struct band_bg *bg, struct band_grp *grp,
 	return pass;
 }
 
+/*
+ * Hold @bio at the end of its group's queue: for tokens, or, if @until,
+ * for its group's cap until then (ns).  Not a bio whose submitter asked
+ * not to wait (REQ_NOWAIT: io_uring, RWF_NOWAIT): false, and the caller
+ * fails it with BLK_STS_AGAIN once it has dropped the lock; the submitter
+ * retries.  Under bg->lock.
+ */
+static bool band_hold(struct band_bg *bg, struct band_grp *grp,
+		      struct bio *bio, u64 until, u64 now)
+{
+	if (bio->bi_opf & REQ_NOWAIT)
+		return false;
+	bio_list_add(&grp->held, bio);
+	band_pgroup_hold(&bg->pool, &grp->pg);
+	if (until)
+		band_throttle(bg, grp, until, now);
+	grp->held_total++;
+	band_schedule(bg);
+	return true;
+}
+
+/* @bio of @grp passes: its bytes count against the group's caps. */
+static void band_limit_pass(struct band_grp *grp, struct bio *bio, u64 now)
+{
+	if (band_pgroup_limited(&grp->pg))
+		band_pgroup_limit_pass(&grp->pg, bio->bi_iter.bi_size,
+				       now ? now : ktime_get_ns());
+}
+
 static int band_map(struct dm_target *ti, struct bio *bio)
 {
 	struct band_c *bc = ti->private;
@@ -328,7 +372,8 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	struct band_bg *bg = bd->bg;
 	struct band_grp *grp;
 	unsigned long flags;
-	u64 cost;
+	u64 cost, now = 0, until;
+	bool must_pass, held;
 
 	io->grp = NULL;
 	bio_set_dev(bio, bc->dev->bdev);
@@ -348,31 +393,32 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	spin_lock_irqsave(&bg->lock, flags);
 	grp = band_classify(bd, bio);
 	cost = band_bio_cost(bg, bio);
-	if (!bd->may_hold || band_must_pass(bio)) {
+	must_pass = !bd->may_hold || band_must_pass(bio);
+	until = 0;
+	if (!must_pass && band_pgroup_limited(&grp->pg) && !grp->pg.held) {
+		now = ktime_get_ns();
+		until = band_pgroup_limit_due(&grp->pg, bio->bi_iter.bi_size,
+					      now);
+	}
+	if (must_pass) {
 		if (band_pgroup_charge_debt(&bg->pool, &grp->pg, cost))
 			grp->debt_bios++;
-	} else if (!band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
-		   !band_refill_now(bg, grp, cost)) {
+	} else if (until || (!band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
+			     !band_refill_now(bg, grp, cost))) {
 		/*
-		 * A submitter that asked not to wait (REQ_NOWAIT: io_uring,
-		 * RWF_NOWAIT) gets BLK_STS_AGAIN and retries; its bio is never
-		 * held.  band_refill_now() let it start the refill a held bio
-		 * would start, so a group whose only I/O is of this kind is not
-		 * refused for ever.
+		 * Over its cap (held until the cap allows it), or out of
+		 * tokens.  band_refill_now() let it start the refill a held
+		 * bio would start, so a group whose only I/O is REQ_NOWAIT is
+		 * not refused for ever.
 		 */
-		if (bio->bi_opf & REQ_NOWAIT) {
-			spin_unlock_irqrestore(&bg->lock, flags);
-			bio_wouldblock_error(bio);
-			return DM_MAPIO_SUBMITTED;
-		}
-		bio_list_add(&grp->held, bio);
-		band_pgroup_hold(&bg->pool, &grp->pg);
-		grp->held_total++;
-		band_schedule(bg);
+		held = band_hold(bg, grp, bio, until, now);
 		spin_unlock_irqrestore(&bg->lock, flags);
+		if (!held)
+			bio_wouldblock_error(bio);
 		return DM_MAPIO_SUBMITTED;
 	}
 	band_account(grp, bio);
+	band_limit_pass(grp, bio, now);
 	/* The group's next bios take the fast path, if no group waits. */
 	if (bd->may_hold)
 		band_pgroup_lend(&bg->pool, &grp->pg);
@@ -440,12 +486,16 @@ static void band_release_work(struct work_struct *work)
 	struct band_pgroup *pg, *tmp;
 	unsigned int n = 0;
 	struct band_grp *grp;
+	u64 now, until;
 	bool progress;
 	struct bio *bio;
 
 	spin_lock_irq(&bg->lock);
 	bg->kicked = false;
-	band_pool_expire(&bg->pool, ktime_get_ns());
+	bg->wake_at = 0;
+	now = ktime_get_ns();
+	band_pool_expire(&bg->pool, now);
+	band_pool_unthrottle(&bg->pool, now);
 	do {
 		if (band_pool_refill_due(&bg->pool))
 			band_pool_refill(&bg->pool);
@@ -456,11 +506,19 @@ static void band_release_work(struct work_struct *work)
 					 waiting_node) {
 			grp = container_of(pg, struct band_grp, pg);
 			bio = bio_list_peek(&grp->held);
+			until = band_pgroup_limited(pg) ?
+				band_pgroup_limit_due(pg, bio->bi_iter.bi_size,
+						      now) : 0;
+			if (until) {
+				band_throttle(bg, grp, until, now);
+				continue;
+			}
 			if (!band_pgroup_release(&bg->pool, pg,
 						 band_bio_cost(bg, bio)))
 				continue;
 			bio_list_pop(&grp->held);
 			band_account(grp, bio);
+			band_limit_pass(grp, bio, now);
 			bio_list_add(&bios, bio);
 			progress = true;
 			n++;
@@ -491,6 +549,7 @@ static void band_pass_held(struct band_grp *grp, struct bio_list *bios)
 		band_pgroup_charge_debt(&bg->pool, &grp->pg,
 					band_bio_cost(bg, bio));
 		band_account(grp, bio);
+		band_limit_pass(grp, bio, 0);
 		bio_list_add(bios, bio);
 	}
 }

@@ -46,6 +46,7 @@ enum band_type {
 struct band_group_conf {
 	u64 id;
 	u32 weight;
+	u64 limit[BAND_NR_LIMITS];	/* caps per second; 0: none */
 };
 
 /* One constructor line, parsed; nothing opened yet. */
@@ -60,6 +61,7 @@ struct band_conf {
 	bool inject;			/* option inject=<0|1> */
 	u32 depth_max;			/* the device's queue depth (not parsed) */
 	u32 default_weight;
+	u64 default_limit[BAND_NR_LIMITS];
 	unsigned int nr_groups;
 	struct band_group_conf *groups;	/* kvcalloc'd, sorted by id */
 };
@@ -90,6 +92,8 @@ struct band_bg {
 	 * due until it runs do not each queue it again.
 	 */
 	bool kicked;
+	/* When band_schedule() queued the worker for (ns; 0: not). Under lock. */
+	u64 wake_at;
 };
 
 /*
@@ -169,7 +173,7 @@ int band_parse_id(const char *s, enum band_type type, u64 *id);
 int band_ctl_init(work_func_t release);
 void band_ctl_exit(void);
 void band_kick(struct band_bg *bg);
-void band_kick_later(struct band_bg *bg, unsigned long delay);
+void band_kick_later(struct band_bg *bg, unsigned long delay, bool ours);
 int band_dev_get(struct dm_target *ti, dev_t lower, struct band_conf *conf,
 		 struct band_dev **bdp, struct xarray **new_groups,
 		 char **error);

@@ -37,6 +37,14 @@ cases=(
 	"0 $n band $R 0 bg none weight 0 1000:1	Type none has no groups"
 	"0 $n band $R 0 bg uid weight 0 1000:1 speed=fast	Unknown option"
 	"0 $n band $R 0 bg uid weight 0 idle=2000000	Invalid idle"
+	"0 $n band $R 0 bg uid weight 0 1000:1,limit_iops=	Invalid limit"
+	"0 $n band $R 0 bg uid weight 0 1000:1,limit_iops=x	Invalid limit"
+	"0 $n band $R 0 bg uid weight 0 1000:1,limit_bps=1125899906842625	Invalid limit"
+	"0 $n band $R 0 bg uid weight 0 1000:1,speed=1	Unknown group attribute"
+	"0 $n band $R 0 bg uid weight 0 1000:1,limit_iops=1,limit_iops=2	Group attribute given twice"
+	"0 $n band $R 0 bg uid weight 0 1000:1,	Invalid group attribute"
+	"0 $n band $R 0 bg uid weight 0 :1,limit_iops	Invalid group attribute"
+	"0 $n band $R 0 bg uid weight 0 1000:1,limit_iops=5,	Invalid group attribute"
 )
 plan $((${#cases[@]} * 3 + 4))
 

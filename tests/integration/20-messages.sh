@@ -23,6 +23,10 @@ bad=(
 	"inject 2	inject: invalid value '2'"
 	"type bogus	type: unknown type 'bogus'"
 	"detach 5	detach: invalid none id '5'"
+	"limit 5:limit_iops=1	limit: invalid none id '5'"
+	"limit limit_iops=x	limit: 'limit_iops=x': Invalid limit"
+	"limit limit_iops=1,limit_iops=2	limit: 'limit_iops=1,limit_iops=2': Group attribute given twice"
+	"limit speed=1	limit: 'speed=1': Unknown group attribute"
 )
 plan $((${#bad[@]} * 2 + 26))
 

@@ -262,6 +262,8 @@ static const struct option all_opts[] = {
 	{ "separator", required_argument, NULL, O_SEPARATOR },
 	{ "reportformat", required_argument, NULL, O_REPORTFORMAT },
 	{ "select", required_argument, NULL, O_SELECT },
+	{ "limit-iops", required_argument, NULL, O_LIMIT_IOPS },
+	{ "limit-bw", required_argument, NULL, O_LIMIT_BW },
 };
 
 static const int no_opts[] = { 0 };
@@ -278,6 +280,7 @@ static const int table_opts[] = { O_BAND_GROUP, O_TYPE, O_POLICY,
 static const int check_opts[] = { O_REPAIR, 0 };
 static const int watch_opts[] = { O_ONCE, O_INTERVAL, 0 };
 static const int apply_opts[] = { O_DRY_RUN, O_DEVICE, 0 };
+static const int set_opts[] = { O_LIMIT_IOPS, O_LIMIT_BW, 0 };
 
 #define REPORT_HELP \
 	"REPORT OPTIONS, as lvs takes them (libdevmapper's report engine):\n" \
@@ -307,13 +310,20 @@ static const struct cmd cmds[] = {
 	  "in one table, shares of the whole band group.\n" REPORT_HELP
 	  JSON_HELP,
 	  cmd_show, 0, 1, show_opts },
-	{ "set", "DEV JOB WEIGHT",
+	{ "set", "DEV JOB WEIGHT [--limit-iops N] [--limit-bw SIZE]",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
 	  "if needed.  JOB is uid:NAME|ID, gid:NAME|ID, pid:ID, pgrp:ID,\n"
 	  "cgroup:/PATH (from the cgroup2 mount), unit:NAME (a systemd unit's\n"
 	  "cgroup) or default; its kind must be the device's type (unit:\n"
-	  "for cgroup).  See watch.\n",
-	  cmd_set, 3, 3, no_opts },
+	  "for cgroup).  See watch.\n"
+	  "  --limit-iops N   cap JOB at N bios per second, even on an idle\n"
+	  "                   device (0 or none: no cap)\n"
+	  "  --limit-bw SIZE  cap JOB at SIZE bytes per second: 10M, 1G\n"
+	  "                   (powers of 1024; 0 or none: no cap)\n"
+	  "Caps count reads and writes together; a cap not given is left as\n"
+	  "it is.  They are in DEV's table (dmsetup table), not remembered by\n"
+	  "watch or apply.\n",
+	  cmd_set, 3, 3, set_opts },
 	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2, no_opts },
 	{ "reset", "DEV",
 	  "Zero DEV's counters, and remember when (for show's rates).\n",

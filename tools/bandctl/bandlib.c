@@ -196,6 +196,44 @@ int parse_weight(const char *s, unsigned int *w)
 	return 0;
 }
 
+/*
+ * A cap: a count, or a size with K, M, G or T (powers of 1024, an optional
+ * B or iB after: 10M, 10MiB); 0 or "none" for no cap.  At most
+ * BAND_LIMIT_MAX, the kernel's.
+ */
+int parse_limit(const char *s, unsigned long long *v)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char num[32];
+	size_t n = strspn(s, "0123456789");
+	int shift = 0;
+
+	if (!strcmp(s, "none")) {
+		*v = 0;
+		return 0;
+	}
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_ull(num, v))
+		return -1;
+	if (s[n]) {
+		u = strchr(units, toupper((unsigned char)s[n]));
+		if (!u || !*u)
+			return -1;
+		shift = 10 * (int)(u - units + 1);
+		if (strcmp(s + n + 1, "") && strcmp(s + n + 1, "B") &&
+		    strcmp(s + n + 1, "iB"))
+			return -1;
+	}
+	if (*v > (BAND_LIMIT_MAX >> shift))
+		return -1;
+	*v <<= shift;
+	return 0;
+}
+
 int band_group_name_valid(const char *s)
 {
 	size_t n = strlen(s), i;
@@ -263,16 +301,38 @@ void words_free(struct words *w)
 
 /* ------------------------------------------------------------ table */
 
-/* "<id>:<weight>" or ":<weight>" (id < 0 then). */
-static int parse_grp(const char *s, long long *id, unsigned int *w)
+/*
+ * "<id>:<weight>[,<attrs>]" or ":<weight>[,<attrs>]" (id < 0 then); the
+ * attributes (the kernel checks them) are kept as given, in attrs.
+ */
+static int parse_grp(const char *s, long long *id, unsigned int *w,
+		     char *attrs)
 {
 	const char *colon = strchr(s, ':');
 	unsigned long long v;
-	char idbuf[32];
+	char idbuf[32], wbuf[16];
+	const char *comma;
 	size_t n;
 
-	if (!colon || parse_weight(colon + 1, w))
+	if (!colon)
 		return -1;
+	attrs[0] = '\0';
+	comma = strchr(colon + 1, ',');
+	if (comma) {
+		n = (size_t)(comma - colon - 1);
+		if (n >= sizeof(wbuf) || !comma[1] ||
+		    strlen(comma + 1) >= BAND_ATTRS_MAX ||
+		    strspn(comma + 1, "abcdefghijklmnopqrstuvwxyz_0123456789=,") !=
+		    strlen(comma + 1))
+			return -1;
+		memcpy(wbuf, colon + 1, n);
+		wbuf[n] = '\0';
+		snprintf(attrs, BAND_ATTRS_MAX, "%s", comma + 1);
+		if (parse_weight(wbuf, w))
+			return -1;
+	} else if (parse_weight(colon + 1, w)) {
+		return -1;
+	}
 	n = (size_t)(colon - s);
 	if (!n) {
 		*id = -1;
@@ -314,6 +374,7 @@ int band_table_parse(const char *params, struct band_table *t)
 	if (!t->grp)
 		goto out;
 	for (i = 6; i < w.n; i++) {
+		char attrs[BAND_ATTRS_MAX];
 		unsigned int wt;
 		long long id;
 
@@ -329,12 +390,16 @@ int band_table_parse(const char *params, struct band_table *t)
 			opts = 1;
 			continue;
 		}
-		if (opts || parse_grp(w.w[i], &id, &wt))
+		if (opts || parse_grp(w.w[i], &id, &wt, attrs))
 			goto out;
 		if (id < 0) {
 			t->dflt_weight = wt;
+			snprintf(t->dflt_attrs, sizeof(t->dflt_attrs), "%s",
+				 attrs);
 		} else {
 			t->grp[t->nr].id = (unsigned long long)id;
+			snprintf(t->grp[t->nr].attrs,
+				 sizeof(t->grp[t->nr].attrs), "%s", attrs);
 			t->grp[t->nr++].weight = wt;
 		}
 	}
@@ -366,7 +431,7 @@ unsigned int band_table_weight(const struct band_table *t,
 
 /* ------------------------------------------------------------ status */
 
-#define GSTAT_FIELDS 11
+#define GSTAT_FIELDS 14
 
 static int parse_gstat(char **f, struct band_gstat *g)
 {
@@ -387,7 +452,9 @@ static int parse_gstat(char **f, struct band_gstat *g)
 	    parse_ull(f[5], &g->write_bios) ||
 	    parse_ull(f[6], &g->write_sectors) || parse_ull(f[7], &g->held) ||
 	    parse_ull(f[8], &g->held_total) || parse_ull(f[9], &g->in_flight) ||
-	    parse_ull(f[10], &g->debt_bios))
+	    parse_ull(f[10], &g->debt_bios) ||
+	    parse_ull(f[11], &g->limit_iops) ||
+	    parse_ull(f[12], &g->limit_bps) || parse_ull(f[13], &g->limited))
 		return -1;
 	return 0;
 }
@@ -779,10 +846,14 @@ void band_params_fmt(struct sbuf *sb, const char *dev,
 	if (o->weights) {
 		size_t i;
 
-		sb_printf(sb, " :%u", o->weights->dflt_weight);
+		sb_printf(sb, " :%u%s%s", o->weights->dflt_weight,
+			  o->weights->dflt_attrs[0] ? "," : "",
+			  o->weights->dflt_attrs);
 		for (i = 0; i < o->weights->nr; i++)
-			sb_printf(sb, " %llu:%u", o->weights->grp[i].id,
-				  o->weights->grp[i].weight);
+			sb_printf(sb, " %llu:%u%s%s", o->weights->grp[i].id,
+				  o->weights->grp[i].weight,
+				  o->weights->grp[i].attrs[0] ? "," : "",
+				  o->weights->grp[i].attrs);
 	}
 	if (o->set & OPT_IDLE)
 		sb_printf(sb, " idle=%llu", o->idle);
@@ -1047,8 +1118,10 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 			  g->write_bios, g->write_sectors);
 		sb_printf(sb, ",\"held\":%llu,\"held_total\":%llu,\"in_flight\":%llu",
 			  g->held, g->held_total, g->in_flight);
-		sb_printf(sb, ",\"debt_bios\":%llu,\"active\":%s}", g->debt_bios,
-			  k->active ? "true" : "false");
+		sb_printf(sb, ",\"debt_bios\":%llu", g->debt_bios);
+		sb_printf(sb, ",\"limit_iops\":%llu,\"limit_bps\":%llu,\"limited\":%llu",
+			  g->limit_iops, g->limit_bps, g->limited);
+		sb_printf(sb, ",\"active\":%s}", k->active ? "true" : "false");
 	}
 	sb_printf(sb, "\n]}\n");
 }

@@ -71,6 +71,9 @@ void str_copy(char *dst, size_t len, const char *src);
 int parse_ull(const char *s, unsigned long long *v);
 int parse_ll(const char *s, long long *v);
 int parse_weight(const char *s, unsigned int *w);
+/* The kernel's largest cap, per second. */
+#define BAND_LIMIT_MAX 1125899906842624ULL	/* 2^50 */
+int parse_limit(const char *s, unsigned long long *v);
 int band_group_name_valid(const char *s);
 int band_id_valid(int type, unsigned long long id);
 
@@ -85,9 +88,13 @@ int words_split(const char *s, struct words *w);
 void words_free(struct words *w);
 
 /* One attached group in a table line. */
+/* A group's attributes after its weight ("limit_iops=500"), as given. */
+#define BAND_ATTRS_MAX 128
+
 struct band_tgrp {
 	unsigned long long id;
 	unsigned int weight;
+	char attrs[BAND_ATTRS_MAX];
 };
 
 /* The parameters of a band table line (after "<start> <len> band"). */
@@ -98,6 +105,7 @@ struct band_table {
 	int type, policy;
 	unsigned long long token_base;
 	unsigned int dflt_weight;
+	char dflt_attrs[BAND_ATTRS_MAX];
 	unsigned long long idle;	/* ~0 when the line has no idle= */
 	int inject;			/* 0 or 1, -1 when no inject= */
 	size_t nr;
@@ -119,6 +127,8 @@ struct band_gstat {
 	unsigned long long read_bios, read_sectors;
 	unsigned long long write_bios, write_sectors;
 	unsigned long long held, held_total, in_flight, debt_bios;
+	unsigned long long limit_iops, limit_bps;	/* 0: no cap */
+	unsigned long long limited;	/* times a cap made it wait */
 	unsigned int dev;	/* which device, in a band group's view */
 };
 

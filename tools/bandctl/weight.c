@@ -41,11 +41,55 @@ static int set_weight(const struct bdev *b, const struct band_job *job,
 	return dmx_message(b->name, msg);
 }
 
+/*
+ * The caps --limit-iops and --limit-bw give, as a limit message's
+ * attributes ("limit_iops=N,limit_bps=M"); "" if neither.
+ */
+static int limit_attrs(const struct args *a, char *buf, size_t len)
+{
+	unsigned long long iops, bps;
+
+	buf[0] = '\0';
+	if (a->opt[O_LIMIT_IOPS]) {
+		/* a plain count: 10K IOPS would be ambiguous */
+		iops = 0;
+		if (strcmp(a->opt[O_LIMIT_IOPS], "none") &&
+		    (parse_ull(a->opt[O_LIMIT_IOPS], &iops) ||
+		     iops > BAND_LIMIT_MAX))
+			return usage_err("invalid --limit-iops '%s' (0..%llu, or none)",
+					 a->opt[O_LIMIT_IOPS], BAND_LIMIT_MAX);
+		snprintf(buf, len, "limit_iops=%llu", iops);
+	}
+	if (a->opt[O_LIMIT_BW]) {
+		if (parse_limit(a->opt[O_LIMIT_BW], &bps))
+			return usage_err("invalid --limit-bw '%s' (%s)",
+					 a->opt[O_LIMIT_BW],
+					 "bytes per second: 10M, 1G; or none");
+		snprintf(buf + strlen(buf), len - strlen(buf), "%slimit_bps=%llu",
+			 buf[0] ? "," : "", bps);
+	}
+	return EX_OK;
+}
+
+/* Set the caps @attrs (a limit message's) of job id (or the default group). */
+static int set_limits(const struct bdev *b, const struct band_job *job,
+		      unsigned long long id, const char *attrs)
+{
+	char msg[128];
+
+	if (job->is_default)
+		snprintf(msg, sizeof(msg), "limit %s", attrs);
+	else
+		snprintf(msg, sizeof(msg), "limit %llu:%s", id, attrs);
+	return dmx_message(b->name, msg);
+}
+
 int cmd_set(struct args *a)
 {
 	char **argv = a->argv;
 	unsigned long long id = 0;
 	struct band_job job;
+	char attrs[96];
 	unsigned int w;
 	struct bdev b;
 	int r;
@@ -53,11 +97,16 @@ int cmd_set(struct args *a)
 	if (parse_weight(argv[2], &w))
 		return usage_err("invalid weight '%s' (1..%u)", argv[2],
 				 BAND_WEIGHT_MAX);
+	r = limit_attrs(a, attrs, sizeof(attrs));
+	if (r)
+		return r;
 	r = band_open(argv[0], &b, 0);
 	if (!r) {
 		r = get_job(&b, argv[1], &job, &id);
 		if (!r) {
 			r = set_weight(&b, &job, id, w);
+			if (!r && attrs[0])
+				r = set_limits(&b, &job, id, attrs);
 			if (!r)
 				bind_remember(b.name, argv[1], &job, id, w);
 			band_job_free(&job);

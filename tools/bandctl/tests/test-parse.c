@@ -70,6 +70,64 @@ static void table_inject(void **state)
 	band_table_free(&t);
 }
 
+/* Caps after a weight are kept as given, and a saved table re-wraps with them. */
+static void table_attrs(void **state)
+{
+	static const char *const lines[] = {
+		"8:0 0 g uid weight 0 :100,limit_iops=50 1000:300,limit_iops=200,limit_bps=1048576 1001:5 idle=8000",
+	};
+	const char *line = lines[0];
+	struct sbuf sb = { 0 };
+	struct band_table t;
+	struct band_opts o;
+
+	(void)state;
+	assert_int_equal(band_table_parse(line, &t), 0);
+	assert_int_equal(t.dflt_weight, 100);
+	assert_string_equal(t.dflt_attrs, "limit_iops=50");
+	assert_int_equal(band_table_weight(&t, 1000), 300);
+	assert_string_equal(t.grp[0].attrs, "limit_iops=200,limit_bps=1048576");
+	assert_string_equal(t.grp[1].attrs, "");
+	band_table_opts(&t, &o);
+	o.weights = &t;
+	band_params_fmt(&sb, "8:0", &o);
+	assert_string_equal(sb_str(&sb), line);
+	sb_free(&sb);
+	band_table_free(&t);
+}
+
+static void limits(void **state)
+{
+	static const char *const bad[] = {
+		"", "-1", "x", "10X", "10MB2", "1.5M", "10 M", "1125899906842625",
+		"1048577G", "1025T", "none2",
+	};
+	unsigned long long v;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_limit("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_limit("none", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_limit("500", &v), 0);
+	assert_int_equal(v, 500);
+	assert_int_equal(parse_limit("10M", &v), 0);
+	assert_int_equal(v, 10485760);
+	assert_int_equal(parse_limit("10MiB", &v), 0);
+	assert_int_equal(v, 10485760);
+	assert_int_equal(parse_limit("4kB", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(parse_limit("1G", &v), 0);
+	assert_int_equal(v, 1073741824);
+	assert_int_equal(parse_limit("1024T", &v), 0);
+	assert_int_equal(v, 1ULL << 50);
+	assert_int_equal(parse_limit("1125899906842624", &v), 0);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		if (!parse_limit(bad[i], &v))
+			fail_msg("accepted '%s'", bad[i]);
+}
+
 static void table_malformed(void **state)
 {
 	static const char *const bad[] = {
@@ -93,6 +151,10 @@ static void table_malformed(void **state)
 		"8:0 0 g uid weight 0 inject",
 		"8:0 0 bad/name none weight 0",
 		"8:0 0 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa none weight 0",
+		"8:0 0 g uid weight 0 1000:5,",		/* no attribute */
+		"8:0 0 g uid weight 0 1000:,limit_iops=5",	/* no weight */
+		"8:0 0 g uid weight 0 1000:5,limit iops",	/* not a word */
+		"8:0 0 g uid weight 0 1000:5,LIMIT_IOPS=5",
 	};
 	struct band_table t;
 	size_t i;
@@ -109,8 +171,10 @@ static void status_ok(void **state)
 	struct band_status st;
 	const struct band_gstat *g;
 	struct band_gstat like = { 0 };
-	const char *line =
-		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 5 1000 300 64 10 80 20 160 4 9 2 0";
+	static const char *const lines[] = {
+		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 5 0 0 0 1000 300 64 10 80 20 160 4 9 2 0 500 1048576 7",
+	};
+	const char *line = lines[0];
 
 	(void)state;
 	assert_int_equal(band_status_parse(line, &st), 0);
@@ -130,6 +194,10 @@ static void status_ok(void **state)
 	assert_int_equal(st.g[1].in_flight, 2);
 	assert_int_equal(st.g[0].debt_bios, 5);
 	assert_int_equal(st.g[1].debt_bios, 0);
+	assert_int_equal(st.g[0].limit_iops, 0);
+	assert_int_equal(st.g[1].limit_iops, 500);
+	assert_int_equal(st.g[1].limit_bps, 1048576);
+	assert_int_equal(st.g[1].limited, 7);
 	like.id = 1000;
 	g = band_status_find(&st, &like);
 	assert_ptr_equal(g, &st.g[1]);
@@ -147,16 +215,19 @@ static void status_malformed(void **state)
 		"",
 		"sda 1",
 		"sda 1 0",					/* no default group */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0",		/* 10 fields */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0",	/* 12 fields */
-		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0",		/* missing group */
-		"sda 1 1 5 100 0 0 0 0 0 0 0 0 0",		/* default not first */
-		"sda 1 1 default 0 0 0 0 0 0 0 0 0 0",		/* weight 0 */
-		"sda 1 1 default 100 x 0 0 0 0 0 0 0 0",		/* tokens */
-		"sda 1 1 default 100 0 0 0 -1 0 0 0 0 0",		/* negative counter */
-		"sda x 1 default 100 0 0 0 0 0 0 0 0 0",		/* epoch */
-		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0 0",
-		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0 0",
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0",	/* 13 fields */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0",	/* 15 fields */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0",	/* 11 fields (old) */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 x 0 0",	/* limit_iops */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 -1",	/* limited */
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 0 0 0",		/* missing group */
+		"sda 1 1 5 100 0 0 0 0 0 0 0 0 0 0 0 0",		/* default not first */
+		"sda 1 1 default 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* weight 0 */
+		"sda 1 1 default 100 x 0 0 0 0 0 0 0 0 0 0 0",		/* tokens */
+		"sda 1 1 default 100 0 0 0 -1 0 0 0 0 0 0 0 0",		/* negative counter */
+		"sda x 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0",		/* epoch */
+		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0 0 0 0 0",
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0 0 0 0 0",
 	};
 	struct band_status st;
 	size_t i;
@@ -354,6 +425,8 @@ int main(void)
 		cmocka_unit_test(table_full),
 		cmocka_unit_test(table_minimal),
 		cmocka_unit_test(table_inject),
+		cmocka_unit_test(table_attrs),
+		cmocka_unit_test(limits),
 		cmocka_unit_test(table_malformed),
 		cmocka_unit_test(status_ok),
 		cmocka_unit_test(status_malformed),
