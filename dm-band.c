@@ -31,6 +31,9 @@
 #include "dm-band-compat.h"
 #include "dm-band.h"
 
+#define CREATE_TRACE_POINTS
+#include "dm_band_trace.h"
+
 #define DM_MSG_PREFIX "band"
 
 /* At most this many bios are released per worker run before it yields. */
@@ -97,6 +100,18 @@ static void band_throttle(struct band_bg *bg, struct band_grp *grp,
 			  u64 until, u64 now)
 {
 	band_pgroup_throttle(&bg->pool, &grp->pg, until);
+	trace_band_limit(bg->name, grp->id, grp->is_default, until - now,
+			 grp->pg.limit[BAND_LIMIT_IOPS].rate,
+			 grp->pg.limit[BAND_LIMIT_BPS].rate, grp->pg.limited);
+}
+
+/* A new epoch has started.  Under bg->lock. */
+static void band_trace_refill(struct band_bg *bg)
+{
+	struct band_pool *p = &bg->pool;
+
+	trace_band_refill(bg->name, p->epoch, p->nr_groups, p->total_weight,
+			  band_pool_effective_base(p));
 }
 
 /* ------------------------------------------------------------ classify */
@@ -325,6 +340,7 @@ static bool band_refill_now(struct band_bg *bg, struct band_grp *grp,
 	band_pgroup_hold(p, &grp->pg);
 	if (band_pool_refill_due(p)) {
 		band_pool_refill(p);
+		band_trace_refill(bg);
 		refilled = true;
 	}
 	pass = band_pgroup_release(p, &grp->pg, cost);
@@ -352,6 +368,8 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 	if (until)
 		band_throttle(bg, grp, until, now);
 	grp->held_total++;
+	trace_band_hold(bg->name, grp->id, grp->is_default, bio, grp->pg.held,
+			until != 0);
 	band_schedule(bg);
 	return true;
 }
@@ -401,8 +419,11 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 					      now);
 	}
 	if (must_pass) {
-		if (band_pgroup_charge_debt(&bg->pool, &grp->pg, cost))
+		if (band_pgroup_charge_debt(&bg->pool, &grp->pg, cost)) {
 			grp->debt_bios++;
+			trace_band_debt(bg->name, grp->id, grp->is_default, bio,
+					grp->pg.held);
+		}
 	} else if (until || (!band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
 			     !band_refill_now(bg, grp, cost))) {
 		/*
@@ -497,10 +518,12 @@ static void band_release_work(struct work_struct *work)
 	band_pool_expire(&bg->pool, now);
 	band_pool_unthrottle(&bg->pool, now);
 	do {
-		if (band_pool_refill_due(&bg->pool))
+		if (band_pool_refill_due(&bg->pool)) {
 			band_pool_refill(&bg->pool);
-		else if (band_pool_inject_due(&bg->pool))
+			band_trace_refill(bg);
+		} else if (band_pool_inject_due(&bg->pool)) {
 			band_pool_inject(&bg->pool);
+		}
 		progress = false;
 		list_for_each_entry_safe(pg, tmp, &bg->pool.waiting,
 					 waiting_node) {
@@ -519,6 +542,8 @@ static void band_release_work(struct work_struct *work)
 			bio_list_pop(&grp->held);
 			band_account(grp, bio);
 			band_limit_pass(grp, bio, now);
+			trace_band_release(bg->name, grp->id, grp->is_default, bio,
+					   pg->held);
 			bio_list_add(&bios, bio);
 			progress = true;
 			n++;
@@ -550,6 +575,8 @@ static void band_pass_held(struct band_grp *grp, struct bio_list *bios)
 					band_bio_cost(bg, bio));
 		band_account(grp, bio);
 		band_limit_pass(grp, bio, 0);
+		trace_band_debt(bg->name, grp->id, grp->is_default, bio,
+				grp->pg.held);
 		bio_list_add(bios, bio);
 	}
 }

@@ -8,7 +8,7 @@
 # bytes-per-second cap holds with 64 KiB bios; caps are in the table line
 # (round-trip), in status, and changed by message while bios are held.
 . "$TESTS/lib.sh"
-plan 24
+plan 30
 
 band_load
 # No delay: the device serves thousands of IOPS, far above the caps.
@@ -115,5 +115,39 @@ check "bandctl set --limit-iops none removes the IOPS cap" sh -c "
 	bandctl set lim uid:1001 100 --limit-iops none &&
 	dmsetup table lim | grep -q ' 1001:100,limit_bps=10485760 '"
 
+# Tracepoints: a capped reader and an uncapped one, then a suspend that
+# lets the held bios go as debt.
+T=/sys/kernel/tracing
+grep -q " $T tracefs " /proc/mounts || mount -t tracefs nodev $T
+check "tracefs has dm_band's events" test -d $T/events/dm_band
+dmsetup message lim 0 limit limit_iops=0
+dmsetup message lim 0 limit 1001:limit_iops=20,limit_bps=0
+echo >$T/trace
+echo 1 >$T/events/dm_band/enable
+cleanup_add "echo 0 >$T/events/dm_band/enable"
+start_job uid 1 /dev/mapper/lim 20
+p1=$JOB_PID
+fio --name=root --filename=/dev/mapper/lim --direct=1 --rw=randread --bs=4k \
+	--ioengine=libaio --iodepth=8 --time_based --runtime=20 --output=/dev/null &
+p2=$!
+cleanup_add "kill $p1 $p2"
+sleep 3
+dmsetup suspend lim
+dmsetup resume lim
+kill $p1 $p2 2>/dev/null
+wait $p1 $p2 2>/dev/null
+echo 0 >$T/events/dm_band/enable
+cp $T/trace /tmp/lim.trace
+diag "trace: $(grep -c band_ /tmp/lim.trace) events; $(grep -m1 'band_limit:' /tmp/lim.trace)"
+check "band_hold: uid 1001's bio held for its cap" \
+	grep -Eq 'band_hold: bg=lim group=1001 sector=[0-9]+ bytes=4096 read held=[0-9]+ for=cap$' /tmp/lim.trace
+check "band_limit: its cap and how long it waits" \
+	grep -Eq 'band_limit: bg=lim group=1001 wait_ns=[0-9]+ limit_iops=20 limit_bps=0 limited=[1-9][0-9]*$' /tmp/lim.trace
+check "band_release: the worker lets its bios go" \
+	grep -Eq 'band_release: bg=lim group=1001 sector=[0-9]+ bytes=4096 read held=[0-9]+$' /tmp/lim.trace
+check "band_refill: epochs of the band group, its three groups" \
+	grep -Eq 'band_refill: bg=lim epoch=[0-9]+ groups=3 weight=300 base=192$' /tmp/lim.trace
+check "band_debt: the suspend passed held bios on as debt" \
+	grep -Eq 'band_debt: bg=lim group=1001 sector=[0-9]+ bytes=4096 read held=[0-9]+$' /tmp/lim.trace
 check "remove" dmsetup remove lim
 finish
