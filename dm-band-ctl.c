@@ -199,6 +199,8 @@ static int band_split_group(const char *arg, char *id, const char **weight)
 static const char * const band_limit_names[BAND_NR_LIMITS] = {
 	[BAND_LIMIT_IOPS] = "limit_iops",
 	[BAND_LIMIT_BPS] = "limit_bps",
+	[BAND_RESERVE_IOPS] = "reserve_iops",
+	[BAND_RESERVE_BPS] = "reserve_bps",
 };
 
 /*
@@ -234,7 +236,7 @@ static int band_parse_attrs(const char *s, u64 *limit, unsigned int *set,
 			    !strncmp(s, band_limit_names[k], klen))
 				break;
 		if (k == BAND_NR_LIMITS) {
-			*error = "Unknown group attribute: limit_iops or limit_bps expected";
+			*error = "Unknown group attribute: {limit,reserve}_{iops,bps} expected";
 			return -EINVAL;
 		}
 		if (*set & BIT(k)) {
@@ -244,7 +246,7 @@ static int band_parse_attrs(const char *s, u64 *limit, unsigned int *set,
 		memcpy(buf, eq + 1, len - klen - 1);
 		buf[len - klen - 1] = '\0';
 		if (band_parse_u64(buf, &v) || v > BAND_LIMIT_MAX) {
-			*error = "Invalid limit: 0 (none) to 1125899906842624 per second expected";
+			*error = "Invalid limit or reservation: 0 to 2^50 per second expected";
 			return -EINVAL;
 		}
 		limit[k] = v;
@@ -1114,7 +1116,7 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 		DMEMIT(" default");
 	else
 		DMEMIT(" %llu", (unsigned long long)grp->id);
-	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u %llu %llu %llu %llu",
+	DMEMIT(" %u %lld %llu %llu %llu %llu %u %llu %u %llu %llu %llu %llu %llu %llu %llu",
 	       grp->pg.weight,
 	       (long long)band_pgroup_tokens(&bg->pool, &grp->pg),
 	       (u64)atomic64_read(&grp->bios[BAND_READ]),
@@ -1125,7 +1127,10 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
 	       grp->debt_bios,
 	       (unsigned long long)grp->pg.limit[BAND_LIMIT_IOPS].rate,
 	       (unsigned long long)grp->pg.limit[BAND_LIMIT_BPS].rate,
-	       (unsigned long long)grp->pg.limited);
+	       (unsigned long long)grp->pg.limited,
+	       (unsigned long long)grp->pg.limit[BAND_RESERVE_IOPS].rate,
+	       (unsigned long long)grp->pg.limit[BAND_RESERVE_BPS].rate,
+	       (unsigned long long)grp->pg.reserved_bios);
 	spin_unlock_irq(&bg->lock);
 	*szp = sz;
 }
@@ -1134,9 +1139,10 @@ static void band_emit_group(struct band_bg *bg, struct band_grp *grp,
  * `dmsetup status`: <band_group> <epoch> <nr_groups>, then per group
  * <id> <weight> <tokens> <read_bios> <read_sectors> <write_bios>
  * <write_sectors> <held> <held_total> <in_flight> <debt_bios> <limit_iops>
- * <limit_bps> <limited>, the default group first.  Tokens below zero are
- * debt; a limit of 0 is none; limited counts the times a cap made the
- * group's next bio wait.
+ * <limit_bps> <limited> <reserve_iops> <reserve_bps> <reserved>, the
+ * default group first.  Tokens below zero are debt; a limit or
+ * reservation of 0 is none; limited counts the times a cap made the
+ * group's next bio wait, reserved the bios passed on its reservation.
  */
 void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 		    unsigned int *szp)
@@ -1243,8 +1249,12 @@ static int band_msg_weight(struct band_dev *bd, const char *arg)
 	return 0;
 }
 
-/* limit [<id>:]<key>=<value>[,<key>=<value>]: the default group without id */
-static int band_msg_limit(struct band_dev *bd, const char *arg)
+/*
+ * limit|reserve [<id>:]<key>=<value>[,<key>=<value>]: the default group
+ * without id; either verb takes any of the attributes.
+ */
+static int band_msg_limit(struct band_dev *bd, const char *verb,
+			  const char *arg)
 {
 	u64 limit[BAND_NR_LIMITS] = { 0 };
 	struct band_grp *grp = bd->dflt;
@@ -1254,19 +1264,19 @@ static int band_msg_limit(struct band_dev *bd, const char *arg)
 	char *error;
 
 	if (band_split_group(arg, idstr, &attrs)) {
-		DMERR("limit: invalid argument '%s': [<id>:]<key>=<value>[,...] expected",
-		      arg);
+		DMERR("%s: invalid argument '%s': [<id>:]<key>=<value>[,...] expected",
+		      verb, arg);
 		return -EINVAL;
 	}
 	if (!attrs) {
 		attrs = arg;
 	} else if (*idstr) {
-		grp = band_msg_find(bd, "limit", idstr);
+		grp = band_msg_find(bd, verb, idstr);
 		if (!grp)
 			return -EINVAL;
 	}
 	if (band_parse_attrs(attrs, limit, &set, &error)) {
-		DMERR("limit: '%s': %s", attrs, error);
+		DMERR("%s: '%s': %s", verb, attrs, error);
 		return -EINVAL;
 	}
 	band_grp_set_limits(grp, limit, set);
@@ -1375,6 +1385,7 @@ static void band_grp_reset(struct band_grp *grp)
 	grp->held_total = 0;
 	grp->debt_bios = 0;
 	grp->pg.limited = 0;
+	grp->pg.reserved_bios = 0;
 }
 
 static int band_msg_reset(struct band_dev *bd)
@@ -1455,8 +1466,9 @@ int band_message(struct band_dev *bd, unsigned int argc, char **argv,
 		}
 	} else if (!strcasecmp(argv[0], "weight")) {
 		r = band_msg_weight(bd, argv[1]);
-	} else if (!strcasecmp(argv[0], "limit")) {
-		r = band_msg_limit(bd, argv[1]);
+	} else if (!strcasecmp(argv[0], "limit") ||
+		   !strcasecmp(argv[0], "reserve")) {
+		r = band_msg_limit(bd, argv[0], argv[1]);
 	} else if (!strcasecmp(argv[0], "type")) {
 		r = band_msg_type(bd, argv[1]);
 	} else if (!strcasecmp(argv[0], "policy")) {

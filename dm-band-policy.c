@@ -526,6 +526,8 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 	band_pgroup_revoke(p, g);
 	p->total_weight -= g->weight;
 	p->nr_groups--;
+	p->reserve_total[0] -= g->limit[BAND_RESERVE_IOPS].rate;
+	p->reserve_total[1] -= g->limit[BAND_RESERVE_BPS].rate;
 	g->attached = false;
 	list_del_init(&g->pool_node);
 	/* What divided every weight still does; the next refill tightens it. */
@@ -713,6 +715,9 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 	g->in_flight--;
 	p->in_flight--;
 	band_pool_learn(p, lat_ns, level);
+	/* a reservation held back by its bios in flight may go on */
+	if (g->waiting && band_pgroup_reserved(g))
+		p->reserve_next = 1;
 	/* idle_ns is the same for all: the list stays in order */
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns)
 		band_pgroup_linger(p, g, now + p->idle_ns);
@@ -743,7 +748,7 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 	s64 state;
 
 	if (g->leased || !g->attached || !list_empty(&p->waiting) ||
-	    band_pgroup_limited(g))
+	    band_pgroup_limited(g) || band_pgroup_reserved(g))
 		return;
 	band_pgroup_catch_up(p, g);
 	if (g->tokens < BAND_LEASE_MIN)
@@ -891,17 +896,20 @@ void band_lease_idle(struct band_pgroup *g, u64 now)
 /* ------------------------------------------------------------ limits */
 
 /*
- * Cap @g at @rate bios or bytes per second (0: no cap, else at most
- * BAND_LIMIT_MAX).  The cap's clock starts afresh: a new cap allows one
- * burst.  A capped group lends no tokens (its bios take the lock, where
- * the cap is).  Under the lock.
+ * Cap @g, or give it a reservation, of @rate bios or bytes per second (0:
+ * none, else at most BAND_LIMIT_MAX).  The clock starts afresh: a new cap
+ * allows one burst.  A capped or reserved group lends no tokens (its bios
+ * take the lock, where its clocks are).  Under the lock.
  */
 void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
 			   enum band_limit_kind kind, u64 rate)
 {
 	struct band_limit *l = &g->limit[kind];
 
-	l->rate = min(rate, BAND_LIMIT_MAX);
+	rate = min(rate, BAND_LIMIT_MAX);
+	if (kind >= BAND_RESERVE_IOPS && g->attached)
+		p->reserve_total[kind - BAND_RESERVE_IOPS] += rate - l->rate;
+	l->rate = rate;
 	l->tat = 0;
 	l->rem = 0;
 	if (l->rate)
@@ -911,6 +919,8 @@ void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
 		g->throttle_until = 0;
 		p->throttle_next = 1;
 	}
+	if (kind >= BAND_RESERVE_IOPS && l->rate)
+		p->reserve_next = 1;	/* the worker looks at once */
 }
 
 bool band_pgroup_limited(const struct band_pgroup *g)
@@ -918,10 +928,17 @@ bool band_pgroup_limited(const struct band_pgroup *g)
 	return g->limit[BAND_LIMIT_IOPS].rate || g->limit[BAND_LIMIT_BPS].rate;
 }
 
-/* What a bio of @bytes counts for against a cap of @kind. */
+bool band_pgroup_reserved(const struct band_pgroup *g)
+{
+	return g->limit[BAND_RESERVE_IOPS].rate ||
+	       g->limit[BAND_RESERVE_BPS].rate;
+}
+
+/* What a bio of @bytes counts for against a clock of @kind. */
 static u64 band_limit_units(enum band_limit_kind kind, u64 bytes)
 {
-	return kind == BAND_LIMIT_IOPS ? 1 : min_t(u64, bytes, U32_MAX);
+	return kind == BAND_LIMIT_IOPS || kind == BAND_RESERVE_IOPS ?
+	       1 : min_t(u64, bytes, U32_MAX);
 }
 
 /*
@@ -933,13 +950,98 @@ u64 band_pgroup_limit_due(const struct band_pgroup *g, u64 bytes, u64 now)
 	u64 due = 0;
 	int k;
 
-	for (k = 0; k < BAND_NR_LIMITS; k++) {
+	for (k = BAND_LIMIT_IOPS; k <= BAND_LIMIT_BPS; k++) {
 		const struct band_limit *l = &g->limit[k];
 
 		if (l->rate && l->tat > now + BAND_LIMIT_BURST_NS)
 			due = max(due, l->tat - BAND_LIMIT_BURST_NS);
 	}
 	return due;
+}
+
+/*
+ * The bios @g may have in flight and still pass more on its reservation:
+ * its reservation's share of all (the largest of its kinds') of four
+ * times the device's learned depth, at least one.  While reservations
+ * add up to no more than the device serves, that is more than a group
+ * needs to reach its own (Little's law: its rate times the latency, where
+ * the sum of the rates times the latency is at most the depth); when they
+ * add up to more, the device serves the groups in proportion to their
+ * bios in flight, so in proportion to their reservations.
+ */
+static u32 band_pgroup_reserve_quota(const struct band_pool *p,
+				     const struct band_pgroup *g)
+{
+	u64 q = 1, budget = 4ULL * max(p->depth, 1U);
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		u64 r = g->limit[BAND_RESERVE_IOPS + k].rate;
+		u64 total = max(p->reserve_total[k], r), share;
+
+		if (!r)
+			continue;
+		/* rounded up; budget * r < 2^58 */
+		share = mul_u64_u64_div_u64(budget, r, total);
+		if (share * total < budget * r)
+			share++;
+		q = max(q, share);
+	}
+	return min_t(u64, q, U32_MAX);
+}
+
+/*
+ * May @g, out of tokens, pass its next bio at @now on a reservation?  0 if
+ * so (some reservation's clock is behind), else when it may (ns), or
+ * U64_MAX with no reservation.  O(1).
+ */
+u64 band_pgroup_reserve_due(const struct band_pgroup *g, u64 bytes, u64 now)
+{
+	u64 due = U64_MAX;
+	int k;
+
+	for (k = BAND_RESERVE_IOPS; k <= BAND_RESERVE_BPS; k++) {
+		const struct band_limit *l = &g->limit[k];
+
+		if (!l->rate)
+			continue;
+		if (l->tat <= now + BAND_LIMIT_BURST_NS)
+			return 0;
+		due = min(due, l->tat - BAND_LIMIT_BURST_NS);
+	}
+	return due;
+}
+
+/*
+ * Pass @g's next bio (its oldest held one, if it holds any) on its
+ * reservation, if that allows it now: no tokens are charged, its clocks
+ * move (band_pgroup_limit_pass(), by the caller).  Under the lock.
+ */
+bool band_pgroup_pass_reserved(struct band_pool *p, struct band_pgroup *g,
+			       u64 bytes, u64 now)
+{
+	if (band_pgroup_reserve_due(g, bytes, now) ||
+	    g->in_flight >= band_pgroup_reserve_quota(p, g))
+		return false;
+	if (g->held && !--g->held)
+		g->inject_pass = false;
+	band_pgroup_spend(p, g, 0);
+	g->reserved_bios++;
+	band_pgroup_update(p, g);
+	return true;
+}
+
+/*
+ * A group waits for its reservation until @until: the worker runs then.
+ * 0 (its clock allows a bio, but it has its share in flight): one of its
+ * completions will run it (band_pgroup_done()), not a timer.
+ */
+void band_pool_reserve_wait(struct band_pool *p, u64 until)
+{
+	if (!until || until == U64_MAX)
+		return;
+	if (!p->reserve_next || until < p->reserve_next)
+		p->reserve_next = max(until, 1ULL);
 }
 
 /*

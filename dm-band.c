@@ -85,6 +85,9 @@ static void band_schedule(struct band_bg *bg)
 		expiry = band_pool_next_expiry(p);
 	if (p->throttle_next && (!expiry || p->throttle_next < expiry))
 		expiry = p->throttle_next;
+	if (p->reserve_next && !list_empty(&p->waiting) &&
+	    (!expiry || p->reserve_next < expiry))
+		expiry = p->reserve_next;
 	if (!expiry || (bg->wake_at && bg->wake_at <= expiry))
 		return;
 	now = ktime_get_ns();
@@ -103,6 +106,15 @@ static void band_throttle(struct band_bg *bg, struct band_grp *grp,
 	trace_band_limit(bg->name, grp->id, grp->is_default, until - now,
 			 grp->pg.limit[BAND_LIMIT_IOPS].rate,
 			 grp->pg.limit[BAND_LIMIT_BPS].rate, grp->pg.limited);
+}
+
+/* @grp waits for tokens: the worker is to run when its reservation allows. */
+static void band_reserve_wait(struct band_bg *bg, struct band_grp *grp,
+			      struct bio *bio, u64 now)
+{
+	band_pool_reserve_wait(&bg->pool,
+			       band_pgroup_reserve_due(&grp->pg,
+						       bio->bi_iter.bi_size, now));
 }
 
 /* A new epoch has started.  Under bg->lock. */
@@ -367,6 +379,8 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 	band_pgroup_hold(&bg->pool, &grp->pg);
 	if (until)
 		band_throttle(bg, grp, until, now);
+	else if (band_pgroup_reserved(&grp->pg))
+		band_reserve_wait(bg, grp, bio, now ? now : ktime_get_ns());
 	grp->held_total++;
 	trace_band_hold(bg->name, grp->id, grp->is_default, bio, grp->pg.held,
 			until != 0);
@@ -374,12 +388,32 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 	return true;
 }
 
-/* @bio of @grp passes: its bytes count against the group's caps. */
+/* @bio of @grp passes: it counts against the group's caps and reservations. */
 static void band_limit_pass(struct band_grp *grp, struct bio *bio, u64 now)
 {
-	if (band_pgroup_limited(&grp->pg))
+	if (band_pgroup_limited(&grp->pg) || band_pgroup_reserved(&grp->pg))
 		band_pgroup_limit_pass(&grp->pg, bio->bi_iter.bi_size,
 				       now ? now : ktime_get_ns());
+}
+
+/*
+ * @grp has no tokens for @bio and holds nothing: pass it on the group's
+ * reservation if that allows it (true).  *@now is the time, read here if
+ * the caller has not.  Under bg->lock.
+ */
+static bool band_reserve_pass(struct band_bg *bg, struct band_grp *grp,
+			      struct bio *bio, u64 *now)
+{
+	if (!band_pgroup_reserved(&grp->pg) || grp->pg.held)
+		return false;
+	if (!*now)
+		*now = ktime_get_ns();
+	if (!band_pgroup_pass_reserved(&bg->pool, &grp->pg,
+				       bio->bi_iter.bi_size, *now))
+		return false;
+	trace_band_reserve(bg->name, grp->id, grp->is_default, bio,
+			   grp->pg.held);
+	return true;
 }
 
 static int band_map(struct dm_target *ti, struct bio *bio)
@@ -425,12 +459,13 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 					grp->pg.held);
 		}
 	} else if (until || (!band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
-			     !band_refill_now(bg, grp, cost))) {
+			     !band_refill_now(bg, grp, cost) &&
+			     !band_reserve_pass(bg, grp, bio, &now))) {
 		/*
 		 * Over its cap (held until the cap allows it), or out of
-		 * tokens.  band_refill_now() let it start the refill a held
-		 * bio would start, so a group whose only I/O is REQ_NOWAIT is
-		 * not refused for ever.
+		 * tokens and reservation.  band_refill_now() let it start the
+		 * refill a held bio would start, so a group whose only I/O is
+		 * REQ_NOWAIT is not refused for ever.
 		 */
 		held = band_hold(bg, grp, bio, until, now);
 		spin_unlock_irqrestore(&bg->lock, flags);
@@ -495,6 +530,42 @@ static void band_submit_list(struct bio_list *bios)
 }
 
 /*
+ * May @grp's oldest held bio, @bio, go now (true: the group is charged, the
+ * caller passes it on)?  Its cap first (if over it, the group is
+ * throttled), then its tokens or a pass from injection, then its
+ * reservation (if it has none yet, the worker is to run when it will).
+ * Under bg->lock.
+ */
+static bool band_release_one(struct band_bg *bg, struct band_grp *grp,
+			     struct bio *bio, u64 now)
+{
+	struct band_pgroup *pg = &grp->pg;
+	u32 bytes = bio->bi_iter.bi_size;
+	u64 until;
+
+	until = band_pgroup_limited(pg) ?
+		band_pgroup_limit_due(pg, bytes, now) : 0;
+	if (until) {
+		band_throttle(bg, grp, until, now);
+		return false;
+	}
+	if (band_pgroup_release(&bg->pool, pg, band_bio_cost(bg, bio))) {
+		trace_band_release(bg->name, grp->id, grp->is_default, bio,
+				   pg->held);
+		return true;
+	}
+	if (!band_pgroup_reserved(pg))
+		return false;
+	if (band_pgroup_pass_reserved(&bg->pool, pg, bytes, now)) {
+		trace_band_reserve(bg->name, grp->id, grp->is_default, bio,
+				   pg->held);
+		return true;
+	}
+	band_reserve_wait(bg, grp, bio, now);
+	return false;
+}
+
+/*
  * The worker: start a new epoch when due, or fill the device's room while
  * the refill is held up, then release held bios while their groups have
  * tokens, one bio per group per round so that groups interleave.
@@ -507,8 +578,8 @@ static void band_release_work(struct work_struct *work)
 	struct band_pgroup *pg, *tmp;
 	unsigned int n = 0;
 	struct band_grp *grp;
-	u64 now, until;
 	bool progress;
+	u64 now;
 	struct bio *bio;
 
 	spin_lock_irq(&bg->lock);
@@ -517,6 +588,7 @@ static void band_release_work(struct work_struct *work)
 	now = ktime_get_ns();
 	band_pool_expire(&bg->pool, now);
 	band_pool_unthrottle(&bg->pool, now);
+	bg->pool.reserve_next = 0;	/* the walk below finds it again */
 	do {
 		if (band_pool_refill_due(&bg->pool)) {
 			band_pool_refill(&bg->pool);
@@ -529,21 +601,11 @@ static void band_release_work(struct work_struct *work)
 					 waiting_node) {
 			grp = container_of(pg, struct band_grp, pg);
 			bio = bio_list_peek(&grp->held);
-			until = band_pgroup_limited(pg) ?
-				band_pgroup_limit_due(pg, bio->bi_iter.bi_size,
-						      now) : 0;
-			if (until) {
-				band_throttle(bg, grp, until, now);
-				continue;
-			}
-			if (!band_pgroup_release(&bg->pool, pg,
-						 band_bio_cost(bg, bio)))
+			if (!band_release_one(bg, grp, bio, now))
 				continue;
 			bio_list_pop(&grp->held);
 			band_account(grp, bio);
 			band_limit_pass(grp, bio, now);
-			trace_band_release(bg->name, grp->id, grp->is_default, bio,
-					   pg->held);
 			bio_list_add(&bios, bio);
 			progress = true;
 			n++;

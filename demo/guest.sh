@@ -70,7 +70,7 @@ while :; do
 		-v state="$state" -v t0="$start" -v t1="$prev_t" -v t2="$now" '
 	{
 		split(ids, I, " "); split(w, W, " "); split(state, P, " ")
-		for (i = 7; i + 13 <= NF; i += 14)
+		for (i = 7; i + 16 <= NF; i += 17)
 			for (g = 1; g <= 3; g++)
 				if ($i == I[g]) { B[g] = $(i+3); S[g] = $(i+4) }
 		dt = t2 - t1; sum = 0; ws = W[1] + W[2] + W[3]

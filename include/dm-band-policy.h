@@ -73,9 +73,19 @@ enum band_policy {
 #define BAND_LIMIT_BURST_NS	(50ULL * 1000 * 1000)
 #define BAND_LIMIT_MAX		BIT_ULL(50)	/* per second */
 
+/*
+ * Reservations use the same clocks the other way round: a group that has
+ * no tokens for its next bio may pass it anyway, charged nothing, while a
+ * reservation's clock is at most BAND_LIMIT_BURST_NS ahead of now.  Every
+ * bio the group passes moves its clocks, so the group gets the larger of
+ * its reservation and what its weight gives it, and its reserved bios are
+ * no one's tokens: what they leave is shared by weight.
+ */
 enum band_limit_kind {
-	BAND_LIMIT_IOPS,	/* bios per second */
+	BAND_LIMIT_IOPS,	/* caps: at most, bios per second */
 	BAND_LIMIT_BPS,		/* bytes per second */
+	BAND_RESERVE_IOPS,	/* reservations: at least, bios per second */
+	BAND_RESERVE_BPS,	/* bytes per second */
 	BAND_NR_LIMITS,
 };
 
@@ -177,6 +187,10 @@ struct band_pool {
 	/* Groups whose next bio waits for its cap, and the first's time. */
 	struct list_head throttled;
 	u64 throttle_next;		/* ns; 0: none throttled */
+	/* When a waiting group's reservation may pass its next bio (0: none). */
+	u64 reserve_next;
+	/* The attached groups' reservations, summed, by kind (IOPS, BPS). */
+	u64 reserve_total[2];
 };
 
 /* One group's bucket. */
@@ -219,6 +233,7 @@ struct band_pgroup {
 	u64 throttle_until;		/* ns */
 	bool throttled;
 	u64 limited;			/* times a cap made its next bio wait */
+	u64 reserved_bios;		/* bios passed on its reservation */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,
@@ -265,7 +280,12 @@ u32 band_pool_in_flight(const struct band_pool *p);
 void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
 			   enum band_limit_kind kind, u64 rate);
 bool band_pgroup_limited(const struct band_pgroup *g);
+bool band_pgroup_reserved(const struct band_pgroup *g);
 u64 band_pgroup_limit_due(const struct band_pgroup *g, u64 bytes, u64 now);
+u64 band_pgroup_reserve_due(const struct band_pgroup *g, u64 bytes, u64 now);
+bool band_pgroup_pass_reserved(struct band_pool *p, struct band_pgroup *g,
+			       u64 bytes, u64 now);
+void band_pool_reserve_wait(struct band_pool *p, u64 until);
 void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now);
 void band_pgroup_throttle(struct band_pool *p, struct band_pgroup *g,
 			  u64 until);

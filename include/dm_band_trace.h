@@ -106,6 +106,12 @@ DEFINE_EVENT(band_bio, band_release,
 	TP_ARGS(bg, id, dflt, bio, held)
 );
 
+/* Passed on its group's reservation: no tokens, charged nothing. */
+DEFINE_EVENT(band_bio, band_reserve,
+	TP_PROTO(const char *bg, u64 id, bool dflt, struct bio *bio, u32 held),
+	TP_ARGS(bg, id, dflt, bio, held)
+);
+
 /*
  * Passed although its group had no tokens (or bios held before it): a
  * bio that may not wait, or one let go at suspend; charged as debt.

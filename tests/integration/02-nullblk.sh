@@ -20,7 +20,7 @@ check "create a second device from dmsetup table output" \
 	dm_create nb1 "$(dmsetup table nb0)"
 is "the copy has the same table" "$(dmsetup table nb1)" "$(dmsetup table nb0)"
 st=($(dmsetup status nb0))
-is "status: band group, one group, id and 13 fields for it" \
-	"${st[3]} ${st[5]} ${#st[@]} ${st[6]} ${st[7]}" "nb 1 20 default 100"
+is "status: band group, one group, id and 16 fields for it" \
+	"${st[3]} ${st[5]} ${#st[@]} ${st[6]} ${st[7]}" "nb 1 23 default 100"
 is "size is the table length" "$(sectors /dev/mapper/nb0)" "$((n - 2048))"
 finish

@@ -45,6 +45,7 @@ cases=(
 	"0 $n band $R 0 bg uid weight 0 1000:1,	Invalid group attribute"
 	"0 $n band $R 0 bg uid weight 0 :1,limit_iops	Invalid group attribute"
 	"0 $n band $R 0 bg uid weight 0 1000:1,limit_iops=5,	Invalid group attribute"
+	"0 $n band $R 0 bg uid weight 0 1000:1,reserve_bps=x	Invalid limit or reservation"
 )
 plan $((${#cases[@]} * 3 + 4))
 

@@ -47,6 +47,6 @@ check "the writer's bios were really held ($ht times)" test "$ht" -gt 0
 kill $reader 2>/dev/null
 wait
 is "nothing held or in flight at the end" \
-	"$(dmsetup status vf0 | awk '{for (i = 7; i + 13 <= NF; i += 14) s += $(i+7) + $(i+9); print s}')" 0
+	"$(dmsetup status vf0 | awk '{for (i = 7; i + 16 <= NF; i += 17) s += $(i+7) + $(i+9); print s}')" 0
 check "remove" dmsetup remove vf0
 finish

@@ -25,6 +25,7 @@ bad=(
 	"detach 5	detach: invalid none id '5'"
 	"limit 5:limit_iops=1	limit: invalid none id '5'"
 	"limit limit_iops=x	limit: 'limit_iops=x': Invalid limit"
+	"reserve reserve_iops=-1	reserve: 'reserve_iops=-1': Invalid limit or reservation"
 	"limit limit_iops=1,limit_iops=2	limit: 'limit_iops=1,limit_iops=2': Group attribute given twice"
 	"limit speed=1	limit: 'speed=1': Unknown group attribute"
 )

@@ -71,6 +71,6 @@ is "writer b verified" "$rb" 0
 is "device is active and unsuspended" \
 	"$(dmsetup info -c --noheadings -o attr rc | cut -c1-2)" "L-"
 is "nothing held or in flight" \
-	"$(dmsetup status rc | awk '{for (i = 7; i + 13 <= NF; i += 14) s += $(i+7) + $(i+9); print s}')" 0
+	"$(dmsetup status rc | awk '{for (i = 7; i + 16 <= NF; i += 17) s += $(i+7) + $(i+9); print s}')" 0
 check "remove" dmsetup remove rc
 finish

@@ -22,9 +22,9 @@ is "the table round-trips" "$(dmsetup table tt | sed 's|[0-9]*:[0-9]* |DEV |')" 
 	"$(printf '%s\n%s' "$t1" "$t2" | sed 's|/dev/ram0 |DEV |')"
 check "attach to the second target (sector $h)" dmsetup message tt "$h" attach 1003:3
 is "first target's groups" \
-	"$(dmsetup status tt | sed -n 1p | awk '{print $6, $7, $8, $21}')" "2 default 10 1001"
+	"$(dmsetup status tt | sed -n 1p | awk '{print $6, $7, $8, $24}')" "2 default 10 1001"
 is "second target's groups" \
-	"$(dmsetup status tt | sed -n 2p | awk '{print $6, $7, $8, $21, $35}')" "3 default 20 1002 1003"
+	"$(dmsetup status tt | sed -n 2p | awk '{print $6, $7, $8, $24, $41}')" "3 default 20 1002 1003"
 check "I/O through the first range verifies" fio_verify /dev/mapper/tt "$(mib 4)"
 check "I/O through the second range verifies" fio_verify /dev/mapper/tt "$(mib 4)" \
 	--offset=$((h * 512))
@@ -34,7 +34,7 @@ check "each target counted its own bios ($c1, $c2)" test "$c1" -gt 0 -a "$c2" -g
 check "reload keeps each target's groups" \
 	sh -c "dmsetup table tt | dmsetup reload tt && dmsetup resume tt"
 is "second target after reload" \
-	"$(dmsetup status tt | sed -n 2p | awk '{print $6, $21, $35}')" "3 1002 1003"
+	"$(dmsetup status tt | sed -n 2p | awk '{print $6, $24, $41}')" "3 1002 1003"
 dmsetup remove tt
 
 u1="0 $h band /dev/ram0 0 ta none weight 0 :10"

@@ -8,7 +8,7 @@
 # bytes-per-second cap holds with 64 KiB bios; caps are in the table line
 # (round-trip), in status, and changed by message while bios are held.
 . "$TESTS/lib.sh"
-plan 30
+plan 42
 
 band_load
 # No delay: the device serves thousands of IOPS, far above the caps.
@@ -28,17 +28,19 @@ check "a reload from dmsetup table keeps it" \
 is "status: uid 1001's caps and no waits yet" \
 	"$(grp_stat lim 1001 | cut -d' ' -f11-13)" "$CAP 0 0"
 
-# rate UID FIELD SECONDS: that group's FIELD (3: read bios, 4: read
-# sectors) per second over a window of SECONDS, timed from the reset.
-rate() {
+# rate_field DEV UID FIELD SECONDS: that group's FIELD (3: read bios, 4:
+# read sectors) per second over a window of SECONDS, timed from the reset.
+rate_field() {
 	local t0 t1 c
-	dmsetup message lim 0 reset
+	dmsetup message "$1" 0 reset
 	t0=$(date +%s%N)
-	sleep "$3"
-	c=$(grp_field lim "$1" "$2")
+	sleep "$4"
+	c=$(grp_field "$1" "$2" "$3")
 	t1=$(date +%s%N)
 	awk -v c="$c" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }'
 }
+rate() { rate_field lim "$@"; }
+rate_of() { rate_field "$1" "$2" 3 "$3"; }
 # within GOT WANT PCT: GOT is within PCT percent of WANT
 within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { exit !(g >= w * (1 - p / 100) && g <= w * (1 + p / 100)) }'; }
 
@@ -150,4 +152,59 @@ check "band_refill: epochs of the band group, its three groups" \
 check "band_debt: the suspend passed held bios on as debt" \
 	grep -Eq 'band_debt: bg=lim group=1001 sector=[0-9]+ bytes=4096 read held=[0-9]+$' /tmp/lim.trace
 check "remove" dmsetup remove lim
+
+# Reservations: a device that does 400 IOPS (two slots of 5 ms), uid 1001
+# with weight 1 and 100 IOPS reserved beside uid 1002 with weight 1000.
+# By weight alone uid 1001 would get 0.4 IOPS.
+rmmod null_blk
+modprobe null_blk nr_devices=1 gb=1 queue_mode=2 irqmode=2 \
+	completion_nsec=5000000 hw_queue_depth=2 submit_queues=1 || exit 1
+check "table line with a reservation for uid 1001" dm_create res \
+	"0 $n band /dev/nullb0 0 res uid weight 0 :100 1001:1,reserve_iops=100 1002:1000"
+chmod 666 /dev/mapper/res
+is "the table round-trips it" "$(dmsetup table res | cut -d' ' -f11)" "1001:1,reserve_iops=100"
+echo >$T/trace
+echo 1 >$T/events/dm_band/band_reserve/enable
+start_job uid 1 /dev/mapper/res 30
+p1=$JOB_PID
+start_job uid 2 /dev/mapper/res 30
+p2=$JOB_PID
+cleanup_add "kill $p1 $p2"
+sleep 3
+dmsetup message res 0 reset
+t0=$(date +%s%N)
+sleep 8
+c1=$(grp_field res 1001 3)
+c2=$(grp_field res 1002 3)
+t1=$(date +%s%N)
+r1=$(awk -v c="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }')
+r2=$(awk -v c="$c2" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }')
+diag "reserved 100 IOPS at weight 1: $r1 IOPS; weight 1000: $r2 IOPS; reserved bios $(grp_field res 1001 16)"
+check "uid 1001 gets its 100 IOPS within 5% ($r1)" within "$r1" 100 5
+check "uid 1002 gets the rest (> 200 IOPS: $r2)" awk -v r="$r2" 'BEGIN { exit !(r > 200) }'
+is "status: its reservation" "$(grp_field res 1001 14)" 100
+check "bios passed on it are counted ($(grp_field res 1001 16))" test "$(grp_field res 1001 16)" -gt 300
+echo 0 >$T/events/dm_band/band_reserve/enable
+check "band_reserve: uid 1001's bios passed on its reservation" \
+	grep -Eq 'band_reserve: bg=res group=1001 sector=[0-9]+ bytes=4096 read held=[0-9]+$' $T/trace
+check "message: no reservation" dmsetup message res 0 reserve 1001:reserve_iops=0
+sleep 2
+r1=$(rate_of res 1001 6)
+check "without it uid 1001 gets little (< 10 IOPS: $r1)" awk -v r="$r1" 'BEGIN { exit !(r < 10) }'
+
+# Over capacity: 300 + 150 IOPS reserved on the 400 IOPS device, equal
+# weights: each gets its reservation's share, 2:1 (within 15%).
+dmsetup message res 0 weight 1002:1
+dmsetup message res 0 reserve 1001:reserve_iops=300
+dmsetup message res 0 reserve 1002:reserve_iops=150
+sleep 2
+dmsetup message res 0 reset
+sleep 8
+c1=$(grp_field res 1001 3)
+c2=$(grp_field res 1002 3)
+diag "reserved 300 and 150 IOPS on a 400 IOPS device: $c1 and $c2 bios in 8 s"
+shares_within "over capacity, reservations 300:150" 15 "$c1 $c2" "300 150"
+kill $p1 $p2 2>/dev/null
+wait $p1 $p2 2>/dev/null
+check "remove" dmsetup remove res
 finish

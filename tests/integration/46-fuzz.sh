@@ -65,7 +65,7 @@ fio --name=held --filename=/dev/mapper/fz-h --direct=1 --rw=randread \
 fio_pid=$!
 cleanup_add "kill -9 $fio_pid"
 # held_total: bios ever held on fz-h, all groups.
-held_total() { dmsetup status fz-h | awk '{for (i = 7; i + 13 <= NF; i += 14) s += $(i+8); print s + 0}'; }
+held_total() { dmsetup status fz-h | awk '{for (i = 7; i + 16 <= NF; i += 17) s += $(i+8); print s + 0}'; }
 waited=0
 while [ "$(held_total)" -eq 0 ] && [ $waited -lt 60 ]; do
 	sleep 0.5
@@ -94,7 +94,7 @@ wait "$fio_pid" 2>/dev/null
 kill "$keeper_pid"
 wait "$keeper_pid" 2>/dev/null
 is "nothing held or in flight on fz-h" \
-	"$(dmsetup status fz-h | awk '{for (i = 7; i + 13 <= NF; i += 14) s += $(i+7) + $(i+9); print s + 0}')" 0
+	"$(dmsetup status fz-h | awk '{for (i = 7; i + 16 <= NF; i += 17) s += $(i+7) + $(i+9); print s + 0}')" 0
 check "remove fz-h" dmsetup remove fz-h
 check_fails "dm-fuzz removed its devices" dm_exists dm-fuzz-m
 is "no devices left" "$(dmsetup ls)" "No devices found"

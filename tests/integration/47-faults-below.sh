@@ -109,7 +109,7 @@ fio_counts() {
 # WRITE_SECTORS HELD HELD_TOTAL IN_FLIGHT".
 sums() {
 	dmsetup status "$1" | awk '{
-		for (i = 7; i + 13 <= NF; i += 14) {
+		for (i = 7; i + 16 <= NF; i += 17) {
 			r += $(i+3); rs += $(i+4); w += $(i+5); ws += $(i+6)
 			h += $(i+7); ht += $(i+8); f += $(i+9)
 		}

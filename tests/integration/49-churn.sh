@@ -455,7 +455,7 @@ check "the storms attached and detached ($attaches, $detaches)" \
 is "A is live and not suspended" "$(dmsetup info -c --noheadings -o attr ch | cut -c1-2)" "L-"
 sync
 held_in_flight() {
-	dmsetup status "$1" | awk '{for (i = 7; i + 13 <= NF; i += 14) s += $(i+7) + $(i+9); print s + 0}'
+	dmsetup status "$1" | awk '{for (i = 7; i + 16 <= NF; i += 17) s += $(i+7) + $(i+9); print s + 0}'
 }
 is "nothing held or in flight after the churn" "$(held_in_flight ch) $(cat /sys/block/$A_DM/inflight | tr -s ' ' | sed 's/^ //')" "0 0 0"
 
@@ -520,7 +520,7 @@ is "quiet phase: the band device completed each bio once (reads, writes)" \
 	"$((a_r1 - a_r0)) $((a_w1 - a_w0))" "$qr $qw"
 is "quiet phase: the device below completed each bio once (reads, writes)" \
 	"$((l_r1 - l_r0)) $((l_w1 - l_w0))" "$qr $qw"
-held_total=$(dmsetup status ch | awk '{for (i = 7; i + 13 <= NF; i += 14) s += $(i+8); print s + 0}')
+held_total=$(dmsetup status ch | awk '{for (i = 7; i + 16 <= NF; i += 17) s += $(i+8); print s + 0}')
 diag "quiet phase: $qw writes and $qr reads, $held_total of them held and released"
 # (weight tokens read_bios read_sectors write_bios write_sectors held
 # held_total in_flight debt_bios per group, and the scheduler's state)

@@ -67,7 +67,7 @@ check "fio verify on all $nd at once" timeout 200 fio --output=/tmp/sd.out /tmp/
 held=0
 for i in $(seq 0 $((nd - 1))); do
 	st=$(dmsetup status "sd$i")
-	h=$(echo "$st" | awk '{ for (i = 7; i + 13 <= NF; i += 14) s += $(i+7) + $(i+9); print s + 0 }')
+	h=$(echo "$st" | awk '{ for (i = 7; i + 16 <= NF; i += 17) s += $(i+7) + $(i+9); print s + 0 }')
 	held=$((held + h))
 	[ "$h" = 0 ] || diag "sd$i: $st"
 done

@@ -174,14 +174,15 @@ nullb_slow() {
 # Fields of one group in `dmsetup status DEV`, by id ("default" for the
 # default group): weight tokens read_bios read_sectors write_bios
 # write_sectors held held_total in_flight debt_bios limit_iops limit_bps
-# limited.
+# limited reserve_iops reserve_bps reserved.
 grp_stat() {
 	dmsetup status "$1" | awk -v id="$2" '{
-		for (i = 7; i + 13 <= NF; i += 14)
+		for (i = 7; i + 16 <= NF; i += 17)
 			if ($i == id) {
 				print $(i+1), $(i+2), $(i+3), $(i+4), $(i+5),
 				      $(i+6), $(i+7), $(i+8), $(i+9), $(i+10),
-				      $(i+11), $(i+12), $(i+13)
+				      $(i+11), $(i+12), $(i+13), $(i+14),
+				      $(i+15), $(i+16)
 				exit
 			}
 	}'

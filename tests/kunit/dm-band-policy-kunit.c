@@ -1329,7 +1329,9 @@ static bool cap_submit(struct band_pool *p, struct band_pgroup *g, u64 bytes,
 
 	if (band_pgroup_limited(g) && !g->held)
 		until = band_pgroup_limit_due(g, bytes, now);
-	if (!until && band_pgroup_charge(p, g, 1)) {
+	if (!until && (band_pgroup_charge(p, g, 1) ||
+		       (band_pgroup_reserved(g) && !g->held &&
+			band_pgroup_pass_reserved(p, g, bytes, now)))) {
 		band_pgroup_limit_pass(g, bytes, now);
 		return true;
 	}
@@ -1367,7 +1369,9 @@ static u64 cap_worker(struct band_pool *p, struct band_pgroup **g, int n,
 				band_pgroup_throttle(p, g[i], until);
 				continue;
 			}
-			if (!band_pgroup_release(p, g[i], 1))
+			if (!band_pgroup_release(p, g[i], 1) &&
+			    !(band_pgroup_reserved(g[i]) &&
+			      band_pgroup_pass_reserved(p, g[i], bytes, now)))
 				continue;
 			band_pgroup_limit_pass(g[i], bytes, now);
 			band_pgroup_done(p, g[i], now, 0, 0);
@@ -1505,6 +1509,110 @@ static void band_policy_cap_with_weights(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, band_pgroup_limited(g[0]));
 }
 
+/*
+ * A reservation: weight 1 beside weight 1000, both backlogged on a device
+ * that takes 100 bios a tick (25,000 IOPS).  By weight alone the light
+ * group would get 1/1001 of it (25 IOPS); reserved 200 IOPS, it gets 200
+ * (the larger of the two: its token bios count toward the reservation),
+ * charged no tokens, and the heavy group the rest.  A reservation taken
+ * away leaves the weights alone again.
+ */
+static void band_policy_reserve(struct kunit *test)
+{
+	struct band_pool *pool = new_pool(test);
+	struct band_pgroup *g[2];
+	u64 passed[2] = { 0, 0 }, t;
+	const u64 tick = NSEC_PER_SEC / 250;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		g[i] = kunit_kzalloc(test, sizeof(*g[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, g[i]);
+	}
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	band_pgroup_attach(pool, g[0], 1);
+	band_pgroup_attach(pool, g[1], 1000);
+	band_pgroup_set_limit(pool, g[0], BAND_RESERVE_IOPS, 200);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_reserved(g[0]));
+	KUNIT_EXPECT_FALSE(test, band_pgroup_limited(g[0]));
+	for (i = 0; i < 2; i++)
+		while (cap_submit(pool, g[i], 4096, tick))
+			band_pgroup_done(pool, g[i], tick, 0, 0);
+	/* reserved, it lends nothing */
+	band_pgroup_lend(pool, g[0]);
+	KUNIT_EXPECT_FALSE(test, g[0]->leased);
+	for (t = tick; t <= 10 * NSEC_PER_SEC; t += tick)
+		cap_worker(pool, g, 2, 4096, passed, t, 100);
+	/* 2000 in 10 s, and at most the burst (10) and the first tick more */
+	KUNIT_EXPECT_GE(test, passed[0], 2000ULL - 2);
+	KUNIT_EXPECT_LE(test, passed[0], 2000ULL + 12);
+	KUNIT_EXPECT_GE(test, passed[1], 2500ULL * 100 - 2100);
+	KUNIT_EXPECT_GT(test, g[0]->reserved_bios, 1900ULL);
+	/* its tokens bios counted toward it: reserved ones are the rest */
+	KUNIT_EXPECT_LT(test, g[0]->reserved_bios, passed[0]);
+
+	/* No reservation: back to 1/1001 of the device, about 25 IOPS. */
+	band_pgroup_set_limit(pool, g[0], BAND_RESERVE_IOPS, 0);
+	passed[0] = 0;
+	passed[1] = 0;
+	for (t += tick; t <= 20 * NSEC_PER_SEC; t += tick)
+		cap_worker(pool, g, 2, 4096, passed, t, 100);
+	KUNIT_EXPECT_LE(test, passed[0], 300ULL);
+	KUNIT_EXPECT_GE(test, passed[0], 200ULL);
+}
+
+/*
+ * Reservations over the device: each group passes bios on its reservation
+ * while it has fewer in flight than its share of four times the learned
+ * depth (rounded up), so that a device that cannot serve them all serves
+ * them in proportion.  300 and 150 on a depth of 2: 6 and 3.  A detached
+ * group's reservation leaves the sum.
+ */
+static void band_policy_reserve_quota(struct kunit *test)
+{
+	struct band_pool *pool = new_pool(test);
+	struct band_pgroup *g[3];
+	const u32 want[2] = { 6, 3 };
+	u64 now = NSEC_PER_SEC;
+	u32 n;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		g[i] = kunit_kzalloc(test, sizeof(*g[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, g[i]);
+	}
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	pool->depth = 2;
+	for (i = 0; i < 3; i++)
+		band_pgroup_attach(pool, g[i], 100);
+	band_pgroup_set_limit(pool, g[0], BAND_RESERVE_IOPS, 300);
+	band_pgroup_set_limit(pool, g[1], BAND_RESERVE_IOPS, 150);
+	band_pgroup_set_limit(pool, g[2], BAND_RESERVE_BPS, 1 << 20);
+	KUNIT_EXPECT_EQ(test, pool->reserve_total[0], 450ULL);
+	KUNIT_EXPECT_EQ(test, pool->reserve_total[1], 1ULL << 20);
+	for (i = 0; i < 2; i++) {
+		/* the clock is not moved here: only the quota stops it */
+		for (n = 0; n < 100; n++)
+			if (!band_pgroup_pass_reserved(pool, g[i], 4096, now))
+				break;
+		KUNIT_EXPECT_EQ(test, n, want[i]);
+		KUNIT_EXPECT_EQ(test, g[i]->in_flight, want[i]);
+		/* one completes: one more may go */
+		band_pgroup_done(pool, g[i], now, 0, 0);
+		KUNIT_EXPECT_TRUE(test,
+				  band_pgroup_pass_reserved(pool, g[i], 4096, now));
+	}
+	/* alone in its kind: all of the budget, 8 */
+	for (n = 0; n < 100; n++)
+		if (!band_pgroup_pass_reserved(pool, g[2], 4096, now))
+			break;
+	KUNIT_EXPECT_EQ(test, n, 8U);
+	band_pgroup_detach(pool, g[1]);
+	KUNIT_EXPECT_EQ(test, pool->reserve_total[0], 300ULL);
+	band_pgroup_set_limit(pool, g[0], BAND_RESERVE_IOPS, 0);
+	KUNIT_EXPECT_EQ(test, pool->reserve_total[0], 0ULL);
+}
+
 static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_refill_rule),
 	KUNIT_CASE(band_policy_no_refill_when_idle),
@@ -1533,6 +1641,8 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_lease_cpus),
 	KUNIT_CASE(band_policy_cap_rates),
 	KUNIT_CASE(band_policy_cap_with_weights),
+	KUNIT_CASE(band_policy_reserve),
+	KUNIT_CASE(band_policy_reserve_quota),
 	{}
 };
 

@@ -264,6 +264,8 @@ static const struct option all_opts[] = {
 	{ "select", required_argument, NULL, O_SELECT },
 	{ "limit-iops", required_argument, NULL, O_LIMIT_IOPS },
 	{ "limit-bw", required_argument, NULL, O_LIMIT_BW },
+	{ "reserve-iops", required_argument, NULL, O_RESERVE_IOPS },
+	{ "reserve-bw", required_argument, NULL, O_RESERVE_BW },
 };
 
 static const int no_opts[] = { 0 };
@@ -280,7 +282,8 @@ static const int table_opts[] = { O_BAND_GROUP, O_TYPE, O_POLICY,
 static const int check_opts[] = { O_REPAIR, 0 };
 static const int watch_opts[] = { O_ONCE, O_INTERVAL, 0 };
 static const int apply_opts[] = { O_DRY_RUN, O_DEVICE, 0 };
-static const int set_opts[] = { O_LIMIT_IOPS, O_LIMIT_BW, 0 };
+static const int set_opts[] = { O_LIMIT_IOPS, O_LIMIT_BW, O_RESERVE_IOPS,
+				O_RESERVE_BW, 0 };
 
 #define REPORT_HELP \
 	"REPORT OPTIONS, as lvs takes them (libdevmapper's report engine):\n" \
@@ -310,19 +313,23 @@ static const struct cmd cmds[] = {
 	  "in one table, shares of the whole band group.\n" REPORT_HELP
 	  JSON_HELP,
 	  cmd_show, 0, 1, show_opts },
-	{ "set", "DEV JOB WEIGHT [--limit-iops N] [--limit-bw SIZE]",
+	{ "set", "DEV JOB WEIGHT [RATE OPTIONS]",
 	  "Give JOB the weight WEIGHT (1..1000000) on DEV, attaching it first\n"
 	  "if needed.  JOB is uid:NAME|ID, gid:NAME|ID, pid:ID, pgrp:ID,\n"
 	  "cgroup:/PATH (from the cgroup2 mount), unit:NAME (a systemd unit's\n"
 	  "cgroup) or default; its kind must be the device's type (unit:\n"
 	  "for cgroup).  See watch.\n"
+	  "RATE OPTIONS:\n"
 	  "  --limit-iops N   cap JOB at N bios per second, even on an idle\n"
 	  "                   device (0 or none: no cap)\n"
 	  "  --limit-bw SIZE  cap JOB at SIZE bytes per second: 10M, 1G\n"
 	  "                   (powers of 1024; 0 or none: no cap)\n"
-	  "Caps count reads and writes together; a cap not given is left as\n"
-	  "it is.  They are in DEV's table (dmsetup table), not remembered by\n"
-	  "watch or apply.\n",
+	  "  --reserve-iops N, --reserve-bw SIZE\n"
+	  "                   reserve JOB at least that much whenever it asks\n"
+	  "                   for it, whatever the weights (0 or none: none)\n"
+	  "Caps and reservations count reads and writes together; one not\n"
+	  "given is left as it is.  They are in DEV's table (dmsetup table),\n"
+	  "not remembered by watch or apply.\n",
 	  cmd_set, 3, 3, set_opts },
 	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2, no_opts },
 	{ "reset", "DEV",

@@ -431,7 +431,7 @@ unsigned int band_table_weight(const struct band_table *t,
 
 /* ------------------------------------------------------------ status */
 
-#define GSTAT_FIELDS 14
+#define GSTAT_FIELDS 17
 
 static int parse_gstat(char **f, struct band_gstat *g)
 {
@@ -454,7 +454,9 @@ static int parse_gstat(char **f, struct band_gstat *g)
 	    parse_ull(f[8], &g->held_total) || parse_ull(f[9], &g->in_flight) ||
 	    parse_ull(f[10], &g->debt_bios) ||
 	    parse_ull(f[11], &g->limit_iops) ||
-	    parse_ull(f[12], &g->limit_bps) || parse_ull(f[13], &g->limited))
+	    parse_ull(f[12], &g->limit_bps) || parse_ull(f[13], &g->limited) ||
+	    parse_ull(f[14], &g->reserve_iops) ||
+	    parse_ull(f[15], &g->reserve_bps) || parse_ull(f[16], &g->reserved))
 		return -1;
 	return 0;
 }
@@ -1121,6 +1123,8 @@ void band_view_json(struct sbuf *sb, const struct band_view *v)
 		sb_printf(sb, ",\"debt_bios\":%llu", g->debt_bios);
 		sb_printf(sb, ",\"limit_iops\":%llu,\"limit_bps\":%llu,\"limited\":%llu",
 			  g->limit_iops, g->limit_bps, g->limited);
+		sb_printf(sb, ",\"reserve_iops\":%llu,\"reserve_bps\":%llu,\"reserved\":%llu",
+			  g->reserve_iops, g->reserve_bps, g->reserved);
 		sb_printf(sb, ",\"active\":%s}", k->active ? "true" : "false");
 	}
 	sb_printf(sb, "\n]}\n");

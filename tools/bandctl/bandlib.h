@@ -129,6 +129,8 @@ struct band_gstat {
 	unsigned long long held, held_total, in_flight, debt_bios;
 	unsigned long long limit_iops, limit_bps;	/* 0: no cap */
 	unsigned long long limited;	/* times a cap made it wait */
+	unsigned long long reserve_iops, reserve_bps;	/* 0: none */
+	unsigned long long reserved;	/* bios passed on its reservation */
 	unsigned int dev;	/* which device, in a band group's view */
 };
 

@@ -41,32 +41,45 @@ static int set_weight(const struct bdev *b, const struct band_job *job,
 	return dmx_message(b->name, msg);
 }
 
+/* set's rate options, and the attribute each sets; IOPS are plain counts. */
+static const struct {
+	int opt;
+	const char *name, *attr;
+	int iops;
+} rate_opts[] = {
+	{ O_LIMIT_IOPS, "--limit-iops", "limit_iops", 1 },
+	{ O_LIMIT_BW, "--limit-bw", "limit_bps", 0 },
+	{ O_RESERVE_IOPS, "--reserve-iops", "reserve_iops", 1 },
+	{ O_RESERVE_BW, "--reserve-bw", "reserve_bps", 0 },
+};
+
 /*
- * The caps --limit-iops and --limit-bw give, as a limit message's
- * attributes ("limit_iops=N,limit_bps=M"); "" if neither.
+ * The caps and reservations set's options give, as a limit message's
+ * attributes ("limit_iops=N,reserve_bps=M"); "" if none.
  */
 static int limit_attrs(const struct args *a, char *buf, size_t len)
 {
-	unsigned long long iops, bps;
+	unsigned long long v;
+	const char *s;
+	size_t i;
 
 	buf[0] = '\0';
-	if (a->opt[O_LIMIT_IOPS]) {
-		/* a plain count: 10K IOPS would be ambiguous */
-		iops = 0;
-		if (strcmp(a->opt[O_LIMIT_IOPS], "none") &&
-		    (parse_ull(a->opt[O_LIMIT_IOPS], &iops) ||
-		     iops > BAND_LIMIT_MAX))
-			return usage_err("invalid --limit-iops '%s' (0..%llu, or none)",
-					 a->opt[O_LIMIT_IOPS], BAND_LIMIT_MAX);
-		snprintf(buf, len, "limit_iops=%llu", iops);
-	}
-	if (a->opt[O_LIMIT_BW]) {
-		if (parse_limit(a->opt[O_LIMIT_BW], &bps))
-			return usage_err("invalid --limit-bw '%s' (%s)",
-					 a->opt[O_LIMIT_BW],
+	for (i = 0; i < ARRAY_SIZE(rate_opts); i++) {
+		s = a->opt[rate_opts[i].opt];
+		if (!s)
+			continue;
+		/* 10K IOPS would be ambiguous: counts of bios are plain */
+		if (rate_opts[i].iops ? strcmp(s, "none") &&
+		    (parse_ull(s, &v) || v > BAND_LIMIT_MAX) :
+		    parse_limit(s, &v))
+			return usage_err("invalid %s '%s' (%s)", rate_opts[i].name,
+					 s, rate_opts[i].iops ?
+					 "bios per second, or none" :
 					 "bytes per second: 10M, 1G; or none");
-		snprintf(buf + strlen(buf), len - strlen(buf), "%slimit_bps=%llu",
-			 buf[0] ? "," : "", bps);
+		if (rate_opts[i].iops && !strcmp(s, "none"))
+			v = 0;
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s=%llu",
+			 buf[0] ? "," : "", rate_opts[i].attr, v);
 	}
 	return EX_OK;
 }
@@ -75,7 +88,7 @@ static int limit_attrs(const struct args *a, char *buf, size_t len)
 static int set_limits(const struct bdev *b, const struct band_job *job,
 		      unsigned long long id, const char *attrs)
 {
-	char msg[128];
+	char msg[200];
 
 	if (job->is_default)
 		snprintf(msg, sizeof(msg), "limit %s", attrs);
@@ -89,7 +102,7 @@ int cmd_set(struct args *a)
 	char **argv = a->argv;
 	unsigned long long id = 0;
 	struct band_job job;
-	char attrs[96];
+	char attrs[160];
 	unsigned int w;
 	struct bdev b;
 	int r;

@@ -10,7 +10,7 @@
 #include "bandlib.h"
 #include "unit.h"
 
-#define ST2 "sda 3 2 default 100 5 10 80 0 0 0 0 0 0 0 0 0 1000 300 7 30 2400 0 0 1 2 0 0 0 0 0"
+#define ST2 "sda 3 2 default 100 5 10 80 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 30 2400 0 0 1 2 0 0 0 0 0 0 0 0"
 
 static void calc_since_reset(void **state)
 {
@@ -41,7 +41,7 @@ static void calc_since_reset(void **state)
 static void calc_delta(void **state)
 {
 	const char *line =
-		"sda 1 2 default 100 5 4 32 0 0 0 0 0 0 0 0 0 1000 300 7 10 80 0 0 0 0 0 0 0 0 0";
+		"sda 1 2 default 100 5 4 32 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 10 80 0 0 0 0 0 0 0 0 0 0 0 0";
 	struct band_status a, b;
 	struct band_calc c[2];
 
@@ -72,8 +72,8 @@ static void calc_active(void **state)
 	struct band_status a, b;
 	struct band_calc c[4];
 	static const char *const lines[] = {
-		"sda 1 4 default 100 5 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 30 240 0 0 0 0 0 0 0 0 0 1001 100 7 10 80 0 0 0 0 0 0 0 0 0 1002 600 7 0 0 0 0 0 0 0 0 0 0 0",
-		"sda 2 4 default 100 5 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 60 480 0 0 0 0 0 0 0 0 0 1001 100 7 10 80 0 0 0 0 0 0 0 0 0 1002 600 7 0 0 0 0 1 1 0 0 0 0 0",
+		"sda 1 4 default 100 5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 30 240 0 0 0 0 0 0 0 0 0 0 0 0 1001 100 7 10 80 0 0 0 0 0 0 0 0 0 0 0 0 1002 600 7 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+		"sda 2 4 default 100 5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 60 480 0 0 0 0 0 0 0 0 0 0 0 0 1001 100 7 10 80 0 0 0 0 0 0 0 0 0 0 0 0 1002 600 7 0 0 0 0 1 1 0 0 0 0 0 0 0 0",
 	};
 
 	(void)state;
@@ -200,8 +200,8 @@ static void view_json(void **state)
 	band_view_json(&sb, &v);
 	want =
 		"{\"name\":\"data\",\"band_group\":\"sda\",\"type\":\"uid\",\"policy\":\"weight\",\"token_base\":0,\"idle_us\":8000,\"inject\":null,\"epoch\":3,\"since\":1700000000.0,\"seconds\":2.0,\"groups\":[\n"
-		"{\"id\":\"default\",\"job\":\"default\",\"weight\":100,\"tokens\":5,\"target_share\":25.0,\"share\":25.0,\"iops\":5.0,\"mbps\":0.0,\"read_bios\":10,\"read_sectors\":80,\"write_bios\":0,\"write_sectors\":0,\"held\":0,\"held_total\":0,\"in_flight\":0,\"debt_bios\":0,\"limit_iops\":0,\"limit_bps\":0,\"limited\":0,\"active\":true},\n"
-		"{\"id\":\"1000\",\"job\":\"al\\\"ice\",\"weight\":300,\"tokens\":7,\"target_share\":75.0,\"share\":75.0,\"iops\":15.0,\"mbps\":0.6,\"read_bios\":30,\"read_sectors\":2400,\"write_bios\":0,\"write_sectors\":0,\"held\":1,\"held_total\":2,\"in_flight\":0,\"debt_bios\":0,\"limit_iops\":0,\"limit_bps\":0,\"limited\":0,\"active\":true}\n"
+		"{\"id\":\"default\",\"job\":\"default\",\"weight\":100,\"tokens\":5,\"target_share\":25.0,\"share\":25.0,\"iops\":5.0,\"mbps\":0.0,\"read_bios\":10,\"read_sectors\":80,\"write_bios\":0,\"write_sectors\":0,\"held\":0,\"held_total\":0,\"in_flight\":0,\"debt_bios\":0,\"limit_iops\":0,\"limit_bps\":0,\"limited\":0,\"reserve_iops\":0,\"reserve_bps\":0,\"reserved\":0,\"active\":true},\n"
+		"{\"id\":\"1000\",\"job\":\"al\\\"ice\",\"weight\":300,\"tokens\":7,\"target_share\":75.0,\"share\":75.0,\"iops\":15.0,\"mbps\":0.6,\"read_bios\":30,\"read_sectors\":2400,\"write_bios\":0,\"write_sectors\":0,\"held\":1,\"held_total\":2,\"in_flight\":0,\"debt_bios\":0,\"limit_iops\":0,\"limit_bps\":0,\"limited\":0,\"reserve_iops\":0,\"reserve_bps\":0,\"reserved\":0,\"active\":true}\n"
 		"]}\n";
 	assert_string_equal(sb_str(&sb), want);
 	sb_free(&sb);

@@ -172,7 +172,7 @@ static void status_ok(void **state)
 	const struct band_gstat *g;
 	struct band_gstat like = { 0 };
 	static const char *const lines[] = {
-		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 5 0 0 0 1000 300 64 10 80 20 160 4 9 2 0 500 1048576 7",
+		"sda 17 2 default 100 -3 1 8 2 16 0 0 0 5 0 0 0 0 0 0 1000 300 64 10 80 20 160 4 9 2 0 500 1048576 7 20 65536 3",
 	};
 	const char *line = lines[0];
 
@@ -198,6 +198,9 @@ static void status_ok(void **state)
 	assert_int_equal(st.g[1].limit_iops, 500);
 	assert_int_equal(st.g[1].limit_bps, 1048576);
 	assert_int_equal(st.g[1].limited, 7);
+	assert_int_equal(st.g[1].reserve_iops, 20);
+	assert_int_equal(st.g[1].reserve_bps, 65536);
+	assert_int_equal(st.g[1].reserved, 3);
 	like.id = 1000;
 	g = band_status_find(&st, &like);
 	assert_ptr_equal(g, &st.g[1]);
@@ -215,19 +218,20 @@ static void status_malformed(void **state)
 		"",
 		"sda 1",
 		"sda 1 0",					/* no default group */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0",	/* 13 fields */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0",	/* 15 fields */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0",	/* 16 fields */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",	/* 18 fields */
 		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0",	/* 11 fields (old) */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 x 0 0",	/* limit_iops */
-		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 -1",	/* limited */
-		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 0 0 0",		/* missing group */
-		"sda 1 1 5 100 0 0 0 0 0 0 0 0 0 0 0 0",		/* default not first */
-		"sda 1 1 default 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* weight 0 */
-		"sda 1 1 default 100 x 0 0 0 0 0 0 0 0 0 0 0",		/* tokens */
-		"sda 1 1 default 100 0 0 0 -1 0 0 0 0 0 0 0 0",		/* negative counter */
-		"sda x 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0",		/* epoch */
-		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0 0 0 0 0",
-		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0 0 0 0 0",
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 x",	/* reserved */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 x 0 0 0 0 0",	/* limit_iops */
+		"sda 1 1 default 100 0 0 0 0 0 0 0 0 0 0 0 -1 0 0 0",	/* limited */
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* missing group */
+		"sda 1 1 5 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* default not first */
+		"sda 1 1 default 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* weight 0 */
+		"sda 1 1 default 100 x 0 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* tokens */
+		"sda 1 1 default 100 0 0 0 -1 0 0 0 0 0 0 0 0 0 0 0",		/* negative */
+		"sda x 1 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",		/* epoch */
+		"sda 1 99999999999999999999 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
+		"sda 1 2 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 default 100 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0",
 	};
 	struct band_status st;
 	size_t i;

@@ -12,7 +12,7 @@
 #include "report.h"
 #include "unit.h"
 
-#define ST2 "sda 3 2 default 100 5 10 80 0 0 0 0 0 0 0 0 0 1000 300 -7 30 2400 0 0 1 2 0 0 0 0 0"
+#define ST2 "sda 3 2 default 100 5 10 80 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 -7 30 2400 0 0 1 2 0 0 0 0 0 0 0 0"
 
 static void list_rows(struct list_row *r)
 {
