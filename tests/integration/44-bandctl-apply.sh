@@ -11,7 +11,7 @@
 #    and weighted by `apply --device VG-LV` alone, as the udev rule does;
 #  - check reports a removed line as apply --dry-run does.
 . "$TESTS/lib.sh"
-plan 28
+plan 36
 
 band_load
 modprobe brd rd_nr=2 rd_size=$((64 * 1024)) max_part=0
@@ -73,6 +73,24 @@ is "only ap2 changed" "$(tbl ap1 | cut -d' ' -f2) $(tbl ap2)" "1001:300 :100 100
 status_is "apply --device of a device the file does not name: nothing" 0 \
 	bandctl apply $conf --device nosuch
 is "nothing printed" "$(cat /tmp/bc.out)" ""
+
+# Caps and reservations on weight lines: set, changed, gone with the line.
+cat >/tmp/ap/caps.conf <<'EOF'
+weight ap1 uid:1005 10 limit-iops=500 reserve-bw=1M
+weight ap1 default 100 limit-bw=10M
+EOF
+attrs() { tbl ap1 | tr ' ' '\n' | grep -E '^(:|1005:)' | tr '\n' ' '; }
+status_is "apply a file with caps and a reservation" 0 bandctl apply /tmp/ap/caps.conf
+is "the table has them" "$(attrs)" ":100,limit_bps=10485760 1005:10,limit_iops=500,reserve_bps=1048576 "
+status_is "apply it again" 0 bandctl apply /tmp/ap/caps.conf
+is "nothing changes" "$(cat /tmp/bc.out)" ""
+sed -i 's/ limit-iops=500//' /tmp/ap/caps.conf
+status_is "a cap removed from its line" 0 bandctl apply /tmp/ap/caps.conf
+is "apply says so" "$(cat /tmp/bc.out)" \
+	"ap1: rates uid:1005 reserve_bps=1048576 (was limit_iops=500,reserve_bps=1048576)"
+: >/tmp/ap/caps.conf
+status_is "both lines removed" 0 bandctl apply /tmp/ap/caps.conf
+is "the job unset, the default group's cap gone" "$(attrs)" ":100 "
 
 # An LV activated after boot, as udev sees it: LVM's own table, then the
 # rule's command.

@@ -328,8 +328,8 @@ static const struct cmd cmds[] = {
 	  "                   reserve JOB at least that much whenever it asks\n"
 	  "                   for it, whatever the weights (0 or none: none)\n"
 	  "Caps and reservations count reads and writes together; one not\n"
-	  "given is left as it is.  They are in DEV's table (dmsetup table),\n"
-	  "not remembered by watch or apply.\n",
+	  "given is left as it is.  They are in DEV's table (dmsetup table);\n"
+	  "watch does not carry them over to a cgroup made again.\n",
 	  cmd_set, 3, 3, set_opts },
 	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2, no_opts },
 	{ "reset", "DEV",

@@ -234,6 +234,23 @@ int parse_limit(const char *s, unsigned long long *v)
 	return 0;
 }
 
+const char *const band_rate_names[BAND_NR_RATES] = {
+	"limit_iops", "limit_bps", "reserve_iops", "reserve_bps",
+};
+
+void band_rates_fmt(char *buf, size_t len, const unsigned long long *rate)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < BAND_NR_RATES && n < len; i++) {
+		if (!rate[i])
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s=%llu", n ? "," : "",
+				      band_rate_names[i], rate[i]);
+	}
+}
+
 int band_group_name_valid(const char *s)
 {
 	size_t n = strlen(s), i;
@@ -427,6 +444,17 @@ unsigned int band_table_weight(const struct band_table *t,
 		if (t->grp[i].id == id)
 			return t->grp[i].weight;
 	return 0;
+}
+
+const char *band_table_attrs(const struct band_table *t,
+			     unsigned long long id)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->grp[i].id == id)
+			return t->grp[i].attrs;
+	return "";
 }
 
 /* ------------------------------------------------------------ status */
@@ -888,6 +916,46 @@ static int conf_opts(struct conf_entry *e, char **w, size_t n, char *err,
 	return 0;
 }
 
+/*
+ * A weight line's rates: limit-iops=N, limit-bw=SIZE, reserve-iops=N,
+ * reserve-bw=SIZE (bandctl set's options; 0 or none: none).
+ */
+static int conf_rates(struct conf_entry *e, char **w, size_t n, char *err,
+		      size_t errlen)
+{
+	static const char *const keys[BAND_NR_RATES] = {
+		"limit-iops", "limit-bw", "reserve-iops", "reserve-bw",
+	};
+	unsigned long long v;
+	size_t i, k;
+	char *eq;
+
+	for (i = 0; i < n; i++) {
+		eq = strchr(w[i], '=');
+		for (k = 0; eq && k < BAND_NR_RATES; k++)
+			if (strlen(keys[k]) == (size_t)(eq - w[i]) &&
+			    !strncmp(w[i], keys[k], (size_t)(eq - w[i])))
+				break;
+		if (!eq || k == BAND_NR_RATES) {
+			snprintf(err, errlen,
+				 "line %d: expected limit-iops=, limit-bw=, reserve-iops= or reserve-bw=, got '%s'",
+				 e->line, w[i]);
+			return -1;
+		}
+		/* IOPS are plain counts; bandwidths may have K, M, G, T */
+		v = 0;
+		if (strcmp(eq + 1, "none") &&
+		    (k % 2 == 0 ? parse_ull(eq + 1, &v) || v > BAND_LIMIT_MAX :
+		     parse_limit(eq + 1, &v))) {
+			snprintf(err, errlen, "line %d: invalid %s '%s'",
+				 e->line, keys[k], eq + 1);
+			return -1;
+		}
+		e->rate[k] = v;
+	}
+	return 0;
+}
+
 static int conf_line(char *line, int lineno, struct conf_entry *e, char *err,
 		     size_t errlen)
 {
@@ -923,7 +991,7 @@ static int conf_line(char *line, int lineno, struct conf_entry *e, char *err,
 		if (!e->name)
 			goto nomem;
 		r = conf_opts(e, w.w + 2, w.n - 2, err, errlen);
-	} else if (!strcmp(w.w[0], "weight") && w.n == 4) {
+	} else if (!strcmp(w.w[0], "weight") && w.n >= 4) {
 		e->kind = CONF_WEIGHT;
 		if (band_job_parse(w.w[2], &job, msg, sizeof(msg))) {
 			snprintf(err, errlen, "line %d: %s", lineno, msg);
@@ -935,6 +1003,8 @@ static int conf_line(char *line, int lineno, struct conf_entry *e, char *err,
 				 lineno, w.w[3]);
 			goto out;
 		}
+		if (conf_rates(e, w.w + 4, w.n - 4, err, errlen))
+			goto out;
 		e->name = strdup(w.w[1]);
 		e->job = strdup(w.w[2]);
 		if (!e->name || !e->job)
@@ -942,7 +1012,7 @@ static int conf_line(char *line, int lineno, struct conf_entry *e, char *err,
 		r = 0;
 	} else {
 		snprintf(err, errlen,
-			 "line %d: expected 'create NAME DEV [OPT=VAL...]', 'wrap VG/LV [OPT=VAL...]' or 'weight NAME JOB WEIGHT'",
+			 "line %d: expected 'create NAME DEV [OPT=VAL...]', 'wrap VG/LV [OPT=VAL...]' or 'weight NAME JOB WEIGHT [RATE=VAL...]'",
 			 lineno);
 	}
 	goto out;

@@ -71,6 +71,15 @@ void str_copy(char *dst, size_t len, const char *src);
 int parse_ull(const char *s, unsigned long long *v);
 int parse_ll(const char *s, long long *v);
 int parse_weight(const char *s, unsigned int *w);
+/*
+ * A group's rate attributes in a table line, in the kernel's order: caps
+ * (limit_iops, limit_bps) and reservations (reserve_iops, reserve_bps).
+ */
+#define BAND_NR_RATES 4
+extern const char *const band_rate_names[BAND_NR_RATES];
+/* The attributes that are set (not 0) of @rate, "" if none: as the kernel prints. */
+void band_rates_fmt(char *buf, size_t len, const unsigned long long *rate);
+
 /* The kernel's largest cap, per second. */
 #define BAND_LIMIT_MAX 1125899906842624ULL	/* 2^50 */
 int parse_limit(const char *s, unsigned long long *v);
@@ -117,6 +126,9 @@ void band_table_free(struct band_table *t);
 /* The weight of id in t, 0 when not attached. */
 unsigned int band_table_weight(const struct band_table *t,
 			       unsigned long long id);
+/* The attributes of id in t ("limit_iops=5"), "" when none or not attached. */
+const char *band_table_attrs(const struct band_table *t,
+			     unsigned long long id);
 
 /* One group of a status line. */
 struct band_gstat {
@@ -248,6 +260,8 @@ struct conf_entry {
 	struct band_opts opts;
 	char *job;		/* weight: the JOB text */
 	unsigned int weight;
+	/* weight: its caps and reservations, by kind (limit_iops...) */
+	unsigned long long rate[BAND_NR_RATES];
 };
 
 struct conf {

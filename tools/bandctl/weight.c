@@ -465,6 +465,34 @@ static int apply_wrap(struct conf_entry *e)
 	return r;
 }
 
+/*
+ * A weight line's caps and reservations: the file's, all of them (one not
+ * given is none), as it does the weight.
+ */
+static int apply_rates(const struct conf_entry *e, const char *dm,
+		       const struct bdev *b, const struct band_job *job,
+		       unsigned long long id)
+{
+	char want[160], all[160];
+	const char *cur;
+	size_t k, n = 0;
+
+	cur = job->is_default ? b->t.dflt_attrs : band_table_attrs(&b->t, id);
+	band_rates_fmt(want, sizeof(want), e->rate);
+	if (!strcmp(cur, want))
+		return EX_OK;
+	printf("%s: rates %s %s (was %s)\n", dm, e->job, want[0] ? want : "none",
+	       cur[0] ? cur : "none");
+	changes++;
+	if (dry_run)
+		return EX_OK;
+	for (k = 0; k < BAND_NR_RATES; k++)
+		n += (size_t)snprintf(all + n, sizeof(all) - n, "%s%s=%llu",
+				      k ? "," : "", band_rate_names[k],
+				      e->rate[k]);
+	return set_limits(b, job, id, all);
+}
+
 static int apply_weight(struct conf_entry *e)
 {
 	char dm[DM_NAME_MAX + 1], was[256];
@@ -508,6 +536,8 @@ static int apply_weight(struct conf_entry *e)
 		if (!dry_run)
 			r = set_weight(&b, &job, id, e->weight);
 	}
+	if (!r)
+		r = apply_rates(e, dm, &b, &job, id);
 	if (!r && !dry_run && b.name[0])
 		bind_remember(dm, e->job, &job, id, e->weight);
 	band_job_free(&job);
@@ -569,6 +599,8 @@ static int seen_has(const char *dm, int is_default, unsigned long long id,
  * job detached, the default group back to 100.  Then remember what the
  * file gives now.
  */
+#define NO_RATES "limit limit_iops=0,limit_bps=0,reserve_iops=0,reserve_bps=0"
+
 static int unset_removed(const char *path, const char *dm)
 {
 	char *prev, *line, *save = NULL, msg[64], id_s[32], job[256];
@@ -606,6 +638,18 @@ static int unset_removed(const char *path, const char *dm)
 		if (seen_has(dm, dflt, dflt ? 0 : id, job))
 			continue;
 		w = dflt ? b.t.dflt_weight : band_table_weight(&b.t, id);
+		if (dflt && b.t.dflt_attrs[0]) {
+			/* its caps and reservations go with its line */
+			printf("%s: rates default none (was %s; not in %s)\n",
+			       dm, b.t.dflt_attrs, path);
+			changes++;
+			ri = dry_run ? EX_OK : dmx_message(dm, NO_RATES);
+			if (ri) {
+				err(ri, "%s: %s", dm, dmx_err);
+				if (!r)
+					r = ri;
+			}
+		}
 		if (dflt && w != 100) {
 			printf("%s: weight default 100 (was %u; not in %s)\n", dm,
 			       w, path);

@@ -40,8 +40,10 @@ static void calc_since_reset(void **state)
 
 static void calc_delta(void **state)
 {
-	const char *line =
-		"sda 1 2 default 100 5 4 32 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 10 80 0 0 0 0 0 0 0 0 0 0 0 0";
+	static const char *const lines[] = {
+		"sda 1 2 default 100 5 4 32 0 0 0 0 0 0 0 0 0 0 0 0 1000 300 7 10 80 0 0 0 0 0 0 0 0 0 0 0 0",
+	};
+	const char *line = lines[0];
 	struct band_status a, b;
 	struct band_calc c[2];
 
@@ -247,8 +249,10 @@ static void config_ok(void **state)
 				    "create vms /dev/vg0/vms type=cgroup policy=weight-iosize token-base=64 idle=100 inject=0\n"
 				    "wrap vg0/vms inject=1\n"
 				    "  weight vg0-data uid:alice 300\n"
-				    "weight vms default 50\n", &c, e, sizeof(e)), 0);
-	assert_int_equal(c.n, 5);
+				    "weight vms default 50\n"
+				    "weight vms cgroup:/a 5 limit-iops=100 limit-bw=10M reserve-iops=none reserve-bw=1G\n",
+				    &c, e, sizeof(e)), 0);
+	assert_int_equal(c.n, 6);
 	assert_int_equal(c.e[0].kind, CONF_WRAP);
 	assert_string_equal(c.e[0].name, "vg0/data");
 	assert_int_equal(c.e[0].opts.type, BT_UID);
@@ -270,6 +274,15 @@ static void config_ok(void **state)
 	assert_string_equal(c.e[3].job, "uid:alice");
 	assert_int_equal(c.e[3].weight, 300);
 	assert_int_equal(c.e[4].weight, 50);
+	assert_int_equal(c.e[4].rate[0], 0);
+	assert_int_equal(c.e[5].rate[0], 100);
+	assert_int_equal(c.e[5].rate[1], 10485760);
+	assert_int_equal(c.e[5].rate[2], 0);
+	assert_int_equal(c.e[5].rate[3], 1073741824);
+	band_rates_fmt(e, sizeof(e), c.e[5].rate);
+	assert_string_equal(e, "limit_iops=100,limit_bps=10485760,reserve_bps=1073741824");
+	band_rates_fmt(e, sizeof(e), c.e[4].rate);
+	assert_string_equal(e, "");
 	conf_free(&c);
 	assert_int_equal(conf_parse("", &c, e, sizeof(e)), 0);
 	assert_int_equal(c.n, 0);
@@ -296,6 +309,10 @@ static void config_bad(void **state)
 		"weight n uid:alice 0\n",
 		"weight n alice 10\n",
 		"weight n uid:alice 10 extra\n",
+		"weight n uid:alice 10 limit-iops=1K\n",
+		"weight n uid:alice 10 limit-bw=10X\n",
+		"weight n uid:alice 10 speed=5\n",
+		"weight n uid:alice 10 reserve-iops=\n",
 	};
 	struct conf c;
 	char e[256];
