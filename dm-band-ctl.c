@@ -1263,13 +1263,12 @@ static int band_msg_limit(struct band_dev *bd, const char *verb,
 	unsigned int set;
 	char *error;
 
-	if (band_split_group(arg, idstr, &attrs)) {
+	if (!strchr(arg, ':')) {
+		attrs = arg;	/* the default group's (may be long) */
+	} else if (band_split_group(arg, idstr, &attrs)) {
 		DMERR("%s: invalid argument '%s': [<id>:]<key>=<value>[,...] expected",
 		      verb, arg);
 		return -EINVAL;
-	}
-	if (!attrs) {
-		attrs = arg;
 	} else if (*idstr) {
 		grp = band_msg_find(bd, verb, idstr);
 		if (!grp)
