@@ -513,10 +513,27 @@ void band_ctl_exit(void)
 	kmem_cache_destroy(band_grp_cache);
 }
 
-/* Run @bg's worker now. */
-void band_kick(struct band_bg *bg)
+/* Run @bg's worker now; the caller holds bg->lock and sets bg->kicked. */
+void band_kick_now(struct band_bg *bg)
 {
 	mod_delayed_work(band_wq, &bg->release_work, 0);
+}
+
+/*
+ * Run @bg's worker now, from configuration (not under bg->lock).  Marked
+ * kicked, so that band_schedule() does not bring a queued run of its own
+ * "forward" to a later time than now (mod_delayed_work() would postpone
+ * this one) until the worker has run.
+ */
+void band_kick(struct band_bg *bg)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&bg->lock, flags);
+	bg->kicked = true;
+	bg->wake_at = 0;
+	band_kick_now(bg);
+	spin_unlock_irqrestore(&bg->lock, flags);
 }
 
 /*

@@ -60,7 +60,7 @@ static void band_kick_locked(struct band_bg *bg)
 	if (bg->kicked)
 		return;
 	bg->kicked = true;
-	band_kick(bg);
+	band_kick_now(bg);
 }
 
 /*

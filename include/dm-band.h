@@ -173,6 +173,7 @@ int band_parse_id(const char *s, enum band_type type, u64 *id);
 int band_ctl_init(work_func_t release);
 void band_ctl_exit(void);
 void band_kick(struct band_bg *bg);
+void band_kick_now(struct band_bg *bg);
 void band_kick_later(struct band_bg *bg, unsigned long delay, bool ours);
 int band_dev_get(struct dm_target *ti, dev_t lower, struct band_conf *conf,
 		 struct band_dev **bdp, struct xarray **new_groups,
