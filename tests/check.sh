@@ -169,6 +169,9 @@ guest_job() {
 	# 64-bit range: up to 8 xarray nodes per group, 600 MB and more under
 	# KASAN, which ran the 1 GiB debug guest out of memory.
 	[ -n "$STRESS" ] && [ "$k" = debug ] && mem=2048
+	# Replaying a fuzz failure: FUZZ_SEED=<seed> [FUZZ_CASES=<n>] make check.
+	[ -n "${FUZZ_SEED:-}" ] && kargs="$kargs dm_band.fuzz_seed=$FUZZ_SEED"
+	[ -n "${FUZZ_CASES:-}" ] && kargs="$kargs dm_band.fuzz_cases=$FUZZ_CASES"
 	DM_BAND_GUEST_MEM=$mem DM_BAND_GUEST_TIMEOUT=$tmo \
 	"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$d/initramfs.cpio" "$d" \
 		"dm_band.scale=$scale" $kargs >&2

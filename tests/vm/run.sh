@@ -11,7 +11,8 @@
 # dm_band.timeout=<seconds> limits each test (default 300),
 # dm_band.run=<script> runs that script instead (make demo),
 # dm_band.scale=<n> divides the tests' I/O sizes by n (slow kernels),
-# dm_band.stress=1 runs the tests' long versions (STRESS=1; make stress).
+# dm_band.stress=1 runs the tests' long versions (STRESS=1; make stress),
+# dm_band.fuzz_seed=, dm_band.fuzz_cases= replay a fuzz run (46-fuzz).
 export PATH=/usr/sbin:/usr/bin
 export DM_DISABLE_UDEV=1
 export TESTS=/dm-band/tests
@@ -30,6 +31,8 @@ for arg in $(cat /proc/cmdline); do
 	dm_band.run=*) run=${arg#*=} ;;
 	dm_band.scale=*) export SCALE=${arg#*=} ;;
 	dm_band.stress=*) export STRESS=${arg#*=} ;;
+	dm_band.fuzz_seed=*) export FUZZ_SEED=${arg#*=} ;;
+	dm_band.fuzz_cases=*) export FUZZ_CASES=${arg#*=} ;;
 	esac
 done
 
