@@ -124,35 +124,49 @@ dkms_wanted() {
 kernel_listed() {
 	local k first
 	[ -n "$2" ] || return 0
+	first=${3-$(first_stock)}
 	for k in $2; do
 		[ "$k" = "$1" ] && return 0
 		[ "$k" = stock ] && [ "$1" != debug ] && return 0
-		if [ "$k" = one-stock ]; then
-			first=$(echo " ${DM_BAND_KERNELS:-6.1 6.12} " |
-				grep -o ' 6\.1 \| 6\.12 ' | head -n 1)
-			[ " $1 " = "$first" ] && return 0
-		fi
+		[ "$k" = one-stock ] && [ "$1" = "$first" ] && return 0
 	done
 	return 1
 }
 
+# first_stock: the run's first stock kernel (6.1 unless DM_BAND_KERNELS
+# leaves it out).
+first_stock() {
+	case " ${DM_BAND_KERNELS:-6.1 6.12} " in
+	*" 6.1 "*) echo 6.1 ;;
+	*" 6.12 "*) echo 6.12 ;;
+	esac
+}
+
+# One awk over all the tests' headers (a sed and two greps per test made
+# host/26, which calls this some 25 times, take over two minutes beside
+# the guests): per test its name, kernels list, opt-in and stress marks.
 guest_tests() {
-	local t
-	for t in "$top"/tests/integration/[0-9]*.sh; do
-		case $(basename "$t" .sh) in ${DM_BAND_TESTS:-*}) ;; *) continue ;; esac
-		# (the list ends where a comment in parentheses starts)
-		if ! kernel_listed "$1" "$(sed -n 's/^# kernels: \([^(]*\).*/\1/p' "$t" | head -n 1)"; then
-			continue
-		fi
+	local name list optin stress first
+	first=$(first_stock)
+	awk '
+		function out() { if (name != "") printf "%s|%s|%d|%d\n", name, list, optin, stress }
+		FNR == 1 {
+			out()
+			name = FILENAME; sub(/.*\//, "", name); sub(/\.sh$/, "", name)
+			list = ""; seen = 0; optin = 0; stress = 0
+		}
+		!seen && /^# kernels: / { list = substr($0, 12); sub(/\(.*/, "", list); seen = 1 }
+		/^# opt-in/ { optin = 1 }
+		/^# stress/ { stress = 1 }
+		END { out() }' "$top"/tests/integration/[0-9]*.sh |
+	while IFS="|" read -r name list optin stress; do
+		case $name in ${DM_BAND_TESTS:-*}) ;; *) continue ;; esac
+		kernel_listed "$1" "$list" "$first" || continue
 		# Opt-in tests run only when DM_BAND_TESTS names them.
-		if [ -z "${DM_BAND_TESTS:-}" ] && grep -q '^# opt-in' "$t"; then
-			continue
-		fi
+		[ -z "${DM_BAND_TESTS:-}" ] && [ "$optin" = 1 ] && continue
 		# make stress runs only the tests that have a long version.
-		if [ -n "${DM_BAND_STRESS:-}" ] && ! grep -q '^# stress' "$t"; then
-			continue
-		fi
-		basename "$t" .sh
+		[ -n "${DM_BAND_STRESS:-}" ] && [ "$stress" = 0 ] && continue
+		echo "$name"
 	done
 }
 
