@@ -18,6 +18,8 @@
 #   iocost       io.cost.qos enable=1 with an io.cost.model measured here,
 #                io.weight per cgroup
 #   raw, linear  (overhead rows) the device alone, dm-linear over it
+#   iomax        (limits rows) blk-throttle: io.max riops/wiops or
+#                rbps/wbps per cgroup, the kernel's own caps
 #
 # Throughput: each group's completions in one window, timed once every
 # group runs, from fio's own logs (averages every LOG_MS, stamped with the
@@ -37,6 +39,7 @@
 #   TS runid ms ios_1 ios_2 ...                 settle: cumulative I/Os
 #   EVENT runid ms name                         settle: what happened when
 #   ERR runid message                           a run that failed
+#   LIMITS key=value...                         limits: the caps and reservation
 #   RUNS n                                      runs attempted, at the end
 export PATH=/usr/sbin:/usr/bin
 B=/dm-band/bench
@@ -126,7 +129,9 @@ probe() {
 
 # The groups of the next run: parallel arrays, filled by group().
 G_NAME=() G_W=() G_JOBS=() G_ARGS=()
-groups_clear() { G_NAME=() G_W=() G_JOBS=() G_ARGS=(); }
+# (limits: the group's attributes in the band table, and its io.max line)
+declare -A G_BAND G_IOMAX
+groups_clear() { G_NAME=() G_W=() G_JOBS=() G_ARGS=() G_BAND=() G_IOMAX=(); }
 # group NAME WEIGHT JOBS FIO_ARGS...
 group() {
 	G_NAME+=("$1")
@@ -329,6 +334,13 @@ ctrl_setup() {
 			QOS_SHOWN[$shape]=1
 		fi
 		;;
+	iomax)
+		for i in "${!G_NAME[@]}"; do
+			[ -n "${G_IOMAX[${G_NAME[$i]}]:-}" ] || continue
+			echo "${DEVNUM[$shape]} ${G_IOMAX[${G_NAME[$i]}]}" \
+				>"$CG/${G_NAME[$i]}/io.max" || return 1
+		done
+		;;
 	linear)
 		n=$(blockdev --getsz "/dev/$name")
 		dmsetup create bench-dev --table "0 $n linear /dev/$name 0" || return 1
@@ -342,7 +354,7 @@ ctrl_setup() {
 		else
 			tbl="0 $n band /dev/$name 0 bench cgroup $policy 0 :100"
 			for i in "${!G_NAME[@]}"; do
-				tbl+=" $(stat -c %i "$CG/${G_NAME[$i]}"):${G_W[$i]}"
+				tbl+=" $(stat -c %i "$CG/${G_NAME[$i]}"):${G_W[$i]}${G_BAND[${G_NAME[$i]}]:-}"
 			done
 			tbl+=${BAND_MORE:-}
 		fi
@@ -711,6 +723,49 @@ s_groups() {
 	done
 }
 
+# 10. limits: caps and a reservation (issue 15) on the parallel device
+# (4000 IOPS, 32 MiB/s), against blk-throttle's io.max where it has the
+# same control (caps; it has no reservations) and no controller.
+#   cap-alone   a QD8 reader capped at LIM_IOPS, alone on the device
+#   cap-beside  the same, weight 1000, beside an uncapped reader of
+#               weight 1: the cap holds, the other takes the rest
+#   reserve     a QD8 reader of weight 1 with RES_IOPS reserved beside
+#               one of weight 1000; weights-only: the same without the
+#               reservation (what the weights alone give it)
+#   bps-beside  64 KiB readers, the weight-1000 one capped at LIM_BPS
+LIM_IOPS=1000 LIM_BPS=$((8 << 20)) RES_IOPS=1000
+s_limits() {
+	local ctrl v
+	local Q8="$RREAD --iodepth=8" B64="--rw=randread --bs=64k --ioengine=libaio --iodepth=4"
+	for ctrl in band iomax; do
+		groups_clear
+		group capped 1 1 "$Q8"
+		G_BAND[capped]=",limit_iops=$LIM_IOPS" G_IOMAX[capped]="riops=$LIM_IOPS wiops=$LIM_IOPS"
+		measure limits parallel "$ctrl" cap-alone "$1"
+	done
+	for ctrl in none band iomax; do
+		groups_clear
+		group capped 1000 1 "$Q8"
+		group other 1 1 "$Q8"
+		G_BAND[capped]=",limit_iops=$LIM_IOPS" G_IOMAX[capped]="riops=$LIM_IOPS wiops=$LIM_IOPS"
+		measure limits parallel "$ctrl" cap-beside "$1"
+	done
+	for v in none:reserve band:reserve band:weights-only; do
+		groups_clear
+		group reserved 1 1 "$Q8"
+		group heavy 1000 1 "$Q8"
+		[ "${v#*:}" = reserve ] && G_BAND[reserved]=",reserve_iops=$RES_IOPS"
+		measure limits parallel "${v%%:*}" "${v#*:}" "$1"
+	done
+	for ctrl in none band iomax; do
+		groups_clear
+		group capped 1000 1 "$B64"
+		group other 1 1 "$B64"
+		G_BAND[capped]=",limit_bps=$LIM_BPS" G_IOMAX[capped]="rbps=$LIM_BPS wbps=$LIM_BPS"
+		measure limits parallel "$ctrl" bps-beside "$1"
+	done
+}
+
 # 7. settle: three groups 40:20:10 (two jobs each, 4 in flight per job);
 # after PHASE seconds group a stops (SIGSTOP), after another PHASE it
 # resumes, after another group c's weight goes from 10 to 40 (a message
@@ -941,7 +996,8 @@ if want friendly || want skewed || want qd1; then
 	nullb_make serial nbser 1 1000000 0 2 1 0 1024 || { say "ERR setup: serial device"; exit 1; }
 	probe serial
 fi
-if want friendly || want skewed || want qd1 || want seqrand || want groups || want settle; then
+if want friendly || want skewed || want qd1 || want seqrand || want groups || want settle ||
+   want limits; then
 	nullb_make parallel nbpar 8 2000000 32 2 1 0 1024 || { say "ERR setup: parallel device"; exit 1; }
 	probe parallel
 fi
@@ -955,6 +1011,7 @@ if want buffered; then
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "/dev/${DEVNAME[buf]}" ||
 		say "ERR setup: mkfs.ext4 on the buf device"
 fi
+want limits && say "LIMITS limit_iops=$LIM_IOPS limit_bps=$LIM_BPS reserve_iops=$RES_IOPS"
 if want overhead; then
 	nullb_make fast nbfast 64 0 0 1 2 0 1024 || { say "ERR setup: fast device"; exit 1; }
 fi

@@ -31,6 +31,7 @@ PLAN = {
     "groups": (["parallel"], ["none", "band", "bfq", "iocost"]),
     "settle": (["parallel"], ["none", "band", "band-noinject", "bfq", "iocost"]),
     "overhead": (["fast"], ["raw", "linear", "band"]),
+    "limits": (["parallel"], ["none", "band", "iomax"]),
 }
 TITLE = {
     "friendly": "1. Friendly: 3 groups 40:20:10, 3 jobs each, 4 KiB random 70% reads",
@@ -41,6 +42,7 @@ TITLE = {
     "groups": "6. n groups with weights 1..n",
     "settle": "7. Settling: a group goes idle and comes back; a weight changes",
     "overhead": "8. Overhead: no device delay, the CPU is the bottleneck",
+    "limits": "10. Limits and reservations: caps against io.max, a reservation against weight 1000",
 }
 # The per-bio cost runs (scenario cost, guest.sh's s_cost): (ctrl, variant)
 # and the dm-linear run each is compared with.
@@ -50,7 +52,14 @@ COST_CONFIGS = {("linear", ""): None, ("band", "1group"): ("linear", ""),
 # Reference runs that are no controller's result: the QD1 reader alone, and
 # beside a QD32 reader on a twin device (what the guest's CPU alone costs it).
 REF_VARIANTS = ("alone", "beside")
-CTRLS = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost", "raw", "linear"]
+CTRLS = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost", "raw", "linear", "iomax"]
+# The limits runs (guest.sh's s_limits): variant -> (the group held to a
+# rate, the LIMITS key of that rate, the unit: "iops" or "kbps").
+LIMIT_RUNS = {"cap-alone": ("capped", "limit_iops", "iops"),
+              "cap-beside": ("capped", "limit_iops", "iops"),
+              "reserve": ("reserved", "reserve_iops", "iops"),
+              "weights-only": ("reserved", "reserve_iops", "iops"),
+              "bps-beside": ("capped", "limit_bps", "kbps")}
 # Shares in bytes where request sizes differ, else in I/Os.
 BYTES_SCEN = {"seqrand", "buffered"}
 TOL = 0.05          # settle: within 5% (relative) of the target share
@@ -109,6 +118,7 @@ class Bench:
         self.ts = collections.defaultdict(list)
         self.events = collections.defaultdict(list)
         self.nruns = None
+        self.limits = {}
         self.rc = None
         self.parse()
 
@@ -169,6 +179,9 @@ class Bench:
                     self.events[w[1]].append((int(w[2]), w[3]))
                 elif w[0] == "ERR":
                     self.errs.append(line[4:])
+                elif w[0] == "LIMITS":
+                    self.limits = {k: int(v) for k, v in
+                                   (x.split("=", 1) for x in w[1:] if "=" in x)}
                 elif w[0] == "RUNS":
                     self.nruns = int(w[1])
                 elif w[0] == "@@@" and len(w) > 1 and w[1] == "RUN-END":
@@ -561,7 +574,7 @@ def summary_lines(b, res, st):
     cols = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost"]
     L.append(f"{'scenario':<18}" + "".join(f"{c:<14}" for c in cols))
     for scen in PLAN:
-        if scen in ("overhead", "settle") or scen not in res:
+        if scen in ("overhead", "settle", "limits") or scen not in res:
             continue
         sres = res[scen]
         for key in sorted({(k[0], k[2]) for k in sres if k[2] not in REF_VARIANTS},
@@ -640,6 +653,47 @@ def summary_lines(b, res, st):
             L.append(f"  QD1 alone: p50 linear {med(gl['p50']):.0f} us, band {med(ga['p50']):.0f} us; "
                      f"IOPS linear {med(gl['iops']):.0f}, band {med(ga['iops']):.0f}")
     L += cost_lines(b)
+    L += limits_lines(b, res)
+    return L
+
+
+def limit_fracs(b, m, variant):
+    """Per round, the held group's rate over its cap or reservation."""
+    g, key, unit = LIMIT_RUNS[variant]
+    want = b.limits.get(key)
+    if not want or g not in m["groups"]:
+        return []
+    want = want / 1024 if unit == "kbps" else want
+    return [x / want for x in m["groups"][g][unit]]
+
+
+def limits_lines(b, res):
+    """The limits runs in one line each: the held group's rate against
+    its cap or reservation, per controller."""
+    sres = res.get("limits")
+    if not sres or not b.limits:
+        return []
+    L = [f"limits (the held group's rate vs its cap or reservation: {b.limits.get('limit_iops')} "
+         f"IOPS, {b.limits.get('limit_bps', 0) >> 20} MiB/s, {b.limits.get('reserve_iops')} IOPS reserved):"]
+    names = {"cap-alone": "IOPS cap alone", "cap-beside": "IOPS cap beside weight 1",
+             "reserve": "reservation at weight 1 vs 1000", "bps-beside": "bytes cap beside weight 1"}
+    for variant, name in names.items():
+        parts = []
+        for c in CTRLS:
+            m = sres.get(("parallel", c, variant))
+            if not m:
+                continue
+            f = limit_fracs(b, m, variant)
+            cell = f"{c} {pct(med(f))}"
+            if m["use"] and c != "none":
+                cell += f" (use {pct(med(m['use']))})"
+            parts.append(cell)
+        if variant == "reserve":
+            m = sres.get(("parallel", "band", "weights-only"))
+            if m:
+                parts.append(f"band without it {pct(med(limit_fracs(b, m, 'weights-only')))}")
+        if parts:
+            L.append(f"  {name}: " + ", ".join(parts))
     return L
 
 
@@ -961,6 +1015,8 @@ def write_report(b, res, st, series, charts, summary, problems, args):
         L.append(f"## {TITLE[scen]}")
         L.append("")
         L += scen_text(scen, b, res, st)
+        if scen == "limits":
+            continue
         sres = res[scen]
         unit = unit_of(scen)
         shapes = []
@@ -1156,6 +1212,34 @@ def scen_text(scen, b, res, st):
         L.append("Shares are in bytes.  Under `weight` a 256 KiB bio costs what a 4 KiB one does; "
                  "under `weight-iosize` it costs 64 tokens.")
         L.append("")
+    elif scen == "limits":
+        sres = res[scen]
+        L.append("The parallel device (4000 IOPS, 32 MiB/s), 4 KiB random reads with 8 in flight "
+                 "(64 KiB with 4 in the bytes runs).  *held group*: the capped or reserved one; "
+                 "*of target*: its rate over its cap or reservation (a cap is met at 100%, a "
+                 "reservation at 100% or more).  *iomax*: blk-throttle's io.max on the same cgroup "
+                 "(riops/wiops or rbps/wbps), the kernel's own caps; it has no reservations.  "
+                 "*weights-only*: dm-band with the same weights and no reservation.  Use: the "
+                 "total over no controller's with the same jobs (a cap lowers it by design).")
+        L.append("")
+        L.append("| run | controller | held group | rate | of target | other group | p99 us (held) | use |")
+        L.append("|---|---|---|---|---|---|---|---|")
+        for variant, (g, key, unit) in LIMIT_RUNS.items():
+            for c in CTRLS:
+                m = sres.get(("parallel", c, variant))
+                if not m or g not in m["groups"]:
+                    continue
+                gm = m["groups"][g]
+                other = [n for n in m["groups"] if n != g]
+                oc = "-"
+                if other:
+                    om = m["groups"][other[0]]
+                    oc = f"{other[0]} {fr(om[unit])} {'KB/s' if unit == 'kbps' else 'IOPS'}"
+                f = limit_fracs(b, m, variant)
+                use = ("ref" if c == "none" else fr(m["use"], 0, 100, "%")) if m["use"] else "-"
+                L.append(f"| {variant} | {c} | {g} | {fr(gm[unit])} {'KB/s' if unit == 'kbps' else 'IOPS'} | "
+                         f"{fr(f, 1, 100, '%')} | {oc} | {fr(gm.get('p99', []))} | {use} |")
+        L.append("")
     elif scen == "buffered":
         L.append("Each cgroup writes its own file (psync, 64 KiB) through the page cache; the "
                  "writeback bios carry the cgroup.  vm.dirty_bytes = 64 MiB, "
@@ -1203,6 +1287,8 @@ def main():
             c = chart_overhead(out, sres)
             if c:
                 charts[scen].append(c)
+        elif scen == "limits":
+            pass
         else:
             for shape in sorted({k[0] for k in sres}):
                 c = chart_shares(out, scen, shape, sres, TITLE[scen].split(":")[0])

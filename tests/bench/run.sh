@@ -17,7 +17,7 @@
 # scenarios, default 15: their targets are a few percent, inside one
 # round's noise), BENCH_SECS (seconds measured per run, default 5),
 # BENCH_SCENARIOS (a subset of: friendly skewed qd1 seqrand buffered groups
-# settle overhead cost, or their numbers 1-9), BENCH_COST_NR (bios per cost
+# settle overhead cost limits, or their numbers 1-10), BENCH_COST_NR (bios per cost
 # run, default 1000000), BENCH_KO (a dm_band.ko already
 # built for the kernel, e.g. make check's), BUILD, DM_BAND_CACHE.
 set -euo pipefail
@@ -29,10 +29,10 @@ export DM_BAND_CACHE=$CACHE
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
 
-all="friendly skewed qd1 seqrand buffered groups settle overhead cost"
+all="friendly skewed qd1 seqrand buffered groups settle overhead cost limits"
 scen=()
 for s in ${BENCH_SCENARIOS:-$all}; do
-	case $s in [1-9]) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
+	case $s in [1-9] | 10) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
 	[[ " $all " == *" $s "* ]] || { echo "bench: unknown scenario $s (one of: $all)" >&2; exit 2; }
 	scen+=("$s")
 done
