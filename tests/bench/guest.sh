@@ -734,22 +734,26 @@ s_groups() {
 #               reservation (what the weights alone give it)
 #   bps-beside  64 KiB readers, the weight-1000 one capped at LIM_BPS
 LIM_IOPS=1000 LIM_BPS=$((8 << 20)) RES_IOPS=1000
+# limits_capped ROUND VARIANT "CTRLS" FIO_ARGS BAND_ATTR IOMAX [OTHER_WEIGHT]:
+# the group "capped" (weight 1000, or 1 alone), and beside it "other"
+# of OTHER_WEIGHT when given.
+limits_capped() {
+	local ctrl w=1
+	[ -n "${7:-}" ] && w=1000
+	for ctrl in $3; do
+		groups_clear
+		group capped "$w" 1 "$4"
+		[ -n "${7:-}" ] && group other "$7" 1 "$4"
+		G_BAND[capped]=$5 G_IOMAX[capped]=$6
+		measure limits parallel "$ctrl" "$2" "$1"
+	done
+}
 s_limits() {
-	local ctrl v
+	local v
 	local Q8="$RREAD --iodepth=8" B64="--rw=randread --bs=64k --ioengine=libaio --iodepth=4"
-	for ctrl in band iomax; do
-		groups_clear
-		group capped 1 1 "$Q8"
-		G_BAND[capped]=",limit_iops=$LIM_IOPS" G_IOMAX[capped]="riops=$LIM_IOPS wiops=$LIM_IOPS"
-		measure limits parallel "$ctrl" cap-alone "$1"
-	done
-	for ctrl in none band iomax; do
-		groups_clear
-		group capped 1000 1 "$Q8"
-		group other 1 1 "$Q8"
-		G_BAND[capped]=",limit_iops=$LIM_IOPS" G_IOMAX[capped]="riops=$LIM_IOPS wiops=$LIM_IOPS"
-		measure limits parallel "$ctrl" cap-beside "$1"
-	done
+	local IOPS_CAP=",limit_iops=$LIM_IOPS" IOPS_MAX="riops=$LIM_IOPS wiops=$LIM_IOPS"
+	limits_capped "$1" cap-alone "band iomax" "$Q8" "$IOPS_CAP" "$IOPS_MAX"
+	limits_capped "$1" cap-beside "none band iomax" "$Q8" "$IOPS_CAP" "$IOPS_MAX" 1
 	for v in none:reserve band:reserve band:weights-only; do
 		groups_clear
 		group reserved 1 1 "$Q8"
@@ -757,13 +761,8 @@ s_limits() {
 		[ "${v#*:}" = reserve ] && G_BAND[reserved]=",reserve_iops=$RES_IOPS"
 		measure limits parallel "${v%%:*}" "${v#*:}" "$1"
 	done
-	for ctrl in none band iomax; do
-		groups_clear
-		group capped 1000 1 "$B64"
-		group other 1 1 "$B64"
-		G_BAND[capped]=",limit_bps=$LIM_BPS" G_IOMAX[capped]="rbps=$LIM_BPS wbps=$LIM_BPS"
-		measure limits parallel "$ctrl" bps-beside "$1"
-	done
+	limits_capped "$1" bps-beside "none band iomax" "$B64" ",limit_bps=$LIM_BPS" \
+		"rbps=$LIM_BPS wbps=$LIM_BPS" 1
 }
 
 # 7. settle: three groups 40:20:10 (two jobs each, 4 in flight per job);
