@@ -1,5 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# kernels: stock (the debug kernel takes 3 s a case here, 115 s in all,
+# and runs the same refusals under KASAN and kmemleak in 46-fuzz's 600
+# cases and KUnit's band_ctl_bad_lines)
 # Every malformed table line is refused: dmsetup fails, the kernel log names
 # the reason, and no device is left behind.  (KUnit checks the parser's
 # every message; this checks them through the real constructor.)
