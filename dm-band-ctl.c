@@ -1078,17 +1078,28 @@ void band_dev_put(struct band_dev *bd)
  */
 #define BAND_WALK_RESCHED	256
 
-/* A group's attributes that are set, for the table line. */
-static void band_emit_attrs(struct band_grp *grp, char *result,
+/* The rates that are set, as a group's attributes in the table line. */
+static void band_emit_rates(const u64 *rate, char *result,
 			    unsigned int maxlen, unsigned int *szp)
 {
 	unsigned int sz = *szp, k;
 
 	for (k = 0; k < BAND_NR_LIMITS; k++)
-		if (grp->pg.limit[k].rate)
+		if (rate[k])
 			DMEMIT(",%s=%llu", band_limit_names[k],
-			       (unsigned long long)grp->pg.limit[k].rate);
+			       (unsigned long long)rate[k]);
 	*szp = sz;
+}
+
+static void band_emit_attrs(struct band_grp *grp, char *result,
+			    unsigned int maxlen, unsigned int *szp)
+{
+	u64 rate[BAND_NR_LIMITS];
+	unsigned int k;
+
+	for (k = 0; k < BAND_NR_LIMITS; k++)
+		rate[k] = grp->pg.limit[k].rate;
+	band_emit_rates(rate, result, maxlen, szp);
 }
 
 /*
@@ -1118,6 +1129,33 @@ void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 	if (bg->pool.inject != BAND_INJECT_DEFAULT)
 		DMEMIT(" inject=%u", bg->pool.inject);
 	mutex_unlock(&band_mutex);
+	*szp = sz;
+}
+
+/*
+ * The line of a table loaded but not yet resumed (after <dev> <offset>):
+ * its own configuration, attributes included, as band_emit_table() will
+ * print it once it is live.
+ */
+void band_emit_conf(const struct band_conf *conf, char *result,
+		    unsigned int maxlen, unsigned int *szp)
+{
+	unsigned int sz = *szp, i;
+
+	DMEMIT(" %s %s %s %llu :%u", conf->name, band_type_names[conf->type],
+	       band_policy_names[conf->policy],
+	       (unsigned long long)conf->token_base, conf->default_weight);
+	band_emit_rates(conf->default_limit, result, maxlen, &sz);
+	for (i = 0; i < conf->nr_groups; i++) {
+		DMEMIT(" %llu:%u", (unsigned long long)conf->groups[i].id,
+		       conf->groups[i].weight);
+		band_emit_rates(conf->groups[i].limit, result, maxlen, &sz);
+		if (!((i + 1) % BAND_WALK_RESCHED))
+			cond_resched();
+	}
+	DMEMIT(" idle=%u", conf->idle_us);
+	if (conf->inject != BAND_INJECT_DEFAULT)
+		DMEMIT(" inject=%u", conf->inject);
 	*szp = sz;
 }
 

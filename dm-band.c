@@ -874,8 +874,7 @@ static void band_status(struct dm_target *ti, status_type_t type,
 			unsigned int maxlen)
 {
 	struct band_c *bc = ti->private;
-	struct band_conf *conf = &bc->conf;
-	unsigned int sz = 0, i;
+	unsigned int sz = 0;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
@@ -884,22 +883,11 @@ static void band_status(struct dm_target *ti, status_type_t type,
 
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %llu", bc->dev->name, (unsigned long long)bc->start);
-		if (!bc->conf_pending) {
-			band_emit_table(bc->bd, result, maxlen, &sz);
-			break;
-		}
 		/* An inactive table not yet resumed: its own line. */
-		DMEMIT(" %s %s %s %llu :%u", conf->name,
-		       band_type_names[conf->type],
-		       band_policy_names[conf->policy],
-		       (unsigned long long)conf->token_base,
-		       conf->default_weight);
-		for (i = 0; i < conf->nr_groups; i++)
-			DMEMIT(" %llu:%u", (unsigned long long)conf->groups[i].id,
-			       conf->groups[i].weight);
-		DMEMIT(" idle=%u", conf->idle_us);
-		if (conf->inject != BAND_INJECT_DEFAULT)
-			DMEMIT(" inject=%u", conf->inject);
+		if (bc->conf_pending)
+			band_emit_conf(&bc->conf, result, maxlen, &sz);
+		else
+			band_emit_table(bc->bd, result, maxlen, &sz);
 		break;
 
 	case STATUSTYPE_IMA:

@@ -185,6 +185,8 @@ void band_groups_free(struct xarray *groups);
 void band_grp_free(struct band_grp *grp);
 void band_emit_table(struct band_dev *bd, char *result, unsigned int maxlen,
 		     unsigned int *szp);
+void band_emit_conf(const struct band_conf *conf, char *result,
+		    unsigned int maxlen, unsigned int *szp);
 void band_emit_info(struct band_dev *bd, char *result, unsigned int maxlen,
 		    unsigned int *szp);
 int band_message(struct band_dev *bd, unsigned int argc, char **argv,

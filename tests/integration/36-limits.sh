@@ -8,7 +8,7 @@
 # bytes-per-second cap holds with 64 KiB bios; caps are in the table line
 # (round-trip), in status, and changed by message while bios are held.
 . "$TESTS/lib.sh"
-plan 40
+plan 42
 
 band_load
 # No delay: the device serves thousands of IOPS, far above the caps.
@@ -22,6 +22,12 @@ check "table line with a cap on uid 1001" dm_create lim "$table"
 chmod 666 /dev/mapper/lim
 is "the table round-trips" "$(dmsetup table lim | cut -d' ' -f6-)" \
 	"lim uid weight 0 :100 1001:100,limit_iops=$CAP 1002:100 idle=8000"
+# A table loaded and not yet resumed prints its own line, attributes and
+# all (that line once lost them; 46-fuzz found it).
+dmsetup reload lim --table "0 $n band /dev/nullb0 0 lim uid weight 0 :100,reserve_iops=7 1001:100,limit_iops=$CAP,limit_bps=4096 1002:100"
+is "the inactive table has its attributes" "$(dmsetup table --inactive lim | cut -d' ' -f6-)" \
+	"lim uid weight 0 :100,reserve_iops=7 1001:100,limit_iops=$CAP,limit_bps=4096 1002:100 idle=8000"
+check "the inactive table cleared" dmsetup clear lim
 check "a reload from dmsetup table keeps it" \
 	sh -c "dmsetup table lim | dmsetup reload lim && dmsetup resume lim &&
 	       dmsetup table lim | grep -q ' 1001:100,limit_iops=$CAP '"
