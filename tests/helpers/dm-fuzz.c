@@ -69,6 +69,10 @@ typedef unsigned int u32;
 #define NAME_MAX_LEN	31
 #define ID_LEN		24
 #define NOPT		2
+#define NLIM		4		/* a group's caps and reservations */
+#define LIMIT_MAX	1125899906842624ULL	/* 2^50 per second */
+#define ATTR_LEN	64		/* band_parse_attrs()'s buffer */
+#define WBUF_LEN	16		/* band_parse_group()'s weight buffer */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -289,9 +293,15 @@ static const char *const type_names[NR_TYPES] = {
 
 static const char *const policy_names[2] = { "weight", "weight-iosize" };
 
+/* A group's attributes, in the order the table line prints them. */
+static const char *const lim_names[NLIM] = {
+	"limit_iops", "limit_bps", "reserve_iops", "reserve_bps",
+};
+
 struct grp {
 	u64 id;
 	u32 w;
+	u64 lim[NLIM];		/* 0: none */
 };
 
 /* A band target's configuration, as its table line says. */
@@ -300,6 +310,7 @@ struct cfg {
 	int type, policy;
 	u64 token;
 	u32 idle, dw;
+	u64 dlim[NLIM];		/* the default group's attributes */
 	bool inject;
 	struct grp *g;		/* sorted by id */
 	size_t ng, cap;
@@ -335,6 +346,7 @@ static void cfg_append(struct cfg *c, u64 id, u32 w)
 	}
 	c->g[c->ng].id = id;
 	c->g[c->ng].w = w;
+	memset(c->g[c->ng].lim, 0, sizeof(c->g[c->ng].lim));
 	c->ng++;
 }
 
@@ -368,6 +380,7 @@ static void cfg_insert(struct cfg *c, u64 id, u32 w)
 	memmove(&c->g[i + 1], &c->g[i], (c->ng - 1 - i) * sizeof(*c->g));
 	c->g[i].id = id;
 	c->g[i].w = w;
+	memset(c->g[i].lim, 0, sizeof(c->g[i].lim));
 }
 
 static void cfg_remove(struct cfg *c, u64 id)
@@ -448,6 +461,7 @@ struct expect {
 	char lower[32];		/* accepted table: the device below */
 	u64 off;
 	bool stats;		/* accepted message that prints a result */
+	bool attrs;		/* a table line's group word has attributes */
 };
 
 static void refuse(struct expect *e, const char *why)
@@ -459,6 +473,55 @@ static void refuse(struct expect *e, const char *why)
 	sb_put(&e->text, why);
 }
 
+static const char attr_bad[] =
+	"Invalid group attribute: <key>=<value> expected";
+
+/*
+ * band_parse_attrs(): "<key>=<value>[,<key>=<value>...]", each key at most
+ * once, values 0..2^50.  The keys given go into @lim, and into *@set as
+ * bits.  Returns NULL, or the kernel's error.
+ */
+static const char *parse_attrs(const char *s, u64 *lim, unsigned int *set)
+{
+	char buf[ATTR_LEN];
+	const char *end, *eq;
+	size_t len, klen;
+	unsigned int k;
+	u64 v;
+
+	*set = 0;
+	if (!*s)
+		return attr_bad;
+	while (*s) {
+		end = strchr(s, ',');
+		if (!end)
+			end = s + strlen(s);
+		len = end - s;
+		eq = memchr(s, '=', len);
+		if (!eq || len >= sizeof(buf))
+			return attr_bad;
+		klen = eq - s;
+		for (k = 0; k < NLIM; k++)
+			if (strlen(lim_names[k]) == klen &&
+			    !strncmp(s, lim_names[k], klen))
+				break;
+		if (k == NLIM)
+			return "Unknown group attribute: {limit,reserve}_{iops,bps} expected";
+		if (*set & (1U << k))
+			return "Group attribute given twice";
+		memcpy(buf, eq + 1, len - klen - 1);
+		buf[len - klen - 1] = '\0';
+		if (k_strtoull(buf, &v) || v > LIMIT_MAX)
+			return "Invalid limit or reservation: 0 to 2^50 per second expected";
+		lim[k] = v;
+		*set |= 1U << k;
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return attr_bad;
+	}
+	return NULL;
+}
+
 /*
  * The constructor's parsing, band_parse_ctr_args(): fills @c and returns
  * true, or refuses @e and returns false.
@@ -467,15 +530,17 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 		       struct expect *e)
 {
 	bool have_default = false, have_idle = false, have_inject = false;
-	unsigned int i;
-	char id[ID_LEN];
-	const char *s, *wstr;
-	u64 v;
+	unsigned int i, set;
+	char id[ID_LEN], wbuf[WBUF_LEN];
+	const char *s, *wstr, *comma, *err;
+	u64 v, lim[NLIM];
 	u32 wt;
 	size_t len;
 
 	c->ng = 0;
 	c->dw = 100;
+	memset(c->dlim, 0, sizeof(c->dlim));
+	e->attrs = false;
 	c->idle = 8000;
 	c->inject = true;	/* the default: injection on */
 	if (w->n < 6) {
@@ -526,7 +591,8 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 	}
 	for (i = 6; i < w->n; i++) {
 		s = w->v[i];
-		if (strchr(s, '=')) {
+		/* a group has a colon (and may have attributes with '=') */
+		if (strchr(s, '=') && !strchr(s, ':')) {
 			if (!strncmp(s, "inject=", 7)) {
 				if (have_inject) {
 					refuse(e, "Option inject given twice");
@@ -561,8 +627,26 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 			return false;
 		}
 		if (split_group(s, id, &wstr) || !wstr) {
-			refuse(e, "Invalid group");
+			refuse(e, "Invalid group: <id>:<weight> or :<weight> expected");
 			return false;
+		}
+		/* band_parse_group(): the attributes before the weight */
+		memset(lim, 0, sizeof(lim));
+		comma = strchr(wstr, ',');
+		if (comma) {
+			e->attrs = true;
+			if (comma - wstr >= WBUF_LEN) {
+				refuse(e, "Invalid weight");
+				return false;
+			}
+			memcpy(wbuf, wstr, comma - wstr);
+			wbuf[comma - wstr] = '\0';
+			wstr = wbuf;
+			err = parse_attrs(comma + 1, lim, &set);
+			if (err) {
+				refuse(e, err);
+				return false;
+			}
 		}
 		if (parse_weight(wstr, &wt)) {
 			refuse(e, "Invalid weight");
@@ -575,6 +659,7 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 			}
 			have_default = true;
 			c->dw = wt;
+			memcpy(c->dlim, lim, sizeof(lim));
 			continue;
 		}
 		if (c->type == T_NONE) {
@@ -586,6 +671,7 @@ static bool parse_line(struct words *w, struct cfg *c, u64 *off,
 			return false;
 		}
 		cfg_append(c, v, wt);
+		memcpy(c->g[c->ng - 1].lim, lim, sizeof(lim));
 	}
 	if (c->ng > MAX_GROUPS) {
 		refuse(e, "Too many groups");
@@ -726,6 +812,16 @@ static void table_model(struct words *w, struct bdev *target, u64 len,
 	e->off = off;
 }
 
+/* A group's attributes that are set, as band_emit_attrs() prints them. */
+static void emit_attrs(struct sb *b, const u64 *lim)
+{
+	unsigned int k;
+
+	for (k = 0; k < NLIM; k++)
+		if (lim[k])
+			sb_printf(b, ",%s=%llu", lim_names[k], lim[k]);
+}
+
 /* The line the target prints for a configuration. */
 static void emit_table(struct sb *b, const char *lower, u64 off,
 		       const struct cfg *c)
@@ -736,8 +832,11 @@ static void emit_table(struct sb *b, const char *lower, u64 off,
 	sb_printf(b, "%s %llu %s %s %s %llu :%u", lower, off,
 		  c->name, type_names[c->type], policy_names[c->policy],
 		  c->token, c->dw);
-	for (i = 0; i < c->ng; i++)
+	emit_attrs(b, c->dlim);
+	for (i = 0; i < c->ng; i++) {
 		sb_printf(b, " %llu:%u", c->g[i].id, c->g[i].w);
+		emit_attrs(b, c->g[i].lim);
+	}
 	sb_printf(b, " idle=%u", c->idle);
 	if (!c->inject)
 		sb_put(b, " inject=0");
@@ -859,6 +958,52 @@ static void msg_model(struct words *w, struct bdev *d, struct expect *e)
 			return;
 		}
 		*target = wt;
+		e->ok = true;
+	} else if (!k_strcasecmp(verb, "limit") ||
+		   !k_strcasecmp(verb, "reserve")) {
+		/* band_msg_limit(): the verb is logged as it was given */
+		u64 *target = c->dlim, lim[NLIM] = { 0 };
+		const char *attrs, *err;
+		unsigned int k, set;
+
+		if (!strchr(arg, ':')) {
+			attrs = arg;	/* the default group's: may be long */
+		} else if (split_group(arg, id, &attrs)) {
+			refuse(e, "limit: invalid argument");
+			sb_clear(&e->text);
+			sb_printf(&e->text, "band: %s: invalid argument '%s': ",
+				  verb, arg);
+			sb_put(&e->text, "[<id>:]<key>=<value>[,...] expected");
+			return;
+		} else if (*id) {
+			if (parse_id(id, c->type, &v)) {
+				refuse(e, "limit: invalid id");
+				sb_clear(&e->text);
+				sb_printf(&e->text, "band: %s: invalid %s'%s'",
+					  verb, what, id);
+				return;
+			}
+			g = cfg_find(c, v);
+			if (!g) {
+				refuse(e, "limit: no group");
+				sb_clear(&e->text);
+				sb_printf(&e->text, "band: %s: no group %llu attached",
+					  verb, v);
+				return;
+			}
+			target = g->lim;
+		}
+		err = parse_attrs(attrs, lim, &set);
+		if (err) {
+			refuse(e, err);
+			sb_clear(&e->text);
+			sb_printf(&e->text, "band: %s: '%s': %s", verb, attrs,
+				  err);
+			return;
+		}
+		for (k = 0; k < NLIM; k++)
+			if (set & (1U << k))
+				target[k] = lim[k];
 		e->ok = true;
 	} else if (!k_strcasecmp(verb, "type")) {
 		t = lookup(arg, type_names, NR_TYPES);
@@ -1098,7 +1243,7 @@ static void kmsg_read(bool keep)
 
 /* ------------------------------------------------------------ generators */
 
-enum field { F_OFFSET, F_TOKEN, F_WEIGHT, F_ID, F_IDLE, F_INJECT };
+enum field { F_OFFSET, F_TOKEN, F_WEIGHT, F_ID, F_IDLE, F_INJECT, F_RATE };
 
 static const u64 bounds[] = {
 	0, 1, 2, 2147483647ULL, 2147483648ULL, 4294967295ULL, 4294967296ULL,
@@ -1110,6 +1255,20 @@ static const char *const overflows[] = {
 	"18446744073709551616", "18446744073709551617",
 	"99999999999999999999", "340282366920938463463374607431768211456",
 };
+
+/* A valid rate for a cap or a reservation: not 0 (that is none). */
+static u64 gen_valid_rate(void)
+{
+	unsigned int k = below(100);
+
+	if (k < 10)
+		return LIMIT_MAX - below(2);
+	if (k < 50)
+		return 1 + below(10000);
+	if (k < 80)
+		return 1 + below(1ULL << 34);
+	return 1 + below(LIMIT_MAX);
+}
 
 /* A valid id for @type. */
 static u64 gen_valid_id(int type)
@@ -1151,6 +1310,8 @@ static u64 gen_value(enum field f, int type, u64 size, u64 len)
 			return IDLE_MAX + below(2) - (pct(30) ? 1 : 0);
 		case F_INJECT:
 			return below(3);
+		case F_RATE:
+			return LIMIT_MAX + below(2) - (pct(30) ? 1 : 0);
 		case F_ID: {
 			u64 lim[] = { PID_MAX, PID_MAX + 1ULL,
 					   UINT32_MAX - 1ULL, UINT32_MAX,
@@ -1171,6 +1332,8 @@ static u64 gen_value(enum field f, int type, u64 size, u64 len)
 			return below(IDLE_MAX + 1);
 		case F_INJECT:
 			return below(2);
+		case F_RATE:
+			return pct(20) ? 0 : gen_valid_rate();
 		case F_ID:
 			return gen_valid_id(type);
 		}
@@ -1301,12 +1464,14 @@ static void gen_name(struct sb *b, unsigned int len)
 /* Case kinds, for the figures. */
 enum kind {
 	K_VALID, K_MISSING, K_EXTRA, K_NUMBER, K_JUNK, K_NONASCII, K_OVERLONG,
-	K_DUP, K_UNKNOWN, K_SEP, K_ORDER, K_PATH, K_NAME, K_BIG, NR_KINDS,
+	K_DUP, K_UNKNOWN, K_SEP, K_ORDER, K_PATH, K_NAME, K_ATTR, K_BIG,
+	NR_KINDS,
 };
 
 static const char *const kind_names[NR_KINDS] = {
 	"valid", "missing", "extra", "number", "junk", "non-ascii", "overlong",
-	"duplicate", "unknown", "separators", "order", "path", "name", "big",
+	"duplicate", "unknown", "separators", "order", "path", "name",
+	"attributes", "big",
 };
 
 /*
@@ -1321,9 +1486,55 @@ struct tline {
 	u64 size, len;
 };
 
+/* Attributes for a valid group, in @p percent of groups: mostly none. */
+static void gen_valid_lim(u64 *lim, unsigned int p)
+{
+	unsigned int k;
+	bool any = false;
+
+	memset(lim, 0, NLIM * sizeof(*lim));
+	if (!pct(p))
+		return;
+	for (k = 0; k < NLIM; k++) {
+		if (pct(40)) {
+			lim[k] = gen_valid_rate();
+			any = true;
+		}
+	}
+	if (!any)
+		lim[below(NLIM)] = gen_valid_rate();
+}
+
+/*
+ * ",<key>=<value>" for each attribute @lim sets, in any order (the target
+ * prints them in its own), now and then with a '+' or an explicit 0.
+ */
+static void put_attrs(struct sb *b, const u64 *lim)
+{
+	unsigned int order[NLIM] = { 0, 1, 2, 3 }, i, j, k;
+
+	if (pct(50)) {
+		for (i = NLIM; i > 1; i--) {
+			j = below(i);
+			k = order[i - 1];
+			order[i - 1] = order[j];
+			order[j] = k;
+		}
+	}
+	for (i = 0; i < NLIM; i++) {
+		k = order[i];
+		if (lim[k])
+			sb_printf(b, ",%s=%s%llu", lim_names[k],
+				  pct(3) ? "+" : "", lim[k]);
+		else if (pct(2))
+			sb_printf(b, ",%s=0", lim_names[k]);
+	}
+}
+
 static void gen_valid_cfg(struct cfg *c, const char *name, int type,
 			  size_t ng)
 {
+	struct grp *g;
 	u64 id;
 
 	snprintf(c->name, sizeof(c->name), "%s", name);
@@ -1333,12 +1544,16 @@ static void gen_valid_cfg(struct cfg *c, const char *name, int type,
 	c->idle = pct(50) ? 8000 : below(IDLE_MAX + 1);
 	c->inject = !pct(30);
 	c->dw = pct(50) ? 100 : 1 + below(WEIGHT_MAX);
+	gen_valid_lim(c->dlim, 25);
 	c->ng = 0;
 	while (c->ng < ng) {
 		id = gen_valid_id(type);
-		if (!cfg_find(c, id))
-			cfg_insert(c, id, pct(50) ? 1 + below(1000) :
-						    1 + below(WEIGHT_MAX));
+		if (cfg_find(c, id))
+			continue;
+		cfg_insert(c, id, pct(50) ? 1 + below(1000) :
+					    1 + below(WEIGHT_MAX));
+		g = cfg_find(c, id);
+		gen_valid_lim(g->lim, 20);
 	}
 }
 
@@ -1421,11 +1636,16 @@ static void gen_table_base(struct tline *t, struct bdev *target)
 	}
 	k = pct(60) ? below(c.ng + 1) : (unsigned int)-1;
 	for (i = 0; i <= c.ng; i++) {
-		if (i == k)
-			sb_printf(wl_add(&t->l), ":%u", c.dw);
-		if (i < c.ng)
-			sb_printf(wl_add(&t->l), "%llu:%u", c.g[i].id,
-				  c.g[i].w);
+		if (i == k) {
+			w = wl_add(&t->l);
+			sb_printf(w, ":%u", c.dw);
+			put_attrs(w, c.dlim);
+		}
+		if (i < c.ng) {
+			w = wl_add(&t->l);
+			sb_printf(w, "%llu:%u", c.g[i].id, c.g[i].w);
+			put_attrs(w, c.g[i].lim);
+		}
 	}
 	t->first_opt = t->l.n;
 	if (c.idle != 8000 || pct(30))
@@ -1498,6 +1718,195 @@ static void add_escapes(struct sb *b)
 	sb_clear(b);
 	sb_put(b, tmp.s);
 	free(tmp.s);
+}
+
+/*
+ * A group's attribute list, "<key>=<value>[,...]" without the leading
+ * comma, appended to @b: valid, or (@bad) with something wrong or at a
+ * limit: a key unknown or given twice, a value out of range or not a
+ * number, an element empty or without '=', a trailing comma, no element
+ * at all, an element of 62 to 65 characters (the target's buffer is 64).
+ */
+static void gen_attr_list(struct sb *b, bool bad)
+{
+	static const char *const keys[] = {
+		"limit", "iops", "bps", "LIMIT_IOPS", "Limit_bps", "limit-iops",
+		"limit_iop", "limit_iopss", "reserve_bw", "limit_bw", "reserve",
+		"weight", "idle", "inject", "", "limit_iops\\ ", " limit_bps",
+		"r\xc3\xa9serve_iops", "reserve_iops\\", "limit_iops:",
+	};
+	static const char *const noeq[] = {
+		"limit_iops", "5", "reserve_bps", "limit_iops:5", "x",
+		"limit_iops\\=5",
+	};
+	struct wl l = { 0 };
+	u64 lim[NLIM];
+	unsigned int i, j, k;
+	struct sb *w, tmp;
+
+	gen_valid_lim(lim, 100);
+	for (k = 0; k < NLIM; k++) {
+		if (lim[k] || pct(5))
+			sb_printf(wl_add(&l), "%s=%llu", lim_names[k], lim[k]);
+	}
+	for (i = l.n; i > 1; i--) {
+		j = below(i);
+		tmp = l.w[i - 1];
+		l.w[i - 1] = l.w[j];
+		l.w[j] = tmp;
+	}
+	if (bad) {
+		i = below(l.n);
+		w = &l.w[i];
+		switch (below(10)) {
+		case 0:		/* an unknown key */
+			sb_clear(w);
+			sb_printf(w, "%s=%u", keys[below(ARRAY_SIZE(keys))],
+				  (unsigned int)below(1000));
+			break;
+		case 1:		/* a key twice */
+			wl_insert(&l, below(l.n + 1), w->s);
+			if (pct(50)) {
+				w = &l.w[l.n - 1];
+				*strchr(w->s, '=') = '\0';
+				w->len = strlen(w->s);
+				sb_printf(w, "=%llu", gen_valid_rate());
+			}
+			break;
+		case 2:		/* a value of every kind, or none */
+		case 3:
+			*strchr(w->s, '=') = '\0';
+			w->len = strlen(w->s);
+			sb_putc(w, '=');
+			if (pct(10))
+				break;
+			gen_num(w, F_RATE, 0, 0, 0);
+			break;
+		case 4:		/* no '=' */
+			sb_clear(w);
+			sb_put(w, noeq[below(ARRAY_SIZE(noeq))]);
+			break;
+		case 5:		/* an empty element: ",," or a leading comma */
+			wl_insert(&l, below(l.n + 1), "");
+			break;
+		case 6:		/* a trailing comma */
+			wl_insert(&l, l.n, "");
+			break;
+		case 7:		/* nothing */
+			l.n = 0;
+			break;
+		case 8:		/* 62 to 65 characters: zeros before the value */
+			memset(&tmp, 0, sizeof(tmp));
+			sb_clear(&tmp);
+			sb_add(&tmp, w->s, strchr(w->s, '=') - w->s + 1);
+			j = ATTR_LEN - 2 + below(4);
+			while (tmp.len + strlen(strchr(w->s, '=') + 1) < j)
+				sb_putc(&tmp, '0');
+			sb_put(&tmp, strchr(w->s, '=') + 1);
+			sb_clear(w);
+			sb_put(w, tmp.s);
+			free(tmp.s);
+			break;
+		default:	/* junk after a value, or a value just past 2^50 */
+			if (pct(50))
+				junk_word(w);
+			else
+				sb_printf(w, "%s=%llu",
+					  lim_names[below(NLIM)],
+					  LIMIT_MAX + 1 + below(3));
+			break;
+		}
+	}
+	for (i = 0; i < l.n; i++) {
+		if (i)
+			sb_putc(b, ',');
+		sb_put(b, l.w[i].s);
+	}
+	for (i = 0; i < l.cap; i++)
+		free(l.w[i].s);
+	free(l.w);
+}
+
+/*
+ * Attributes in a table line: a group word's replaced (mostly by a list
+ * with something wrong), its weight padded to 15 or 16 characters before
+ * the comma, attributes without a weight or a colon, after an option, or
+ * every attribute at 2^50 on every group.
+ */
+static void mutate_attrs(struct tline *t)
+{
+	unsigned int i = below(100), at, n;
+	struct sb *w, g = { 0 };
+	char *colon, *comma;
+
+	if (t->first_opt <= 6 || t->first_opt > t->l.n || pct(10)) {
+		sb_clear(&g);
+		if (pct(30))
+			sb_printf(&g, ":%u", (unsigned int)(1 + below(1000)));
+		else
+			sb_printf(&g, "%llu:%u", gen_valid_id(t->type),
+				  (unsigned int)(1 + below(1000)));
+		at = t->first_opt <= t->l.n ? t->first_opt : t->l.n;
+		wl_insert(&t->l, at, g.s);
+		t->first_opt = at + 1;
+		if (t->first_opt <= 6) {
+			/* fields are missing: no group position */
+			free(g.s);
+			return;
+		}
+	}
+	at = 6 + below(t->first_opt - 6);
+	w = &t->l.w[at];
+	colon = strchr(w->s, ':');
+	comma = colon ? strchr(colon, ',') : NULL;
+	sb_clear(&g);
+	if (i < 55) {
+		if (comma) {
+			*comma = '\0';
+			w->len = comma - w->s;
+		}
+		sb_putc(w, ',');
+		gen_attr_list(w, pct(85));
+	} else if (i < 70) {
+		/* the weight before the comma at 14 to 17 characters */
+		sb_add(&g, w->s, colon ? (size_t)(colon - w->s) : 0);
+		sb_putc(&g, ':');
+		n = WBUF_LEN - 2 + below(4);
+		sb_printf(&g, "%0*u", (int)n, (unsigned int)(1 + below(1000)));
+		if (pct(20))
+			g.s[g.len - n] = '+';
+		sb_putc(&g, ',');
+		gen_attr_list(&g, pct(20));
+		sb_clear(w);
+		sb_put(w, g.s);
+	} else if (i < 80) {
+		static const char *const odd[] = {
+			"limit_iops=5", ":,limit_iops=5", "5,limit_iops=5",
+			"5:limit_iops=5", ":limit_iops=5", "::5,limit_iops=5",
+			"5:5,limit_iops=5:5", ",limit_iops=5", ":5,,",
+			"5:5,limit_iops=5,idle=5", "5:5,inject=1",
+		};
+		wl_insert(&t->l, at, odd[below(ARRAY_SIZE(odd))]);
+		t->first_opt++;
+	} else if (i < 90) {
+		/* after the options: on an option, or a group there */
+		if (t->first_opt < t->l.n && pct(50)) {
+			sb_put(&t->l.w[t->first_opt], ",limit_iops=5");
+		} else {
+			sb_printf(&g, "%llu:5,", gen_valid_id(t->type));
+			gen_attr_list(&g, false);
+			wl_insert(&t->l, t->l.n, g.s);
+		}
+	} else {
+		/* every attribute at 2^50 on every group word */
+		for (at = 6; at < t->first_opt; at++) {
+			w = &t->l.w[at];
+			for (n = 0; n < NLIM; n++)
+				sb_printf(w, ",%s=%llu", lim_names[n],
+					  LIMIT_MAX);
+		}
+	}
+	free(g.s);
 }
 
 /* Numeric positions of a line: index, field. */
@@ -1591,18 +2000,23 @@ static enum kind mutate_table(struct tline *t)
 			unsigned int j = below(100);
 
 			sb_clear(&x);
-			if (j < 40)
+			if (j < 40) {
 				junk_word(&x);
-			else if (j < 60)
+			} else if (j < 60) {
 				sb_printf(&x, "%llu:%u",
 					  gen_valid_id(t->type),
 					  (unsigned int)(1 + below(100)));
-			else if (j < 80)
+				if (pct(30)) {
+					sb_putc(&x, ',');
+					gen_attr_list(&x, pct(20));
+				}
+			} else if (j < 80) {
 				sb_printf(&x, "idle=%u",
 					  (unsigned int)below(IDLE_MAX));
-			else
+			} else {
 				sb_printf(&x, "inject=%u",
 					  (unsigned int)below(2));
+			}
 			at = pct(60) ? t->l.n : below(t->l.n + 1);
 			wl_insert(&t->l, at, x.s);
 			if (at < t->first_opt)
@@ -1737,6 +2151,9 @@ static enum kind mutate_table(struct tline *t)
 		sb_clear(w);
 		sb_put(w, paths[below(npaths)].s);
 		break;
+	case K_ATTR:
+		mutate_attrs(t);
+		break;
 	case K_NAME: {
 		static const char *const names[] = {
 			"a/b", "a b", "a*", "a@b", "caf\xc3\xa9", "\xc0\xc0",
@@ -1813,16 +2230,22 @@ static const char *const state_names[NR_STATES] = {
 	"held-suspended", "full",
 };
 
-static const char *const verbs[] = {
-	"attach", "detach", "weight", "type", "policy", "token", "idle",
-	"inject", "reset", "stats",
+/* The verbs, then kinds of message that are not a verb's (figures). */
+enum verb {
+	V_ATTACH, V_DETACH, V_WEIGHT, V_LIMIT, V_RESERVE, V_TYPE, V_POLICY,
+	V_TOKEN, V_IDLE, V_INJECT, V_RESET, V_STATS, V_UNKNOWN, V_ARGC,
+	V_EMPTY, NR_VERBS,
 };
 
-enum { V_UNKNOWN = ARRAY_SIZE(verbs), V_ARGC, V_EMPTY, NR_VERBS };
+static const char *const verbs[V_UNKNOWN] = {
+	"attach", "detach", "weight", "limit", "reserve", "type", "policy",
+	"token", "idle", "inject", "reset", "stats",
+};
 
 static const char *const verb_names[NR_VERBS] = {
-	"attach", "detach", "weight", "type", "policy", "token", "idle",
-	"inject", "reset", "stats", "unknown", "argc", "empty",
+	"attach", "detach", "weight", "limit", "reserve", "type", "policy",
+	"token", "idle", "inject", "reset", "stats", "unknown", "argc",
+	"empty",
 };
 
 static u64 pick_existing(struct cfg *c)
@@ -1844,7 +2267,7 @@ static void gen_weight_arg(struct sb *b, bool held)
 static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 {
 	static const unsigned int weights[NR_VERBS] = {
-		20, 12, 16, 8, 6, 8, 6, 6, 3, 3, 4, 5, 1,
+		20, 12, 16, 12, 8, 8, 6, 8, 6, 6, 3, 3, 4, 5, 1,
 	};
 	struct cfg *c = &d->cfg;
 	unsigned int total = 0, k, v, i;
@@ -1858,7 +2281,7 @@ static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 	for (v = 0; k >= weights[v]; v++)
 		k -= weights[v];
 
-	if (v < ARRAY_SIZE(verbs)) {
+	if (v < V_UNKNOWN) {
 		w = wl_add(&l);
 		sb_put(w, verbs[v]);
 		if (pct(8)) {
@@ -1869,7 +2292,7 @@ static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 	}
 	type = pct(80) ? c->type : (int)below(NR_TYPES);
 	switch (v) {
-	case 0:		/* attach */
+	case V_ATTACH:
 		w = wl_add(&l);
 		k = below(100);
 		if (k < 50)
@@ -1884,6 +2307,11 @@ static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 		if (k < 70) {
 			sb_putc(w, ':');
 			gen_weight_arg(w, held);
+			if (pct(8)) {
+				/* attach takes no attributes */
+				sb_putc(w, ',');
+				gen_attr_list(w, false);
+			}
 		} else if (k < 90) {
 			;
 		} else {
@@ -1893,14 +2321,14 @@ static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 			sb_put(w, odd[below(ARRAY_SIZE(odd))]);
 		}
 		break;
-	case 1:		/* detach */
+	case V_DETACH:
 		w = wl_add(&l);
 		if (pct(60))
 			sb_printf(w, "%llu", pick_existing(c));
 		else
 			gen_num(w, F_ID, type, 0, 0);
 		break;
-	case 2:		/* weight */
+	case V_WEIGHT:
 		w = wl_add(&l);
 		k = below(100);
 		if (k < 30) {
@@ -1921,40 +2349,72 @@ static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 				sb_putc(w, '0');
 			sb_put(w, pct(50) ? "5" : "5:5");
 		}
+		if (k < 90 && pct(8)) {
+			/* weight takes no attributes */
+			sb_putc(w, ',');
+			gen_attr_list(w, false);
+		}
 		break;
-	case 3:		/* type */
+	case V_LIMIT:
+	case V_RESERVE:
+		/* [<id>:]<key>=<value>[,...]: either verb takes any key */
+		w = wl_add(&l);
+		k = below(100);
+		if (k < 30) {
+			;	/* the default group */
+		} else if (k < 38) {
+			sb_putc(w, ':');
+		} else if (k < 75) {
+			sb_printf(w, "%llu:", pick_existing(c));
+		} else if (k < 85) {
+			gen_num(w, F_ID, type, 0, 0);
+			sb_putc(w, ':');
+		} else if (k < 92) {
+			/* an id of 24 characters or more */
+			k = 20 + below(10);
+			while (k--)
+				sb_putc(w, '0');
+			sb_put(w, "5:");
+		} else {
+			junk_word(w);
+			if (pct(50))
+				sb_putc(w, ':');
+		}
+		gen_attr_list(w, pct(held ? 20 : 35));
+		break;
+	case V_TYPE:
 		w = wl_add(&l);
 		if (pct(75))
 			sb_put(w, type_names[below(NR_TYPES)]);
 		else
 			sb_put(w, pct(50) ? "PID" : "cgroups");
 		break;
-	case 4:		/* policy */
+	case V_POLICY:
 		w = wl_add(&l);
 		if (pct(75))
 			sb_put(w, policy_names[below(2)]);
 		else
 			sb_put(w, pct(50) ? "Weight" : "fifo");
 		break;
-	case 5:		/* token */
+	case V_TOKEN:
 		w = wl_add(&l);
 		if (held && pct(50))
 			sb_put(w, "1");
 		else
 			gen_num(w, F_TOKEN, 0, 0, 0);
 		break;
-	case 6:		/* idle */
+	case V_IDLE:
 		gen_num(wl_add(&l), F_IDLE, 0, 0, 0);
 		break;
-	case 7:		/* inject */
+	case V_INJECT:
 		w = wl_add(&l);
 		if (pct(60))
 			sb_put(w, pct(50) ? "0" : "1");
 		else
 			gen_num(w, F_INJECT, 0, 0, 0);
 		break;
-	case 8:		/* reset */
-	case 9:		/* stats */
+	case V_RESET:
+	case V_STATS:
 		if (pct(15))
 			junk_word(wl_add(&l));
 		break;
@@ -1963,7 +2423,7 @@ static unsigned int gen_msg(struct bdev *d, struct sb *line, bool held)
 		junk_word(wl_add(&l));
 		break;
 	case V_ARGC:
-		sb_put(wl_add(&l), verbs[below(8)]);
+		sb_put(wl_add(&l), verbs[below(V_RESET)]);
 		k = pct(50) ? 0 : 2 + below(3);
 		while (k--)
 			sb_printf(wl_add(&l), "%u", (unsigned int)below(10));
@@ -1991,6 +2451,8 @@ static bool full;		/* --full: the cases of exactly 131072 groups */
 static unsigned long n_table, n_msg, n_accepted, n_refused, n_failed;
 static unsigned long kinds[NR_KINDS], states[NR_STATES], held_seen;
 static unsigned long verbs_run[NR_VERBS];
+/* table lines with attributes, limit and reserve messages: as expected */
+static unsigned long attr_ok, attr_refused, attr_why, lim_ok, lim_refused;
 static unsigned long latin1_names;
 static u64 case_no;
 static struct sb line, got, result;
@@ -2076,7 +2538,30 @@ static void verbose_case(const char *what)
 	       ex.ok ? "" : ex.text.s);
 }
 
-static void table_case(struct bdev *target, u64 len, enum kind k)
+/* Is @why one of band_parse_attrs()'s errors? */
+static bool attr_error(const char *why)
+{
+	return why == attr_bad || !strncmp(why, "Unknown group attribute", 23) ||
+	       !strncmp(why, "Group attribute", 15) ||
+	       !strncmp(why, "Invalid limit", 13);
+}
+
+/* The figures for attributes: how the case went, as expected. */
+static void count_attrs(bool table, unsigned long a0, unsigned long r0)
+{
+	if (table && ex.attrs) {
+		attr_ok += n_accepted - a0;
+		attr_refused += n_refused - r0;
+		if (n_refused > r0 && attr_error(ex.why))
+			attr_why++;
+	} else if (!table) {
+		lim_ok += n_accepted - a0;
+		lim_refused += n_refused - r0;
+	}
+}
+
+/* Run a table case of the model's @ex. */
+static void table_run(struct bdev *target, u64 len)
 {
 	static struct sb want, d;
 	u64 glen;
@@ -2084,9 +2569,6 @@ static void table_case(struct bdev *target, u64 len, enum kind k)
 	const char *n;
 	int r;
 
-	n_table++;
-	kinds[k]++;
-	table_model(&words, target, len, &ex);
 	verbose_case(target == &mdev ? "table (reload)" : "table");
 	if (ex.ok) {
 		for (n = ex.cfg.name; *n; n++)
@@ -2133,6 +2615,17 @@ static void table_case(struct bdev *target, u64 len, enum kind k)
 	r = dm_simple(DM_TABLE_CLEAR, target->name, 0);
 	if (r)
 		fail("DM_TABLE_CLEAR failed", strerror(-r));
+}
+
+static void table_case(struct bdev *target, u64 len, enum kind k)
+{
+	unsigned long a0 = n_accepted, r0 = n_refused;
+
+	n_table++;
+	kinds[k]++;
+	table_model(&words, target, len, &ex);
+	table_run(target, len);
+	count_attrs(true, a0, r0);
 }
 
 /* Make the model of a live band device what its table line says. */
@@ -2189,15 +2682,16 @@ static unsigned long held_now(struct bdev *d)
 
 	if (dm_table(d->name, false, false, &got, &len, &count) || !count)
 		return 0;
-	/* <bg> <epochs> <n>, then 11 fields per group, held the 8th */
+	/* <bg> <epochs> <n>, then 17 fields per group, held the 8th */
 	for (p = strtok_r(got.s, " ", &save); p;
 	     p = strtok_r(NULL, " ", &save), i++)
-		if (i >= 3 && (i - 3) % 11 == 7)
+		if (i >= 3 && (i - 3) % 17 == 7)
 			held += strtoul(p, NULL, 10);
 	return held;
 }
 
-static void msg_case(struct bdev *d, enum state st, unsigned int v)
+/* Run a message case to @d. */
+static void msg_run(struct bdev *d, enum state st, unsigned int v)
 {
 	static struct sb dd;
 	int r;
@@ -2248,6 +2742,15 @@ static void msg_case(struct bdev *d, enum state st, unsigned int v)
 	n_accepted++;
 	if (d->cfg.ng < 2048 || pct(2))
 		check_live(d);
+}
+
+static void msg_case(struct bdev *d, enum state st, unsigned int v)
+{
+	unsigned long a0 = n_accepted, r0 = n_refused;
+
+	msg_run(d, st, v);
+	if (v == V_LIMIT || v == V_RESERVE)
+		count_attrs(false, a0, r0);
 }
 
 /* Reload the message device with @c (over the scratch device) and resume. */
@@ -2305,8 +2808,10 @@ static void big_ids(struct cfg *c, int type, size_t n)
 	start = (type == T_PID || type == T_PGRP || type == T_CGROUP) ? 1 : 0;
 	start += below(range - step * (n - 1) + 1 - (start ? 1 : 0));
 	c->ng = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		cfg_append(c, start + i * step, 1 + below(1000));
+		gen_valid_lim(c->g[i].lim, 3);
+	}
 	for (i = n; i > 1; i--) {
 		size_t j = below(i);
 		struct grp g = c->g[i - 1];
@@ -2323,8 +2828,10 @@ static void big_line(struct cfg *c, size_t extra_words)
 	sb_clear(&line);
 	sb_printf(&line, "%s 0 fz-t %s %s %llu", ram.devstr,
 		  type_names[c->type], policy_names[c->policy], c->token);
-	for (i = 0; i < c->ng; i++)
+	for (i = 0; i < c->ng; i++) {
 		sb_printf(&line, " %llu:%u", c->g[i].id, c->g[i].w);
+		put_attrs(&line, c->g[i].lim);
+	}
 	for (i = 0; i < extra_words; i++)
 		sb_printf(&line, " %u:1", (unsigned int)(i + 1));
 }
@@ -2392,7 +2899,7 @@ static void full_state(void)
 		cfg_free(&c);
 		return;
 	}
-	for (i = 0; i < 6 && case_no < ncases; i++, case_no++) {
+	for (i = 0; i < 7 && case_no < ncases; i++, case_no++) {
 		sb_clear(&line);
 		switch (i) {
 		case 0:
@@ -2413,9 +2920,17 @@ static void full_state(void)
 			sb_printf(&line, "weight %llu:7",
 				  pick_existing(&mdev.cfg));
 			break;
+		case 6:
+			sb_printf(&line, "limit %llu:limit_iops=%u,reserve_bps=%u",
+				  pick_existing(&mdev.cfg),
+				  (unsigned int)below(1000),
+				  (unsigned int)below(1000));
+			break;
 		}
 		split(&words, line.s);
-		msg_case(&mdev, S_FULL, i == 1 || i == 4 ? 1 : i == 2 ? 2 : 0);
+		msg_case(&mdev, S_FULL, i == 1 || i == 4 ? V_DETACH :
+					i == 2 ? V_WEIGHT :
+					i == 6 ? V_LIMIT : V_ATTACH);
 	}
 	if (!dry_run)
 		check_live(&mdev);
@@ -2451,13 +2966,42 @@ static int setup_msg(struct bdev *d, const char *msg)
 	return r;
 }
 
+#define NO_LIMITS "limit_iops=0,limit_bps=0,reserve_iops=0,reserve_bps=0"
+
+static bool has_limits(const u64 *lim)
+{
+	return lim[0] || lim[1] || lim[2] || lim[3];
+}
+
+/*
+ * No caps or reservations left on @d: a cap of a byte per second would
+ * keep a bio for an hour, and a reservation passes bios without tokens.
+ */
+static int clear_limits(struct bdev *d)
+{
+	char msg[128];
+	size_t i;
+
+	if (has_limits(d->cfg.dlim) && setup_msg(d, "limit " NO_LIMITS))
+		return -1;
+	for (i = 0; i < d->cfg.ng; i++) {
+		if (!has_limits(d->cfg.g[i].lim))
+			continue;
+		snprintf(msg, sizeof(msg), "reserve %llu:" NO_LIMITS,
+			 d->cfg.g[i].id);
+		if (setup_msg(d, msg))
+			return -1;
+	}
+	return 0;
+}
+
 static int hold_again(struct bdev *d)
 {
 	char msg[64];
 	size_t i;
 
 	if (setup_msg(d, "token 1") || setup_msg(d, "weight 1") ||
-	    setup_msg(d, "policy weight"))
+	    setup_msg(d, "policy weight") || clear_limits(d))
 		return -1;
 	for (i = 0; i < d->cfg.ng && i < 64; i++) {
 		snprintf(msg, sizeof(msg), "weight %llu:1", d->cfg.g[i].id);
@@ -2643,6 +3187,9 @@ static void teardown(void)
 	if (dry_run)
 		return;
 	set_suspended(&hdev, false);
+	/* fio's bios on the held device must not wait at a cap */
+	if (have_held && clear_limits(&hdev))
+		n_failed++;
 	dm_simple(DM_DEV_SUSPEND, mdev.name, 0);
 	if (dm_simple(DM_DEV_REMOVE, tdev.name, 0) ||
 	    dm_simple(DM_DEV_REMOVE, mdev.name, 0)) {
@@ -2787,7 +3334,10 @@ int main(int argc, char **argv)
 	printf(" (%lu with bios held)\ndm-fuzz: message verbs:", held_seen);
 	for (i = 0; i < NR_VERBS; i++)
 		printf(" %s=%lu", verb_names[i], verbs_run[i]);
-	printf("\n");
+	printf("\ndm-fuzz: attributes: table lines with them %lu accepted, %lu refused",
+	       attr_ok, attr_refused);
+	printf(" (%lu for an attribute); limit/reserve %lu accepted, %lu refused\n",
+	       attr_why, lim_ok, lim_refused);
 	if (latin1_names)
 		printf("dm-fuzz: note: %lu band group names with Latin-1 letters accepted\n",
 		       latin1_names);

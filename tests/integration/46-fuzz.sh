@@ -15,7 +15,8 @@
 # WARN, hung-task or kmemleak report.  A few thousand cases (fewer on the
 # debug kernel), three or four of them of 10,000 groups or more; make
 # stress runs 100,000 and adds the cases of exactly 131072 groups.
-# Replay a failure with FUZZ_SEED=<seed> (printed first).
+# Replay a failure with FUZZ_SEED=<seed> make check (the seed is printed first;
+# DM_BAND_KERNELS and DM_BAND_TESTS='46-*' narrow the run).
 # stress
 . "$TESTS/lib.sh"
 plan 9
@@ -103,4 +104,7 @@ diag "fuzz figures: $secs s; $(grep '^dm-fuzz: seed [0-9]*: ' /tmp/fuzz.out | se
 diag "fuzz kinds: $(grep '^dm-fuzz: table kinds' /tmp/fuzz.out | sed 's/^dm-fuzz: table kinds: //')"
 diag "fuzz states: $(grep '^dm-fuzz: message states' /tmp/fuzz.out | sed 's/^dm-fuzz: message states: //')"
 diag "fuzz verbs: $(grep '^dm-fuzz: message verbs' /tmp/fuzz.out | sed 's/^dm-fuzz: message verbs: //')"
+diag "fuzz attributes: $(grep '^dm-fuzz: attributes' /tmp/fuzz.out | sed 's/^dm-fuzz: attributes: //')"
+grep '^dm-fuzz: note: ' /tmp/fuzz.out | sed 's/^dm-fuzz: note: /fuzz note: /' |
+	while IFS= read -r l; do diag "$l"; done
 finish
