@@ -12,9 +12,14 @@
 # other operations that start a guest's weights (reconnect, attach), a run
 # again after a hot-plug, and two guests sharing a type none device: its
 # weight is the sum of theirs, each stop takes its own off, the last puts
-# back the weight it had before.
+# back the weight it had before.  Caps and reservations on the metadata
+# element (limit-iops, limit-bw, reserve-iops, reserve-bw): passed to
+# bandctl set for a cgroup job; on a type none device, summed over the
+# guests (a cap none as soon as one guest has none), what the device had
+# put back by the last stop; a value bandctl would refuse logged and left
+# out; <iotune> never read; a state file of the hook before them.
 . "$TOP/tests/integration/lib.sh"
-plan 25
+plan 50
 
 hook=$TOP/tools/libvirt/qemu
 t=$(mktemp -d)
@@ -180,6 +185,94 @@ is "vm1 stops, the last: the weight from before, 100" "$(hook stopped "" end)" \
 	"unset vg0-vms cgroup:$scope
 set sdb-band default 100"
 check "no state left" test -z "$(ls -A "$t/state/none")"
+
+# Caps and reservations.  vm1's disk vda also has an <iotune>, which QEMU
+# enforces: never read.
+rates() { sed "s|weight=\"$1\"/>|weight=\"$1\" $2/>|" "$3"; }
+rates 700 'limit-iops="500" limit-bw="10M" reserve-iops="0100" reserve-bw="none"' "$t/vm1.xml" |
+	sed "s|<target dev='vda' bus='virtio'/>|&<iotune><total_iops_sec>123</total_iops_sec><total_bytes_sec>456</total_bytes_sec></iotune>|" \
+	>"$t/caps.xml"
+check "caps.xml has an iotune (total_iops_sec 123)" grep -q "<total_iops_sec>123<" "$t/caps.xml"
+is "caps: passed to bandctl set for the cgroup job, in bios and bytes; on the type none device those that change" \
+	"$(hook started "$t/caps.xml")" \
+	"set vg0-vms cgroup:$scope 700 --limit-iops 500 --limit-bw 10485760 --reserve-iops 100 --reserve-bw 0
+set sdb-band default 700 --limit-iops 500 --limit-bw 10485760 --reserve-iops 100"
+is "stopped: the type none device's caps back to none" "$(hook stopped "" end)" \
+	"unset vg0-vms cgroup:$scope
+set sdb-band default 100 --limit-iops 0 --limit-bw 0 --reserve-iops 0"
+check "no state left" test -z "$(ls -A "$t/state/none")"
+
+: >"$t/hook.err"
+rates 700 'limit-iops="10K" limit-bw="1.5G" reserve-iops="20" reserve-bw="2P"' "$t/vm1.xml" >"$t/badcaps.xml"
+is "values bandctl would refuse (10K IOPS, 1.5G, 2P): left out, the weight and the others set" \
+	"$(hook started "$t/badcaps.xml")" \
+	"set vg0-vms cgroup:$scope 700 --reserve-iops 20
+set sdb-band default 700 --reserve-iops 20"
+check "and each is logged" \
+	test "$(grep -c "limit-iops '10K' is not\|limit-bw '1.5G' is not\|reserve-bw '2P' is not" "$t/hook.err")" = 3
+hook stopped "" end >/dev/null
+rates 700 'limit-iops="1125899906842625" limit-bw="1048577G" reserve-iops="+5" reserve-bw="1125899906842624"' \
+	"$t/vm1.xml" >"$t/bigcaps.xml"
+is "over 2^50, or signed: left out; 2^50 itself is taken" "$(hook started "$t/bigcaps.xml")" \
+	"set vg0-vms cgroup:$scope 700 --reserve-bw 1125899906842624
+set sdb-band default 700 --reserve-bw 1125899906842624"
+hook stopped "" end >/dev/null
+
+sed -e 's|weight="700"/>|limit-iops="500"/>|' "$t/vm1.xml" >"$t/capsblkio.xml"
+is "caps beside a blkiotune weight" "$(hook started "$t/capsblkio.xml")" \
+	"set vg0-vms cgroup:$scope 300 --limit-iops 500
+set sdb-band default 300 --limit-iops 500"
+hook stopped "" end >/dev/null
+sed '/<blkiotune>/,/<\/blkiotune>/d' "$t/capsblkio.xml" >"$t/capsnoweight.xml"
+: >"$t/hook.err"
+is "caps without any weight: nothing done" "$(hook started "$t/capsnoweight.xml")" ""
+check "and logged" grep -q "caps or reservations but no weight" "$t/hook.err"
+
+# Two guests on sdb-band with caps: the sums; a guest without a cap, no cap.
+rates 700 'limit-iops="500" reserve-iops="100"' "$t/vm1.xml" >"$t/vm1caps.xml"
+rates 200 'limit-iops="300" reserve-iops="50"' "$t/vm2.xml" >"$t/vm2caps.xml"
+is "vm1 with caps" "$(hook started "$t/vm1caps.xml")" \
+	"set vg0-vms cgroup:$scope 700 --limit-iops 500 --reserve-iops 100
+set sdb-band default 700 --limit-iops 500 --reserve-iops 100"
+is "vm2 with caps beside it: the sums" "$(DOM=vm2 hook started "$t/vm2caps.xml")" \
+	"set sdb-band default 900 --limit-iops 800 --reserve-iops 150"
+is "vm2 stops: vm1's" "$(DOM=vm2 hook stopped "" end)" \
+	"set sdb-band default 700 --limit-iops 500 --reserve-iops 100"
+is "vm2 without caps: no cap for the group, the reservation vm1's" \
+	"$(DOM=vm2 hook started "$t/vm2.xml")" "set sdb-band default 900 --limit-iops 0"
+is "vm1 stops: vm2 gives none, so what the device had" "$(hook stopped "" end)" \
+	"unset vg0-vms cgroup:$scope
+set sdb-band default 200 --reserve-iops 0"
+is "vm2 stops, the last: nothing more to put back" "$(DOM=vm2 hook stopped "" end)" \
+	"set sdb-band default 100"
+check "no state left" test -z "$(ls -A "$t/state/none")"
+
+# A device whose default group had caps of its own: back after the last.
+echo "0 83886080 band 8:16 0 sdb none weight 0 :100,limit_iops=2000,reserve_bps=1048576 idle=8000" \
+	>"$t/tables/sdb-band"
+is "the device's own caps: replaced by the guest's, its reservation kept" \
+	"$(hook started "$t/vm1caps.xml")" \
+	"set vg0-vms cgroup:$scope 700 --limit-iops 500 --reserve-iops 100
+set sdb-band default 700 --limit-iops 500 --reserve-iops 100"
+is "stopped: its own weight and caps back" "$(hook stopped "" end)" \
+	"unset vg0-vms cgroup:$scope
+set sdb-band default 100 --limit-iops 2000 --reserve-iops 0"
+is "a guest without caps: the device's caps left alone (its weight, from the table line with caps: 100)" \
+	"$(DOM=vm2 hook started "$t/vm2.xml")" "set sdb-band default 200"
+is "and put back as they were" "$(DOM=vm2 hook stopped "" end)" "set sdb-band default 100"
+
+# The state of a hook before caps ("orig W", "DOMAIN W"), vm2 running.
+printf 'orig 100\nvm2 200\n' >"$t/state/none/sdb-band"
+echo "none sdb-band" >"$t/state/vm2"
+is "after an upgrade: vm1 with caps beside vm2 without" "$(hook started "$t/vm1caps.xml")" \
+	"set vg0-vms cgroup:$scope 700 --limit-iops 500 --reserve-iops 100
+set sdb-band default 900 --limit-iops 0 --reserve-iops 100"
+is "vm1 stops: the device's own caps back, read from its table" "$(hook stopped "" end)" \
+	"unset vg0-vms cgroup:$scope
+set sdb-band default 200 --limit-iops 2000 --reserve-iops 0"
+is "vm2 stops" "$(DOM=vm2 hook stopped "" end)" "set sdb-band default 100"
+check "no state left" test -z "$(ls -A "$t/state/none")"
+echo "0 83886080 band 8:16 0 sdb none weight 0 :100 idle=8000" >"$t/tables/sdb-band"
 
 echo "0 41943040 linear 254:4 0" >"$t/tables/vg0-vms"
 echo "0 83886080 linear 8:16 0" >"$t/tables/sdb-band"

@@ -329,7 +329,7 @@ static const struct cmd cmds[] = {
 	  "                   for it, whatever the weights (0 or none: none)\n"
 	  "Caps and reservations count reads and writes together; one not\n"
 	  "given is left as it is.  They are in DEV's table (dmsetup table);\n"
-	  "watch does not carry them over to a cgroup made again.\n",
+	  "watch gives them back to a cgroup made again.\n",
 	  cmd_set, 3, 3, set_opts },
 	{ "unset", "DEV JOB", "Detach JOB from DEV.\n", cmd_unset, 2, 2, no_opts },
 	{ "reset", "DEV",
@@ -367,9 +367,10 @@ static const struct cmd cmds[] = {
 	{ "watch", "[--once] [--interval SECONDS]",
 	  "Keep the jobs given by cgroup path (cgroup:/PATH) or by systemd\n"
 	  "unit (unit:NAME) attached when their cgroup is removed and made\n"
-	  "again: attach the new cgroup's id with the job's weight, detach\n"
-	  "the old one.  Runs until killed, woken by inotify on the cgroup\n"
-	  "tree and a round every SECONDS (5); --once: one round.\n",
+	  "again: attach the new cgroup's id with the job's weight, caps\n"
+	  "and reservations, detach the old one.  Runs until killed, woken\n"
+	  "by inotify on the cgroup tree and a round every SECONDS (5);\n"
+	  "--once: one round.\n",
 	  cmd_watch, 0, 0, watch_opts },
 	{ "apply", "[FILE] [--dry-run] [--device DEV]",
 	  "Apply FILE (default " DEFAULT_CONF "): create, wrap and weight what\n"

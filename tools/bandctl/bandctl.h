@@ -124,12 +124,25 @@ int apply_file(const char *path, int dry, const char *device, int *changes);
 int cmd_check(struct args *a);
 int cmd_watch(struct args *a);
 /*
- * Remember that dev's job jobtext (a cgroup by path, or a unit) has id and
- * weight, for watch; forget the job with id.  Other jobs are not bound.
+ * Remember that dev's job jobtext (a cgroup by path, or a unit) has id,
+ * weight and the caps and reservations rate (by band_rate_names, 0: none),
+ * for watch; forget the job with id.  Other jobs are not bound.
  */
 void bind_remember(const char *dev, const char *jobtext,
 		   const struct band_job *job, unsigned long long id,
-		   unsigned int weight);
+		   unsigned int weight, const unsigned long long *rate);
 void bind_forget(const char *dev, unsigned long long id);
+/*
+ * Caps and reservations as the kernel names them ("limit_iops=500,
+ * reserve_bps=0", "" for none) into rate: those named set, the others
+ * left.  -1 if one is bad (those before it set).
+ */
+int rates_parse(const char *s, unsigned long long *rate);
+/* Give job id (or the default group) weight w on b, attaching it if new. */
+int set_weight(const struct bdev *b, const struct band_job *job,
+	       unsigned long long id, unsigned int w);
+/* Set all the caps and reservations of job id (or the default group). */
+int set_rates(const struct bdev *b, const struct band_job *job,
+	      unsigned long long id, const unsigned long long *rate);
 
 #endif

@@ -5,8 +5,12 @@
  * when the cgroup is removed and made again (a service restarted, a guest
  * started again), the new one has another id and the old id stays attached
  * to nothing.  set remembers the jobs given by path (cgroup:/PATH) or by
- * unit (unit:NAME) in /run/dm-band/DEV.bind, one "ID WEIGHT JOB PATH" a
- * line (ID and PATH "-" while the cgroup is gone); watch follows them.
+ * unit (unit:NAME) in /run/dm-band/DEV.bind, one "ID WEIGHT JOB PATH RATES"
+ * a line (ID and PATH "-" while the cgroup is gone; RATES the job's caps
+ * and reservations as the kernel prints them, "limit_iops=500", or "-" for
+ * none); watch follows them, and gives a new id the weight and the rates.
+ * An older bandctl wrote no RATES: such a line takes those of the job's
+ * group while it is attached, and until then leaves them alone.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,7 +31,54 @@ struct bind {
 	unsigned int weight;
 	char job[PATH_MAX];
 	char path[PATH_MAX];
+	int has_rates;		/* 0: an older bandctl's line, rates unknown */
+	unsigned long long rate[BAND_NR_RATES];	/* by band_rate_names */
 };
+
+int rates_parse(const char *s, unsigned long long *rate)
+{
+	char buf[256], *tok, *save = NULL, *eq;
+	unsigned long long v;
+	size_t k;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, strlen(s) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq)
+			return -1;
+		*eq = '\0';
+		for (k = 0; k < BAND_NR_RATES && strcmp(tok, band_rate_names[k]);
+		     k++)
+			;
+		if (k == BAND_NR_RATES || parse_ull(eq + 1, &v) ||
+		    v > BAND_LIMIT_MAX)
+			return -1;
+		rate[k] = v;
+	}
+	return 0;
+}
+
+/* A line of a bind file into b: -1 if it is none. */
+static int bind_parse(const char *line, struct bind *b)
+{
+	char rates[256];
+	int n;
+
+	memset(b->rate, 0, sizeof(b->rate));
+	n = sscanf(line, "%31s %u %4095s %4095s %255s", b->id, &b->weight,
+		   b->job, b->path, rates);
+	if (n < 4)
+		return -1;
+	/* bad RATES: unknown, as an older bandctl's line */
+	b->has_rates = n == 5 &&
+		       (!strcmp(rates, "-") || !rates_parse(rates, b->rate));
+	if (!b->has_rates)
+		memset(b->rate, 0, sizeof(b->rate));
+	return 0;
+}
 
 /* The lines of dev's bind file; *n of them, free() the array. */
 static struct bind *bind_load(const char *dev, size_t *n)
@@ -38,8 +89,7 @@ static struct bind *bind_load(const char *dev, size_t *n)
 	*n = 0;
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (sscanf(line, "%31s %u %4095s %4095s", b.id, &b.weight, b.job,
-			   b.path) != 4)
+		if (bind_parse(line, &b))
 			continue;
 		nv = realloc(v, (*n + 1) * sizeof(*v));
 		if (!nv)
@@ -53,12 +103,16 @@ static struct bind *bind_load(const char *dev, size_t *n)
 
 static void bind_save(const char *dev, const struct bind *v, size_t n)
 {
+	char rates[BAND_ATTRS_MAX];
 	struct sbuf sb = { 0 };
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		sb_printf(&sb, "%s %u %s %s\n", v[i].id, v[i].weight, v[i].job,
-			  v[i].path);
+	for (i = 0; i < n; i++) {
+		band_rates_fmt(rates, sizeof(rates), v[i].rate);
+		sb_printf(&sb, "%s %u %s %s%s%s\n", v[i].id, v[i].weight,
+			  v[i].job, v[i].path, v[i].has_rates ? " " : "",
+			  !v[i].has_rates ? "" : rates[0] ? rates : "-");
+	}
 	if (!sb.err)
 		state_save(dev, BIND_EXT, sb.s ? sb.s : "");
 	sb_free(&sb);
@@ -86,7 +140,7 @@ static int bind_resolve(const char *jobtext, char *path, size_t len,
 
 void bind_remember(const char *dev, const char *jobtext,
 		   const struct band_job *job, unsigned long long id,
-		   unsigned int weight)
+		   unsigned int weight, const unsigned long long *rate)
 {
 	struct bind *v, *nv;
 	char path[PATH_MAX];
@@ -113,6 +167,8 @@ void bind_remember(const char *dev, const char *jobtext,
 	}
 	snprintf(v[i].id, sizeof(v[i].id), "%llu", id);
 	v[i].weight = weight;
+	v[i].has_rates = 1;
+	memcpy(v[i].rate, rate, sizeof(v[i].rate));
 	snprintf(v[i].job, sizeof(v[i].job), "%s", jobtext);
 	snprintf(v[i].path, sizeof(v[i].path), "%s", path);
 	bind_save(dev, v, n);
@@ -135,6 +191,37 @@ void bind_forget(const char *dev, unsigned long long id)
 	free(v);
 }
 
+/*
+ * Give the job of bind line bd its weight and rates on its group id (new,
+ * or attached already), as set does: those that differ.  Printed.
+ */
+static int bind_attach(const struct bdev *b, const struct bind *bd,
+		       unsigned long long id, const char *path)
+{
+	/* a job by id, as set_weight() and set_rates() take it */
+	static const struct band_job by_id;
+	unsigned int cur = band_table_weight(&b->t, id);
+	char want[BAND_ATTRS_MAX];
+	int r = EX_OK, rates;
+
+	band_rates_fmt(want, sizeof(want), bd->rate);
+	rates = bd->has_rates && strcmp(band_table_attrs(&b->t, id), want);
+	if (cur != bd->weight)
+		r = set_weight(b, &by_id, id, bd->weight);
+	if (!r && rates)
+		r = set_rates(b, &by_id, id, bd->rate);
+	if (r || (cur == bd->weight && !rates))
+		return r;
+	if (!cur)
+		printf("%s: %s: attached %llu (%s), weight %u%s%s\n", b->name,
+		       bd->job, id, path, bd->weight, want[0] ? ", " : "", want);
+	else
+		printf("%s: %s: %llu (%s) set back to weight %u, %s\n", b->name,
+		       bd->job, id, path, bd->weight,
+		       want[0] ? want : "no caps or reservations");
+	return EX_OK;
+}
+
 /* Bring dev's bound jobs to their cgroups' current ids. */
 static int bind_sync(const char *dev)
 {
@@ -153,11 +240,19 @@ static int bind_sync(const char *dev)
 	for (i = 0; i < n; i++) {
 		int found = !bind_resolve(v[i].job, path, sizeof(path), &id);
 		int had = strcmp(v[i].id, "-") && !parse_ull(v[i].id, &old);
+		int attached = had && band_table_weight(&b.t, old);
+		unsigned long long rate[BAND_NR_RATES] = { 0 };
 		char ids[32];
 
 		ri = EX_OK;
-		if (had && (!found || id != old) &&
-		    band_table_weight(&b.t, old)) {
+		/* An older bandctl's line: the rates its group has. */
+		if (!v[i].has_rates && attached &&
+		    !rates_parse(band_table_attrs(&b.t, old), rate)) {
+			memcpy(v[i].rate, rate, sizeof(rate));
+			v[i].has_rates = 1;
+			changed = 1;
+		}
+		if (attached && (!found || id != old)) {
 			snprintf(msg, sizeof(msg), "detach %llu", old);
 			ri = dmx_message(dev, msg);
 			if (!ri)
@@ -166,15 +261,8 @@ static int bind_sync(const char *dev)
 				       found ? "its cgroup was made again" :
 					       "its cgroup is gone");
 		}
-		if (!ri && found && band_table_weight(&b.t, id) != v[i].weight) {
-			snprintf(msg, sizeof(msg), "%s %llu:%u",
-				 band_table_weight(&b.t, id) ? "weight" : "attach",
-				 id, v[i].weight);
-			ri = dmx_message(dev, msg);
-			if (!ri)
-				printf("%s: %s: attached %llu (%s), weight %u\n",
-				       dev, v[i].job, id, path, v[i].weight);
-		}
+		if (!ri && found)
+			ri = bind_attach(&b, &v[i], id, path);
 		if (ri) {
 			err(ri, "%s: %s: %s", dev, v[i].job, dmx_err);
 			if (!r)

@@ -26,9 +26,8 @@ static int get_job(const struct bdev *b, const char *s, struct band_job *job,
 	return r;
 }
 
-/* Give job id (or the default group) weight w on b, attaching it if new. */
-static int set_weight(const struct bdev *b, const struct band_job *job,
-		      unsigned long long id, unsigned int w)
+int set_weight(const struct bdev *b, const struct band_job *job,
+	       unsigned long long id, unsigned int w)
 {
 	char msg[64];
 
@@ -97,6 +96,18 @@ static int set_limits(const struct bdev *b, const struct band_job *job,
 	return dmx_message(b->name, msg);
 }
 
+int set_rates(const struct bdev *b, const struct band_job *job,
+	      unsigned long long id, const unsigned long long *rate)
+{
+	char all[160];
+	size_t k, n = 0;
+
+	for (k = 0; k < BAND_NR_RATES; k++)
+		n += (size_t)snprintf(all + n, sizeof(all) - n, "%s%s=%llu",
+				      k ? "," : "", band_rate_names[k], rate[k]);
+	return set_limits(b, job, id, all);
+}
+
 int cmd_set(struct args *a)
 {
 	char **argv = a->argv;
@@ -120,8 +131,14 @@ int cmd_set(struct args *a)
 			r = set_weight(&b, &job, id, w);
 			if (!r && attrs[0])
 				r = set_limits(&b, &job, id, attrs);
-			if (!r)
-				bind_remember(b.name, argv[1], &job, id, w);
+			if (!r) {
+				/* what it had, and what set changed */
+				unsigned long long rate[BAND_NR_RATES] = { 0 };
+
+				rates_parse(band_table_attrs(&b.t, id), rate);
+				rates_parse(attrs, rate);
+				bind_remember(b.name, argv[1], &job, id, w, rate);
+			}
 			band_job_free(&job);
 			if (!r)
 				wrap_remember(b.name);
@@ -473,9 +490,8 @@ static int apply_rates(const struct conf_entry *e, const char *dm,
 		       const struct bdev *b, const struct band_job *job,
 		       unsigned long long id)
 {
-	char want[160], all[160];
+	char want[160];
 	const char *cur;
-	size_t k, n = 0;
 
 	cur = job->is_default ? b->t.dflt_attrs : band_table_attrs(&b->t, id);
 	band_rates_fmt(want, sizeof(want), e->rate);
@@ -486,11 +502,7 @@ static int apply_rates(const struct conf_entry *e, const char *dm,
 	changes++;
 	if (dry_run)
 		return EX_OK;
-	for (k = 0; k < BAND_NR_RATES; k++)
-		n += (size_t)snprintf(all + n, sizeof(all) - n, "%s%s=%llu",
-				      k ? "," : "", band_rate_names[k],
-				      e->rate[k]);
-	return set_limits(b, job, id, all);
+	return set_rates(b, job, id, e->rate);
 }
 
 static int apply_weight(struct conf_entry *e)
@@ -539,7 +551,7 @@ static int apply_weight(struct conf_entry *e)
 	if (!r)
 		r = apply_rates(e, dm, &b, &job, id);
 	if (!r && !dry_run && b.name[0])
-		bind_remember(dm, e->job, &job, id, e->weight);
+		bind_remember(dm, e->job, &job, id, e->weight, e->rate);
 	band_job_free(&job);
 	band_close(&b);
 	return r;
