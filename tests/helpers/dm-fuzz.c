@@ -69,6 +69,7 @@ typedef unsigned int u32;
 #define NAME_MAX_LEN	31
 #define ID_LEN		24
 #define NOPT		2
+#define KEEPER_UID	1234	/* 46-fuzz.sh's reader beside the held fio */
 #define NLIM		4		/* a group's caps and reservations */
 #define LIMIT_MAX	1125899906842624ULL	/* 2^50 per second */
 #define ATTR_LEN	64		/* band_parse_attrs()'s buffer */
@@ -3008,6 +3009,15 @@ static int hold_again(struct bdev *d)
 		if (setup_msg(d, msg))
 			return -1;
 	}
+	/*
+	 * The keeper (46-fuzz.sh's QD1 reader, uid 1234) a thousand times
+	 * root's weight again, so that root's fio has bios held: at equal
+	 * weights they were held in one held-state message in twenty.
+	 */
+	if (d->cfg.type == T_UID &&
+	    setup_msg(d, cfg_find(&d->cfg, KEEPER_UID) ? "weight 1234:1000" :
+							  "attach 1234:1000"))
+		return -1;
 	return 0;
 }
 
