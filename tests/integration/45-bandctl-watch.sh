@@ -27,25 +27,19 @@ weight_of() { grp_field bw0 "$1" 1; }
 # group_of ID: its word in bw0's table line ("ID:W,limit_iops=N..."), empty
 # when not attached.
 group_of() { dmsetup table bw0 | tr ' ' '\n' | grep "^$1:"; }
-# wait_group ID WANT: up to 10 s for ID's table word to be WANT.
-wait_group() {
+# wait_is GETTER ID WANT: up to 10 s for `GETTER ID` to print WANT.
+wait_is() {
 	local i
 	for i in $(seq 50); do
-		[ "$(group_of "$1")" = "$2" ] && return 0
+		[ "$("$1" "$2")" = "$3" ] && return 0
 		sleep 0.2
 	done
-	echo "$1: '$(group_of "$1")', expected '$2'"
+	echo "$2: '$("$1" "$2")', expected '$3'"
 	return 1
 }
-# wait_weight ID WANT: up to 10 s for ID's weight to be WANT.
-wait_weight() {
-	local i
-	for i in $(seq 50); do
-		[ "$(weight_of "$1")" = "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
+# wait_group ID WANT: ID's table word; wait_weight ID WANT: its weight.
+wait_group() { wait_is group_of "$@"; }
+wait_weight() { wait_is weight_of "$@"; }
 
 web_caps=limit_iops=500,reserve_bps=1048576
 vm_caps=limit_iops=800,limit_bps=10485760
