@@ -217,7 +217,7 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 	}
 	active = !band_pgroup_idle(g) || g->lingering;
 	waiting = g->held > 0 && !g->throttled;
-	blocking = active && g->tokens > 0 && !g->throttled;
+	blocking = active && g->tokens > 0 && !g->throttled && !g->cap_bound;
 
 	if (active != g->active) {
 		if (active)
@@ -912,6 +912,8 @@ void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
 	l->rate = rate;
 	l->tat = 0;
 	l->rem = 0;
+	if (kind <= BAND_LIMIT_BPS)
+		g->cap_bound = false;
 	if (l->rate)
 		band_pgroup_revoke(p, g);
 	if (g->throttled) {
@@ -1053,6 +1055,7 @@ void band_pool_reserve_wait(struct band_pool *p, u64 until)
  */
 void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
 {
+	s64 lead = -1;
 	int k;
 
 	for (k = 0; k < BAND_NR_LIMITS; k++) {
@@ -1061,6 +1064,8 @@ void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
 
 		if (!l->rate)
 			continue;
+		if (k <= BAND_LIMIT_BPS)
+			lead = max(lead, (s64)(l->tat - now));
 		if (l->tat < now) {
 			l->tat = now;
 			l->rem = 0;
@@ -1070,6 +1075,13 @@ void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
 				     l->rem, l->rate, &l->rem);
 		l->tat += step;
 	}
+	/* its cap binds until it falls back from it (see BAND_CAP_SLACK_NS) */
+	if (!g->cap_bound)
+		return;
+	if (lead < 0 || lead + BAND_CAP_SLACK_NS < g->cap_peak)
+		g->cap_bound = false;
+	else
+		g->cap_peak = max(g->cap_peak, lead);
 }
 
 /*
@@ -1080,6 +1092,8 @@ void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
 void band_pgroup_throttle(struct band_pool *p, struct band_pgroup *g,
 			  u64 until)
 {
+	g->cap_bound = true;
+	g->cap_peak = 0;
 	if (!g->throttled) {
 		g->throttled = true;
 		g->limited++;
@@ -1105,6 +1119,8 @@ void band_pool_unthrottle(struct band_pool *p, u64 now)
 		return;
 	list_for_each_entry_safe(g, tmp, &p->throttled, throttle_node) {
 		if (g->throttle_until <= now) {
+			/* it waits: the refill rule counts every token again */
+			band_pool_revoke_all(p);
 			g->throttled = false;
 			list_del_init(&g->throttle_node);
 			band_pgroup_update(p, g);

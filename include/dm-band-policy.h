@@ -71,6 +71,12 @@ enum band_policy {
  * the long-run rate is exact.
  */
 #define BAND_LIMIT_BURST_NS	(50ULL * 1000 * 1000)
+/*
+ * A group whose cap held a bio holds up no refill until its caps' clocks
+ * fall behind now, or BAND_CAP_SLACK_NS behind their lead's most since
+ * then (it sends slower than its cap: the cap binds no more).
+ */
+#define BAND_CAP_SLACK_NS	(10LL * 1000 * 1000)
 #define BAND_LIMIT_MAX		BIT_ULL(50)	/* per second */
 
 /*
@@ -232,6 +238,13 @@ struct band_pgroup {
 	struct list_head throttle_node;
 	u64 throttle_until;		/* ns */
 	bool throttled;
+	/*
+	 * Its cap binds: a cap held a bio, and its caps' clocks have not
+	 * fallen back since (see BAND_CAP_SLACK_NS).  Like throttled, it
+	 * holds up no refill with the tokens it has.
+	 */
+	bool cap_bound;
+	s64 cap_peak;			/* ns: its clocks' most lead on now since */
 	u64 limited;			/* times a cap made its next bio wait */
 	u64 reserved_bios;		/* bios passed on its reservation */
 };
