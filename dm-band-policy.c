@@ -1117,10 +1117,10 @@ void band_pool_unthrottle(struct band_pool *p, u64 now)
 
 	if (!p->throttle_next || p->throttle_next > now)
 		return;
+	/* groups wait again: the refill rule counts every token again */
+	band_pool_revoke_all(p);
 	list_for_each_entry_safe(g, tmp, &p->throttled, throttle_node) {
 		if (g->throttle_until <= now) {
-			/* it waits: the refill rule counts every token again */
-			band_pool_revoke_all(p);
 			g->throttled = false;
 			list_del_init(&g->throttle_node);
 			band_pgroup_update(p, g);

@@ -133,13 +133,20 @@ EXPR='x >= 980 && x <= 1020'
 t "cap alone: 1000 IOPS within 2%" -v x="$(f "$a" iops)"
 # (the rest: of what the device does with no cap, two QD8 readers)
 full=$(f "$(m groups=1:8,1:8)" iops)
-r=$(m groups=1000:8:limit_iops=1000,1:8)
-a=$(g 0 "$r") b=$(g 1 "$r")
-echo "# cap beside: $a"
-echo "# cap beside: $b"
-EXPR='a >= 980 && a <= 1020 && b >= 0.98 * (d - 1000)'
-t "cap beside: the capped group within 2% of its cap, the other within 2% of the rest" \
-	-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v d="$full"
+# cap_beside DESC PCT [MODEL ARGS]: weight 1000 capped at 1000 IOPS beside
+# an uncapped weight 1: the cap within 2%, the other within PCT% of the rest.
+cap_beside() {
+	local desc=$1 pct=$2 r a b
+	shift 2
+	r=$(m groups=1000:8:limit_iops=1000,1:8 "$@")
+	a=$(g 0 "$r") b=$(g 1 "$r")
+	echo "# $desc: $a"
+	echo "# $desc: $b"
+	EXPR="a >= 980 && a <= 1020 && b >= (1 - $pct / 100) * (d - 1000)"
+	t "$desc: the capped group within 2% of its cap, the other within $pct% of the rest" \
+		-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v d="$full"
+}
+cap_beside "cap beside" 2
 r=$(m groups=1:8:reserve_iops=1000,1000:8)
 a=$(g 0 "$r")
 echo "# reserve: $a"
@@ -168,13 +175,7 @@ t "late worker (10 ms jiffies, 20 ms more): cap and reservation within 2%" \
 # capped group, its backlog released at once, passed on its clock with
 # tokens left and held up the refills the weight-1 group needs (1 IOPS
 # of the 3000 left) until a group whose cap binds held up no refill.
-r=$(m groups=1000:8:limit_iops=1000,1:8 worker_us=20000)
-a=$(g 0 "$r") b=$(g 1 "$r")
-echo "# cap beside, worker 20 ms late: $a"
-echo "# cap beside, worker 20 ms late: $b"
-EXPR='a >= 980 && a <= 1020 && b >= 0.95 * (d - 1000)'
-t "cap beside, worker 20 ms late: the cap holds, the other within 5% of the rest" \
-	-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v d="$full"
+cap_beside "cap beside, worker 20 ms late" 5 worker_us=20000
 # A figure, not a check: reservations over the device, 3000 and 1500 at
 # equal weights, come out 1:1, not 2:1 (tokens pass both groups' bios by
 # weight; the quota bounds only the reserved ones).
