@@ -50,6 +50,8 @@ void band_pool_init(struct band_pool *p, enum band_policy policy,
 	INIT_LIST_HEAD(&p->groups);
 	INIT_LIST_HEAD(&p->leased);
 	INIT_LIST_HEAD(&p->throttled);
+	INIT_LIST_HEAD(&p->reserving);
+	p->ridle = true;
 }
 
 u32 band_pool_idle_us(const struct band_pool *p)
@@ -204,7 +206,7 @@ static u32 band_pgroup_reserve(const struct band_pgroup *g)
 /* Recompute a group's memberships after any change to it. */
 static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 {
-	bool active, waiting, blocking;
+	bool active, waiting, blocking, ractive;
 
 	if (g->lingering && !band_pgroup_idle(g)) {
 		list_del_init(&g->linger_node);
@@ -250,6 +252,14 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 	p->reserved -= g->reserved;
 	g->reserved = band_pgroup_reserve(g);
 	p->reserved += g->reserved;
+	ractive = g->attached && band_pgroup_reserved(g) && !band_pgroup_idle(g);
+	if (ractive != g->ractive) {
+		g->ractive = ractive;
+		if (ractive)
+			p->nr_ractive++;
+		else if (!--p->nr_ractive)
+			p->ridle = true;
+	}
 }
 
 /* Only lingering groups, none with bios in flight, hold up a refill. */
@@ -412,6 +422,20 @@ void band_pool_set_depth_max(struct band_pool *p, u32 depth_max)
 }
 
 /*
+ * The device's learned depth, and one place more while the level just
+ * above it has not been measured, so that the depth can be learned.
+ */
+static u32 band_pool_depth_now(const struct band_pool *p)
+{
+	u32 depth = p->depth;
+
+	if (depth < band_pool_depth_limit(p) &&
+	    p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
+		depth++;
+	return depth;
+}
+
+/*
  * Work conservation.  The refill rule alone keeps a device idle while a
  * latency-bound group (one that keeps a bio or two in flight and so
  * cannot spend its tokens quickly) holds up every other group's refill.
@@ -419,17 +443,12 @@ void band_pool_set_depth_max(struct band_pool *p, u32 depth_max)
  * its learned depth, less the bios in flight, less the places other
  * groups keep (band_pgroup_reserve(): so that on a one-slot device, or
  * when a backlogged job's submitter is briefly late, the refill rule
- * alone decides).  While the level just
- * above the depth has not been measured, one more place is offered, so
- * that the depth can be learned.
+ * alone decides).
  */
 u32 band_pool_room(const struct band_pool *p)
 {
-	u32 depth = p->depth, used = p->in_flight + p->reserved;
+	u32 depth = band_pool_depth_now(p), used = p->in_flight + p->reserved;
 
-	if (depth < band_pool_depth_limit(p) &&
-	    p->lvl_n[depth + 1] < BAND_LEVEL_SAMPLES)
-		depth++;
 	return depth > used ? depth - used : 0;
 }
 
@@ -438,6 +457,99 @@ bool band_pool_inject_due(const struct band_pool *p)
 {
 	return p->inject && !list_empty(&p->waiting) && p->nr_blocking &&
 	       band_pool_room(p);
+}
+
+/* ------------------------------------------------------------ reservation phase */
+
+/* The clock of @g's reservation that is furthest behind (U64_MAX: none). */
+static u64 band_pgroup_rtag(const struct band_pgroup *g)
+{
+	u64 tag = U64_MAX;
+	int k;
+
+	for (k = BAND_RESERVE_IOPS; k <= BAND_RESERVE_BPS; k++)
+		if (g->limit[k].rate)
+			tag = min(tag, g->limit[k].tat);
+	return tag;
+}
+
+/*
+ * The reservation time at @now: now, or, if a group with bios in flight
+ * or held is more than BAND_RESERVE_CREDIT_NS behind on its reservation,
+ * that group's clock plus the credit; never going back.  So while the
+ * reservations add up to more than the device serves, the groups are
+ * behind by the same time, and each gets the same fraction of its
+ * reservation (they degrade in proportion), where measured against now
+ * the smallest would be met in full at the others' cost.  The slowest
+ * clock is looked for every BAND_RESERVE_TICK_NS at most:
+ * O(groups with a reservation) then, O(1) else.
+ */
+static u64 band_pool_rtime(struct band_pool *p, u64 now)
+{
+	struct band_pgroup *g;
+	u64 lo, t;
+
+	if (p->ridle) {
+		/* no group asked since: the time ran with now */
+		p->ridle = false;
+		p->rtime = max(p->rtime, now);
+		p->rfloor_at = 0;
+	}
+	lo = p->rtime > BAND_RESERVE_CREDIT_NS ?
+	     p->rtime - BAND_RESERVE_CREDIT_NS : 0;
+	if (!p->rfloor_at || now >= p->rfloor_at + BAND_RESERVE_TICK_NS ||
+	    now < p->rfloor_at) {
+		p->rfloor = U64_MAX;
+		list_for_each_entry(g, &p->reserving, reserve_node)
+			if (g->ractive)
+				p->rfloor = min(p->rfloor,
+						max(band_pgroup_rtag(g), lo));
+		p->rfloor_at = max(now, 1ULL);
+	}
+	t = p->rfloor == U64_MAX ? now :
+	    min(now, p->rfloor + BAND_RESERVE_CREDIT_NS);
+	p->rtime = max(p->rtime, t);
+	return p->rtime;
+}
+
+static void band_pgroup_set_behind(struct band_pool *p, struct band_pgroup *g,
+				   bool behind)
+{
+	if (behind == g->behind)
+		return;
+	g->behind = behind;
+	if (behind) {
+		/* the others' bios take the lock, where the phase is */
+		if (!p->nr_behind++)
+			band_pool_revoke_all(p);
+	} else if (!--p->nr_behind && !list_empty(&p->waiting)) {
+		p->reserve_next = 1;	/* what the phase held may go */
+	}
+}
+
+/* Is @g behind its reservation at @now?  After each of its bios. */
+static void band_pgroup_track(struct band_pool *p, struct band_pgroup *g,
+			      u64 now)
+{
+	if (!band_pgroup_reserved(g) && !g->behind)
+		return;
+	band_pgroup_set_behind(p, g, g->attached && band_pgroup_reserved(g) &&
+			       !band_pgroup_idle(g) &&
+			       band_pgroup_rtag(g) < band_pool_rtime(p, now));
+}
+
+/*
+ * In a reservation phase (a group is behind its reservation), a group that
+ * is not behind passes nothing while the device is full (as many bios in
+ * flight as its depth, learned): the groups behind take every place that
+ * frees.  Below that, the refill rule and injection go on as before (and
+ * with room, injection's passes are never refused here).
+ */
+static bool band_pool_phase_holds(const struct band_pool *p,
+				  const struct band_pgroup *g)
+{
+	return p->nr_behind && !g->behind &&
+	       p->in_flight >= band_pool_depth_now(p);
 }
 
 /* A group's turn at injection: its weight in the pool's smallest units. */
@@ -503,6 +615,7 @@ void band_pgroup_attach(struct band_pool *p, struct band_pgroup *g,
 	INIT_LIST_HEAD(&g->linger_node);
 	INIT_LIST_HEAD(&g->lease_node);
 	INIT_LIST_HEAD(&g->throttle_node);
+	INIT_LIST_HEAD(&g->reserve_node);
 	g->weight = clamp(weight, BAND_WEIGHT_MIN, BAND_WEIGHT_MAX);
 	g->attached = true;
 	list_add_tail(&g->pool_node, &p->groups);
@@ -528,6 +641,8 @@ void band_pgroup_detach(struct band_pool *p, struct band_pgroup *g)
 	p->nr_groups--;
 	p->reserve_total[0] -= g->limit[BAND_RESERVE_IOPS].rate;
 	p->reserve_total[1] -= g->limit[BAND_RESERVE_BPS].rate;
+	list_del_init(&g->reserve_node);
+	band_pgroup_set_behind(p, g, false);
 	g->attached = false;
 	list_del_init(&g->pool_node);
 	/* What divided every weight still does; the next refill tightens it. */
@@ -580,7 +695,7 @@ bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
 {
 	band_pgroup_revoke(p, g);
 	band_pgroup_catch_up(p, g);
-	if (g->held || g->tokens <= 0)
+	if (g->held || g->tokens <= 0 || band_pool_phase_holds(p, g))
 		return false;
 	band_pgroup_spend(p, g, cost);
 	band_pgroup_update(p, g);
@@ -635,7 +750,8 @@ bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 	s64 t, floor;
 
 	band_pgroup_catch_up(p, g);
-	if (!g->held || (g->tokens <= 0 && !pass))
+	if (!g->held || (g->tokens <= 0 && !pass) ||
+	    band_pool_phase_holds(p, g))
 		return false;
 	g->held--;
 	g->inject_pass = false;
@@ -715,8 +831,13 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 	g->in_flight--;
 	p->in_flight--;
 	band_pool_learn(p, lat_ns, level);
-	/* a reservation held back by its bios in flight may go on */
-	if (g->waiting && band_pgroup_reserved(g))
+	band_pgroup_track(p, g, now);
+	/*
+	 * A reservation held back by its bios in flight may go on; in a
+	 * reservation phase, a place in the device is free for the others.
+	 */
+	if ((g->waiting && band_pgroup_reserved(g)) ||
+	    (p->nr_behind && !list_empty(&p->waiting)))
 		p->reserve_next = 1;
 	/* idle_ns is the same for all: the list stays in order */
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns)
@@ -748,7 +869,7 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 	s64 state;
 
 	if (g->leased || !g->attached || !list_empty(&p->waiting) ||
-	    band_pgroup_limited(g) || band_pgroup_reserved(g))
+	    p->nr_behind || band_pgroup_limited(g) || band_pgroup_reserved(g))
 		return;
 	band_pgroup_catch_up(p, g);
 	if (g->tokens < BAND_LEASE_MIN)
@@ -914,6 +1035,13 @@ void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
 	l->rem = 0;
 	if (kind <= BAND_LIMIT_BPS)
 		g->cap_bound = false;
+	if (g->attached && band_pgroup_reserved(g)) {
+		list_move_tail(&g->reserve_node, &p->reserving);
+	} else {
+		list_del_init(&g->reserve_node);
+		band_pgroup_set_behind(p, g, false);
+	}
+	band_pgroup_update(p, g);
 	if (l->rate)
 		band_pgroup_revoke(p, g);
 	if (g->throttled) {
@@ -1023,7 +1151,8 @@ bool band_pgroup_pass_reserved(struct band_pool *p, struct band_pgroup *g,
 			       u64 bytes, u64 now)
 {
 	if (band_pgroup_reserve_due(g, bytes, now) ||
-	    g->in_flight >= band_pgroup_reserve_quota(p, g))
+	    g->in_flight >= band_pgroup_reserve_quota(p, g) ||
+	    band_pool_phase_holds(p, g))
 		return false;
 	if (g->held && !--g->held)
 		g->inject_pass = false;
@@ -1053,21 +1182,28 @@ void band_pool_reserve_wait(struct band_pool *p, u64 until)
  * step is carried, so that the rate is exact however small a step is
  * (4 KiB at 2^40 bytes per second is 3.7 ns).
  */
-void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
+void band_pgroup_limit_pass(struct band_pool *p, struct band_pgroup *g,
+			    u64 bytes, u64 now)
 {
+	u64 rfloor = 0;
 	s64 lead = -1;
 	int k;
 
+	if (band_pgroup_reserved(g))
+		rfloor = band_pool_rtime(p, now);
+	rfloor = rfloor > BAND_RESERVE_CREDIT_NS ?
+		 rfloor - BAND_RESERVE_CREDIT_NS : 0;
 	for (k = 0; k < BAND_NR_LIMITS; k++) {
 		struct band_limit *l = &g->limit[k];
+		u64 from = k <= BAND_LIMIT_BPS ? now : rfloor;
 		u64 step;
 
 		if (!l->rate)
 			continue;
 		if (k <= BAND_LIMIT_BPS)
 			lead = max(lead, (s64)(l->tat - now));
-		if (l->tat < now) {
-			l->tat = now;
+		if (l->tat < from) {
+			l->tat = from;
 			l->rem = 0;
 		}
 		/* < 2^32 * 10^9 + 2^50 < 2^63 */
@@ -1075,6 +1211,7 @@ void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now)
 				     l->rem, l->rate, &l->rem);
 		l->tat += step;
 	}
+	band_pgroup_track(p, g, now);
 	/* its cap binds until it falls back from it (see BAND_CAP_SLACK_NS) */
 	if (!g->cap_bound)
 		return;

@@ -392,7 +392,8 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 static void band_limit_pass(struct band_grp *grp, struct bio *bio, u64 now)
 {
 	if (band_pgroup_limited(&grp->pg) || band_pgroup_reserved(&grp->pg))
-		band_pgroup_limit_pass(&grp->pg, bio->bi_iter.bi_size,
+		band_pgroup_limit_pass(&grp->bd->bg->pool, &grp->pg,
+				       bio->bi_iter.bi_size,
 				       now ? now : ktime_get_ns());
 }
 

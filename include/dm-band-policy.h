@@ -78,6 +78,18 @@ enum band_policy {
  */
 #define BAND_CAP_SLACK_NS	(10LL * 1000 * 1000)
 #define BAND_LIMIT_MAX		BIT_ULL(50)	/* per second */
+/*
+ * Reservations: each is a clock like a cap's, moved on by every bio of
+ * the group.  A group with bios in flight or held whose reservation's
+ * clock is behind the pool's reservation time (see band_pool_rtime()) is
+ * behind: while any group is, the others pass no bio into a full device
+ * (mClock's reservation phase), so the device serves the group behind
+ * first.  A clock keeps at most BAND_RESERVE_CREDIT_NS of credit (a
+ * group idle for long does not take the device for long), and the
+ * slowest group's clock is looked for at most every BAND_RESERVE_TICK_NS.
+ */
+#define BAND_RESERVE_CREDIT_NS	(50ULL * 1000 * 1000)
+#define BAND_RESERVE_TICK_NS	(1000ULL * 1000)
 
 /*
  * Reservations use the same clocks the other way round: a group that has
@@ -197,6 +209,14 @@ struct band_pool {
 	u64 reserve_next;
 	/* The attached groups' reservations, summed, by kind (IOPS, BPS). */
 	u64 reserve_total[2];
+	/* Reservation phase: see BAND_RESERVE_CREDIT_NS, band_pool_rtime(). */
+	struct list_head reserving;	/* attached groups with a reservation */
+	u32 nr_behind;			/* groups behind their reservation */
+	u32 nr_ractive;			/* of @reserving, with bios in flight or held */
+	bool ridle;			/* none since the reservation time was seen */
+	u64 rtime;			/* ns: the reservation time, last seen */
+	u64 rfloor;			/* ns: the slowest active clock, then */
+	u64 rfloor_at;			/* ns: when it was looked for */
 };
 
 /* One group's bucket. */
@@ -247,6 +267,9 @@ struct band_pgroup {
 	s64 cap_peak;			/* ns: its clocks' most lead on now since */
 	u64 limited;			/* times a cap made its next bio wait */
 	u64 reserved_bios;		/* bios passed on its reservation */
+	struct list_head reserve_node;	/* on pool->reserving */
+	bool behind;			/* behind its reservation (nr_behind) */
+	bool ractive;			/* counted in nr_ractive */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,
@@ -299,7 +322,8 @@ u64 band_pgroup_reserve_due(const struct band_pgroup *g, u64 bytes, u64 now);
 bool band_pgroup_pass_reserved(struct band_pool *p, struct band_pgroup *g,
 			       u64 bytes, u64 now);
 void band_pool_reserve_wait(struct band_pool *p, u64 until);
-void band_pgroup_limit_pass(struct band_pgroup *g, u64 bytes, u64 now);
+void band_pgroup_limit_pass(struct band_pool *p, struct band_pgroup *g,
+			    u64 bytes, u64 now);
 void band_pgroup_throttle(struct band_pool *p, struct band_pgroup *g,
 			  u64 until);
 void band_pool_unthrottle(struct band_pool *p, u64 now);

@@ -22,7 +22,7 @@ f() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { v = $(i + 1); sub
 g() { grep "^group $1 " <<<"$2"; }
 n=0
 fails=0
-echo "1..21"
+echo "1..24"
 t() { # t DESC EXPR (awk, on the variables set by the caller's -v)
 	local desc=$1
 	shift
@@ -176,9 +176,38 @@ t "late worker (10 ms jiffies, 20 ms more): cap and reservation within 2%" \
 # tokens left and held up the refills the weight-1 group needs (1 IOPS
 # of the 3000 left) until a group whose cap binds held up no refill.
 cap_beside "cap beside, worker 20 ms late" 5 worker_us=20000
-# A figure, not a check: reservations over the device, 3000 and 1500 at
-# equal weights, come out 1:1, not 2:1 (tokens pass both groups' bios by
-# weight; the quota bounds only the reserved ones).
-r=$(m groups=1:8:reserve_iops=3000,1:8:reserve_iops=1500)
-echo "# over the device, 3000:1500 reserved: $(f "$(g 0 "$r")" iops) and $(f "$(g 1 "$r")" iops) IOPS"
+# The reservation phase (mClock's): a group behind its reservation takes
+# every place the device frees from the others.  2500 IOPS reserved at
+# QD8 beside QD8 of weight 1000: the device serves bios in flight in
+# proportion, so without the phase the reservation got only half (2000).
+# Reservations over the device (3000 and 1500 of 4000) degrade in
+# proportion: 2:1 (without the phase, 1:1).  Also with the worker late.
+reserve_phase() {
+	local desc=$1 r a b c d
+	shift
+	r=$(m groups=1:8:reserve_iops=2500,1000:8 "$@")
+	a=$(g 0 "$r") b=$(g 1 "$r")
+	r=$(m groups=1:8:reserve_iops=3000,1:8:reserve_iops=1500 "$@")
+	c=$(g 0 "$r") d=$(g 1 "$r")
+	echo "# $desc, 2500 reserved: $a"
+	echo "# $desc, beside it: $b"
+	echo "# $desc, 3000 of 4500 reserved: $c"
+	echo "# $desc, 1500 of 4500 reserved: $d"
+	EXPR='a >= 0.98 * 2500 && a + b >= 0.98 * full && c / d >= 1.96 && c / d <= 2.04 && c + d >= 0.98 * full'
+	t "$desc: 2500 reserved beside weight 1000 within 2%, 3000:1500 over the device 2:1 within 2%, device full" \
+		-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v c="$(f "$c" iops)" \
+		-v d="$(f "$d" iops)" -v full="$full"
+}
+reserve_phase "reservation phase"
+reserve_phase "reservation phase, worker 20 ms late" worker_us=20000
+# A reservation the group cannot use (QD1 at 2 ms: 500 IOPS at most)
+# keeps the phase on for ever: the others still fill the device.
+r=$(m groups=1:1:reserve_iops=2500,1000:8)
+a=$(g 0 "$r") b=$(g 1 "$r")
+q=$(f "$(g 0 "$(m groups=1:1)")" iops)
+echo "# QD1 with 2500 reserved: $a"
+echo "# beside it: $b"
+EXPR='a >= 0.9 * q && a + b >= 0.97 * full'
+t "a reservation the group cannot reach: it gets >= 90% of what it gets alone, the device stays full" \
+	-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v q="$q" -v full="$full"
 [ "$fails" = 0 ]

@@ -1332,7 +1332,7 @@ static bool cap_submit(struct band_pool *p, struct band_pgroup *g, u64 bytes,
 	if (!until && (band_pgroup_charge(p, g, 1) ||
 		       (band_pgroup_reserved(g) && !g->held &&
 			band_pgroup_pass_reserved(p, g, bytes, now)))) {
-		band_pgroup_limit_pass(g, bytes, now);
+		band_pgroup_limit_pass(p, g, bytes, now);
 		return true;
 	}
 	band_pgroup_hold(p, g);
@@ -1373,7 +1373,7 @@ static u64 cap_worker(struct band_pool *p, struct band_pgroup **g, int n,
 			    !(band_pgroup_reserved(g[i]) &&
 			      band_pgroup_pass_reserved(p, g[i], bytes, now)))
 				continue;
-			band_pgroup_limit_pass(g[i], bytes, now);
+			band_pgroup_limit_pass(p, g[i], bytes, now);
 			band_pgroup_done(p, g[i], now, 0, 0);
 			band_pgroup_hold(p, g[i]);
 			passed[i]++;
@@ -1614,6 +1614,95 @@ static void band_policy_reserve_quota(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pool->reserve_total[0], 0ULL);
 }
 
+/*
+ * The reservation phase.  On a device of depth 2, a group with 1000 IOPS
+ * reserved that passes a bio is behind (its clock: the credit it saved
+ * while idle is BAND_RESERVE_CREDIT_NS at most, not the 10 s it was
+ * idle).  While it is, the other group passes no bio into the full
+ * device, and lends nothing; a place that frees is the other's again.
+ * Caught up, the phase ends; a group behind that goes idle, or loses its
+ * reservation, or is detached, ends it too.
+ */
+static void band_policy_reserve_phase(struct kunit *test)
+{
+	struct band_pool *pool = new_pool(test);
+	u64 now = 10 * NSEC_PER_SEC, ms = NSEC_PER_SEC / 1000;
+	struct band_pgroup *a, *b;
+	u32 n;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 0);
+	pool->depth = 2;
+	pool->lvl_n[3] = BAND_LEVEL_SAMPLES;	/* depth 2, learned */
+	band_pgroup_attach(pool, a, 1000);
+	band_pgroup_attach(pool, b, 1000);
+	band_pgroup_set_limit(pool, a, BAND_RESERVE_IOPS, 1000);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, a, 1));
+	band_pgroup_limit_pass(pool, a, 4096, now);
+	KUNIT_EXPECT_TRUE(test, a->behind);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 1U);
+	KUNIT_EXPECT_EQ(test, a->limit[BAND_RESERVE_IOPS].tat,
+			now - BAND_RESERVE_CREDIT_NS + ms);
+	/* one place left: b takes it, then the device is full for b */
+	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, b, 1));
+	KUNIT_EXPECT_FALSE(test, band_pgroup_charge(pool, b, 1));
+	band_pgroup_lend(pool, b);
+	KUNIT_EXPECT_FALSE(test, b->leased);
+	/* held with tokens, b may not go on them either */
+	band_pgroup_hold(pool, b);
+	KUNIT_EXPECT_FALSE(test, band_pgroup_release(pool, b, 1));
+	KUNIT_EXPECT_TRUE(test, b->waiting);
+	/* but a, behind, passes into the full device */
+	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, a, 1));
+	band_pgroup_limit_pass(pool, a, 4096, now);
+	KUNIT_EXPECT_EQ(test, pool->in_flight, 3U);
+	/* a place frees (b's bio completes, and a's): b's held bio goes */
+	band_pgroup_done(pool, b, now, 0, 0);
+	band_pgroup_done(pool, a, now, 0, 0);
+	KUNIT_EXPECT_EQ(test, pool->reserve_next, 1ULL);
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, b, 1));
+	KUNIT_EXPECT_TRUE(test, a->behind);
+	/* a catches up: 48 more bios of 1 ms each bring its clock to now */
+	for (n = 0; n < 48; n++) {
+		band_pgroup_charge_debt(pool, a, 1);
+		band_pgroup_limit_pass(pool, a, 4096, now);
+		band_pgroup_done(pool, a, now, 0, 0);
+	}
+	KUNIT_EXPECT_FALSE(test, a->behind);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 0U);
+	KUNIT_EXPECT_EQ(test, a->limit[BAND_RESERVE_IOPS].tat, now);
+	/* full, but no phase: b goes on its tokens */
+	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, b, 1));
+	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, b, 1));
+
+	/* 100 ms on, a is behind again; it goes idle: no phase */
+	now += 100 * ms;
+	band_pgroup_limit_pass(pool, a, 4096, now);
+	KUNIT_EXPECT_TRUE(test, a->behind);
+	band_pgroup_done(pool, a, now, 0, 0);
+	KUNIT_EXPECT_FALSE(test, a->behind);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 0U);
+	/* behind, then its reservation taken away, or detached: no phase */
+	band_pgroup_charge_debt(pool, a, 1);
+	band_pgroup_limit_pass(pool, a, 4096, now + 100 * ms);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 1U);
+	band_pgroup_set_limit(pool, a, BAND_RESERVE_IOPS, 0);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pool->reserving));
+	KUNIT_EXPECT_EQ(test, pool->nr_ractive, 0U);
+	band_pgroup_set_limit(pool, a, BAND_RESERVE_IOPS, 1000);
+	band_pgroup_limit_pass(pool, a, 4096, now + 200 * ms);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 1U);
+	KUNIT_EXPECT_EQ(test, pool->nr_ractive, 1U);
+	band_pgroup_detach(pool, a);
+	KUNIT_EXPECT_EQ(test, pool->nr_behind, 0U);
+	KUNIT_EXPECT_EQ(test, pool->nr_ractive, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&pool->reserving));
+}
+
 static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_refill_rule),
 	KUNIT_CASE(band_policy_no_refill_when_idle),
@@ -1644,6 +1733,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_cap_with_weights),
 	KUNIT_CASE(band_policy_reserve),
 	KUNIT_CASE(band_policy_reserve_quota),
+	KUNIT_CASE(band_policy_reserve_phase),
 	{}
 };
 

@@ -266,7 +266,7 @@ static void limit_pass(struct grp *g)
 		if (g->pg.limit[k].rate && g->pg.limit[k].tat < now &&
 		    g->pg.limit[k].tat && now >= t0)
 			g->lost_ns[k] += now - g->pg.limit[k].tat;
-	band_pgroup_limit_pass(&g->pg, bs, now);
+	band_pgroup_limit_pass(&P, &g->pg, bs, now);
 }
 
 /* The worker passed a bio of @g: how late after its cap or reservation. */
