@@ -733,7 +733,12 @@ s_groups() {
 #               one of weight 1000; weights-only: the same without the
 #               reservation (what the weights alone give it)
 #   bps-beside  64 KiB readers, the weight-1000 one capped at LIM_BPS
-LIM_IOPS=1000 LIM_BPS=$((8 << 20)) RES_IOPS=1000
+#   reserve-deep  as reserve, RES_DEEP reserved: more than the half of
+#               the device its bios in flight would give it
+#   reserve-over  reservations over the device, OVER_BIG and OVER_SMALL
+#               at equal weights: they degrade in proportion
+LIM_IOPS=1000 LIM_BPS=$((8 << 20)) RES_IOPS=1000 RES_DEEP=2500
+OVER_BIG=3000 OVER_SMALL=1500
 # limits_capped ROUND VARIANT "CTRLS" FIO_ARGS BAND_ATTR IOMAX [OTHER_WEIGHT]:
 # the group "capped" (weight 1000, or 1 alone), and beside it "other"
 # of OTHER_WEIGHT when given.
@@ -767,6 +772,17 @@ s_limits() {
 	done
 	[ -n "$more" ] && limits_capped "$1" bps-beside "none band iomax" "$B64" ",limit_bps=$LIM_BPS" \
 		"rbps=$LIM_BPS wbps=$LIM_BPS" 1
+	[ -n "$more" ] || return 0
+	groups_clear
+	group reserved 1 1 "$Q8"
+	group heavy 1000 1 "$Q8"
+	G_BAND[reserved]=",reserve_iops=$RES_DEEP"
+	measure limits parallel band reserve-deep "$1"
+	groups_clear
+	group big 1 1 "$Q8"
+	group small 1 1 "$Q8"
+	G_BAND[big]=",reserve_iops=$OVER_BIG" G_BAND[small]=",reserve_iops=$OVER_SMALL"
+	measure limits parallel band reserve-over "$1"
 }
 
 # 7. settle: three groups 40:20:10 (two jobs each, 4 in flight per job);
@@ -1014,7 +1030,7 @@ if want buffered; then
 	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "/dev/${DEVNAME[buf]}" ||
 		say "ERR setup: mkfs.ext4 on the buf device"
 fi
-want limits && say "LIMITS limit_iops=$LIM_IOPS limit_bps=$LIM_BPS reserve_iops=$RES_IOPS"
+want limits && say "LIMITS limit_iops=$LIM_IOPS limit_bps=$LIM_BPS reserve_iops=$RES_IOPS reserve_deep=$RES_DEEP over_big=$OVER_BIG over_small=$OVER_SMALL"
 if want overhead; then
 	nullb_make fast nbfast 64 0 0 1 2 0 1024 || { say "ERR setup: fast device"; exit 1; }
 fi

@@ -59,7 +59,9 @@ LIMIT_RUNS = {"cap-alone": ("capped", "limit_iops", "iops"),
               "cap-beside": ("capped", "limit_iops", "iops"),
               "reserve": ("reserved", "reserve_iops", "iops"),
               "weights-only": ("reserved", "reserve_iops", "iops"),
-              "bps-beside": ("capped", "limit_bps", "kbps")}
+              "bps-beside": ("capped", "limit_bps", "kbps"),
+              "reserve-deep": ("reserved", "reserve_deep", "iops"),
+              "reserve-over": ("big", "over_big", "iops")}
 # Shares in bytes where request sizes differ, else in I/Os.
 BYTES_SCEN = {"seqrand", "buffered"}
 TOL = 0.05          # settle: within 5% (relative) of the target share
@@ -664,6 +666,14 @@ def limit_fracs(b, m, variant):
     if not want or g not in m["groups"]:
         return []
     want = want / 1024 if unit == "kbps" else want
+    if variant == "reserve-over":
+        # over the device, its share of what both got: the proportional
+        # share of its reservation is the target
+        small, big = b.limits.get("over_small"), want
+        if not small or "small" not in m["groups"]:
+            return []
+        return [x / (x + y) / (big / (big + small))
+                for x, y in zip(m["groups"][g][unit], m["groups"]["small"][unit]) if x + y]
     return [x / want for x in m["groups"][g][unit]]
 
 
@@ -676,7 +686,10 @@ def limits_lines(b, res):
     L = [f"limits (the held group's rate vs its cap or reservation: {b.limits.get('limit_iops')} "
          f"IOPS, {b.limits.get('limit_bps', 0) >> 20} MiB/s, {b.limits.get('reserve_iops')} IOPS reserved):"]
     names = {"cap-alone": "IOPS cap alone", "cap-beside": "IOPS cap beside weight 1",
-             "reserve": "reservation at weight 1 vs 1000", "bps-beside": "bytes cap beside weight 1"}
+             "reserve": "reservation at weight 1 vs 1000", "bps-beside": "bytes cap beside weight 1",
+             "reserve-deep": f"{b.limits.get('reserve_deep')} IOPS reserved at weight 1 vs 1000",
+             "reserve-over": f"reservations over the device, {b.limits.get('over_big')}:"
+                             f"{b.limits.get('over_small')} (its proportional share)"}
     for variant, name in names.items():
         parts = []
         for c in CTRLS:
@@ -1219,7 +1232,11 @@ def scen_text(scen, b, res, st):
                  "*of target*: its rate over its cap or reservation (a cap is met at 100%, a "
                  "reservation at 100% or more).  *iomax*: blk-throttle's io.max on the same cgroup "
                  "(riops/wiops or rbps/wbps), the kernel's own caps; it has no reservations.  "
-                 "*weights-only*: dm-band with the same weights and no reservation.  Use: the "
+                 "*weights-only*: dm-band with the same weights and no reservation.  "
+                 "*reserve-deep*: a reservation above the half of the device that its bios in "
+                 "flight would get it.  *reserve-over*: two reservations that add up to more than "
+                 "the device, at equal weights; *of target* is the big one's share of the two "
+                 "over its share of the reservations (100%: they degrade in proportion).  Use: the "
                  "total over no controller's with the same jobs (a cap lowers it by design).")
         L.append("")
         L.append("| run | controller | held group | rate | of target | other group | p99 us (held) | use |")
