@@ -837,7 +837,8 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 	 * reservation phase, a place in the device is free for the others.
 	 */
 	if ((g->waiting && band_pgroup_reserved(g)) ||
-	    (p->nr_behind && !list_empty(&p->waiting)))
+	    (p->nr_behind && !list_empty(&p->waiting) &&
+	     p->in_flight < band_pool_depth_now(p)))
 		p->reserve_next = 1;
 	/* idle_ns is the same for all: the list stays in order */
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns)
