@@ -1179,24 +1179,25 @@ void band_pool_reserve_wait(struct band_pool *p, u64 until)
 /*
  * A bio of @bytes of @g goes at @now: move each cap's clock on by its
  * cost at the cap's rate, from now if the clock had fallen behind (an
- * idle group saves up no more than the burst).  The remainder of each
+ * idle group saves up no more than the burst); each reservation's clock
+ * likewise, from BAND_RESERVE_CREDIT_NS before the reservation time (see
+ * band_pool_rtime()); then judge whether @g is behind.  The remainder of each
  * step is carried, so that the rate is exact however small a step is
  * (4 KiB at 2^40 bytes per second is 3.7 ns).
  */
 void band_pgroup_limit_pass(struct band_pool *p, struct band_pgroup *g,
 			    u64 bytes, u64 now)
 {
-	u64 rfloor = 0;
+	u64 rlow = 0;
 	s64 lead = -1;
 	int k;
 
 	if (band_pgroup_reserved(g))
-		rfloor = band_pool_rtime(p, now);
-	rfloor = rfloor > BAND_RESERVE_CREDIT_NS ?
-		 rfloor - BAND_RESERVE_CREDIT_NS : 0;
+		rlow = band_pool_rtime(p, now);
+	rlow = rlow > BAND_RESERVE_CREDIT_NS ? rlow - BAND_RESERVE_CREDIT_NS : 0;
 	for (k = 0; k < BAND_NR_LIMITS; k++) {
 		struct band_limit *l = &g->limit[k];
-		u64 from = k <= BAND_LIMIT_BPS ? now : rfloor;
+		u64 from = k <= BAND_LIMIT_BPS ? now : rlow;
 		u64 step;
 
 		if (!l->rate)
