@@ -8,7 +8,7 @@
 # bytes-per-second cap holds with 64 KiB bios; caps are in the table line
 # (round-trip), in status, and changed by message while bios are held.
 . "$TESTS/lib.sh"
-plan 42
+plan 44
 
 band_load
 # No delay: the device serves thousands of IOPS, far above the caps.
