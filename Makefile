@@ -206,5 +206,6 @@ help:
 	@echo "  and DM_BAND_KERNELS='6.1 6.12 debug' (a subset, for quick local runs)."
 	@echo "  bench honours KERNELS='6.12' (or 6.1), BENCH_ROUNDS=3, BENCH_FAST_ROUNDS=15"
 	@echo "  (rounds of overhead and cost), BENCH_SECS=5, BENCH_SCENARIOS (a subset of"
-	@echo "  friendly skewed qd1 seqrand buffered groups settle overhead cost limits, or 1-10)"
-	@echo "  and BENCH_COST_NR=1000000."
+	@echo "  friendly skewed qd1 seqrand buffered groups settle overhead cost limits, or 1-10),"
+	@echo "  BENCH_COST_NR=1000000 and BENCH_RETRIES=2 (boots of a guest that died, going"
+	@echo "  on after its last finished run)."

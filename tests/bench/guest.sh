@@ -522,10 +522,20 @@ rows() {
 # cache).  Then the rows, and tear down.  MEASURE_HOOK and EMIT_HOOK, when
 # set, replace the window and the rows (settle); WINDOW_HOOK, when set,
 # runs with 0 and 1 at the window's start and end.
+# finished ID: the run ID finished in an earlier boot of this bench (run.sh
+# boots a guest that died again, with those runs in done.txt): skip it.
+declare -A FINISHED=()
+if [ -r /dm-band/bench/done.txt ]; then
+	while read -r i; do FINISHED[$i]=1; done </dm-band/bench/done.txt
+	say "# going on after ${#FINISHED[@]} runs finished before"
+fi
+finished() { [ -n "${FINISHED[$1]:-}" ]; }
+
 measure() {
 	local scen=$1 shape=$2 ctrl=$3 variant=$4 round=$5 files=${6:-}
 	local id="$scen-$shape-$ctrl${variant:+-$variant}-r$round" t0 t1 i
 	runs=$((runs + 1))
+	finished "$id" && return 0
 	now_ms
 	t0=$NOW
 	say "RUN $id $scen $shape $ctrl ${variant:--} $round ${#G_NAME[@]}"
@@ -590,6 +600,11 @@ measure() {
 	cg_remove
 	now_ms
 	say "# run $id took $(((NOW - t0) / 1000))s"
+	# BENCH_DIE_AFTER (run.sh): the first boot's kernel crashes here.
+	if [ -n "${DIE_AFTER:-}" ] && [ "${#FINISHED[@]}" = 0 ] && [ "$runs" -ge "$DIE_AFTER" ]; then
+		say "# crashing the kernel after $runs runs (BENCH_DIE_AFTER)"
+		echo c >/proc/sysrq-trigger
+	fi
 }
 
 # ---------------------------------------------------------------- scenarios
@@ -970,6 +985,8 @@ cost_run() {
 # cost_one CTRL VARIANT WRITERS ROUND
 cost_one() {
 	local ctrl=$1 variant=$2 n=$3 round=$4 dn=${DEVNAME[cost]} sz tbl out i
+	local id="cost-$ctrl${variant:+-$variant}-r$round"
+	finished "$id" && { runs=$((runs + 1)); return 0; }
 	sz=$(blockdev --getsz "/dev/$dn")
 	if [ "$ctrl" = linear ]; then
 		tbl="0 $sz linear /dev/$dn 0"
@@ -989,6 +1006,7 @@ cost_one() {
 		say "COST $round $ctrl ${variant:--} $n $(echo "$out" | grep ns_per_bio=)"
 	fi
 	dmsetup remove --retry bench-dev >/dev/null 2>&1 || say "# could not remove bench-dev"
+	say "# run $id took 0s"
 }
 s_cost() {
 	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||

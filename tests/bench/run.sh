@@ -19,7 +19,16 @@
 # BENCH_SCENARIOS (a subset of: friendly skewed qd1 seqrand buffered groups
 # settle overhead cost limits, or their numbers 1-10), BENCH_COST_NR (bios per cost
 # run, default 1000000), BENCH_KO (a dm_band.ko already
-# built for the kernel, e.g. make check's), BUILD, DM_BAND_CACHE.
+# built for the kernel, e.g. make check's), BENCH_RETRIES (boots after a
+# guest that died, default 2, 1 with --smoke), BUILD, DM_BAND_CACHE.
+#
+# A guest that dies (the emulator has crashed a long run's kernel: see
+# Documentation/dm-band.rst, Testing) is booted again, up to BENCH_RETRIES
+# times, and goes on after the last run that finished: the runs that did
+# are in done.txt of its payload, and raw.txt is every boot's finished
+# runs in order (console.N.log keeps each dead boot's console).
+# BENCH_DIE_AFTER=N tries that: the first boot crashes its kernel (sysrq)
+# after N runs.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,6 +64,29 @@ fi
 [ "$smoke" = 1 ] || [ -n "${BENCH_NO_DEPS:-}" ] || "$top/tests/deps.sh"
 . "$top/tests/vm/host-lib.sh"
 resolve_stock_kernels || true
+
+# bench_boot KERNEL OUT TIMEOUT: one guest run, its serial output in
+# OUT/results.log, its console in OUT/console.log; progress on stdout.
+bench_boot() {
+	local k=$1 out=$2 tmo=$3 qemu
+	rm -f "$out/results.log"
+	# tsc=reliable: under TCG the clocksource watchdog finds the TSC
+	# "unstable" when the host is busy and falls back to the HPET, whose
+	# every read is an emulated MMIO access: timekeeping, and with it every
+	# I/O, then costs several times more.
+	DM_BAND_GUEST_TIMEOUT=$tmo DM_BAND_GUEST_MEM=3072 \
+		"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$out/initramfs.cpio" "$out" \
+		"dm_band.run=/dm-band/bench/guest.sh" "dm_band.timeout=$tmo" \
+		${BENCH_KARGS-tsc=reliable} &
+	qemu=$!
+	# timeout(1) runs qemu in a process group of its own: stop it too.
+	trap 'pkill -TERM -P $qemu 2>/dev/null; kill $qemu 2>/dev/null' EXIT INT TERM
+	# Progress: one line per scenario and round, and any error.
+	{ tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' |
+	  grep --line-buffered -E '^(# round .* took|ERR |@@@ RUN-END)' | sed -u 's/^/  /'; } || true
+	wait $qemu || echo "bench: qemu exited with status $? (console: $out/console.log)" >&2
+	trap - EXIT INT TERM
+}
 
 t_all=$(date +%s)
 rc=0
@@ -130,6 +162,7 @@ for k in ${KERNELS:-6.12}; do
 		NGROUPS="${BENCH_NGROUPS:-$ngroups}"
 		NFLOW=${BENCH_NFLOW:-$nflow}
 		COST_NR=$cost_nr
+		DIE_AFTER=${BENCH_DIE_AFTER:-}
 	EOF
 	if ! "$top/tests/vm/mkinitramfs.sh" "$out/initramfs.cpio" "$v" "${kmodroot[$k]}" \
 			"$pl" >"$out/initramfs.log" 2>&1; then
@@ -138,31 +171,38 @@ for k in ${KERNELS:-6.12}; do
 		continue
 	fi
 
-	# tsc=reliable: under TCG the clocksource watchdog finds the TSC
-	# "unstable" when the host is busy and falls back to the HPET, whose
-	# every read is an emulated MMIO access: timekeeping, and with it every
-	# I/O, then costs several times more.
 	# Generous limits: a stuck guest must not hang make check, and a slow
 	# host must not cut a full run short.
 	if [ "$smoke" = 1 ]; then tmo=1200; else
 		tmo=$((600 + rounds * (secs + 4) * 400 + fast_rounds * (secs + 4) * 40)); fi
 	echo "bench: booting $v under QEMU (TCG): ${scen[*]}, $rounds round(s) of ${secs}s runs" \
 		"($fast_rounds of overhead and cost)"
-	rm -f "$out/results.log"
-	DM_BAND_GUEST_TIMEOUT=$tmo DM_BAND_GUEST_MEM=3072 \
-		"$top/tests/vm/run-guest.sh" "${kimg[$k]}" "$out/initramfs.cpio" "$out" \
-		"dm_band.run=/dm-band/bench/guest.sh" "dm_band.timeout=$tmo" \
-		${BENCH_KARGS-tsc=reliable} &
-	qemu=$!
-	# timeout(1) runs qemu in a process group of its own: stop it too.
-	trap 'pkill -TERM -P $qemu 2>/dev/null; kill $qemu 2>/dev/null' EXIT INT TERM
-	# Progress: one line per scenario and round, and any error.
-	{ tail -n +1 -F --pid=$qemu "$out/results.log" 2>/dev/null | tr -d '\r' |
-	  grep --line-buffered -E '^(# round .* took|ERR |@@@ RUN-END)' | sed -u 's/^/  /'; } || true
-	wait $qemu || echo "bench: qemu exited with status $? (console: $out/console.log)" >&2
-	trap - EXIT INT TERM
-	tr -d '\r' <"$out/results.log" |
-		sed -n '/^@@@ RUN-BEGIN/,/^@@@ RUN-END/p' >"$out/raw.txt" || true
+	rm -f "$out"/raw.*.txt "$out"/console.*.log "$pl/dm-band/bench/done.txt"
+	retries=${BENCH_RETRIES:-$((smoke ? 1 : 2))}
+	for ((boot = 1; ; boot++)); do
+		bench_boot "$k" "$out" "$tmo"
+		tr -d '\r' <"$out/results.log" |
+			sed -n '/^@@@ RUN-BEGIN/,/^@@@ RUN-END/p' >"$out/raw.$boot.txt" || true
+		# The script ended (well or not): nothing died.
+		grep -q '^@@@ RUN-END ' "$out/raw.$boot.txt" && break
+		[ "$boot" -gt "$retries" ] && break
+		# Keep what finished (through its last "# run ID took"; nothing if
+		# it died booting, as the emulator has made 6.12 do), and go on.
+		last=$(grep -n '^# run .* took' "$out/raw.$boot.txt" | tail -n 1 | cut -d: -f1) || true
+		head -n "${last:-0}" "$out/raw.$boot.txt" >"$out/raw.$boot.tmp"
+		mv "$out/raw.$boot.tmp" "$out/raw.$boot.txt"
+		cp "$out/console.log" "$out/console.$boot.log"
+		cat "$out"/raw.[0-9]*.txt | sed -n 's/^# run \([^ ]*\) took .*/\1/p' \
+			>"$pl/dm-band/bench/done.txt"
+		echo "bench: the guest died after $(wc -l <"$pl/dm-band/bench/done.txt") runs" \
+			"(console: $out/console.$boot.log); booting it again to go on"
+		if ! "$top/tests/vm/mkinitramfs.sh" "$out/initramfs.cpio" "$v" "${kmodroot[$k]}" \
+				"$pl" >"$out/initramfs.log" 2>&1; then
+			tail -n 20 "$out/initramfs.log" >&2
+			break
+		fi
+	done
+	for ((i = 1; i <= boot; i++)); do cat "$out/raw.$i.txt"; done >"$out/raw.txt"
 	secs_total=$(($(date +%s) - t0))
 	echo "bench: guest run took ${secs_total}s; report in $out/report.md"
 	echo
