@@ -8,7 +8,7 @@
 # bytes-per-second cap holds with 64 KiB bios; caps are in the table line
 # (round-trip), in status, and changed by message while bios are held.
 . "$TESTS/lib.sh"
-plan 44
+plan 42
 
 band_load
 # No delay: the device serves thousands of IOPS, far above the caps.
@@ -193,16 +193,15 @@ chmod 666 /dev/mapper/res
 is "the table round-trips it" "$(dmsetup table res | cut -d' ' -f11)" "1001:1,reserve_iops=100"
 echo >$T/trace
 echo 1 >$T/events/dm_band/band_reserve/enable
-# (60 s: the windows below take 50 s, 66 s when two are measured again)
-start_job uid 1 /dev/mapper/res 60
+start_job uid 1 /dev/mapper/res 30
 p1=$JOB_PID
-start_job uid 2 /dev/mapper/res 60
+start_job uid 2 /dev/mapper/res 30
 p2=$JOB_PID
 cleanup_add "kill $p1 $p2"
-sleep 3
+sleep 2
 dmsetup message res 0 reset
 t0=$(now_ns)
-sleep 8
+sleep 6
 c1=$(grp_field res 1001 3)
 c2=$(grp_field res 1002 3)
 t1=$(now_ns)
@@ -212,7 +211,7 @@ diag "reserved 100 IOPS at weight 1: $r1 IOPS; weight 1000: $r2 IOPS; reserved b
 if within "$r1" 100 5; then
 	ok "uid 1001 gets its 100 IOPS within 5% ($r1)"
 else
-	measured_within "uid 1001 gets its 100 IOPS within 5%" 100 5 1 rate_of res 1001 8
+	measured_within "uid 1001 gets its 100 IOPS within 5%" 100 5 1 rate_of res 1001 6
 fi
 # (the device gave 270 to 330 IOPS in all under TCG, not 400)
 check "uid 1002 gets the rest, more than uid 1001 ($r2 > $r1)" awk -v a="$r2" -v b="$r1" 'BEGIN { exit !(a > b) }'
@@ -222,33 +221,10 @@ echo 0 >$T/events/dm_band/band_reserve/enable
 check "band_reserve: uid 1001's bios passed on its reservation" \
 	grep -Eq 'band_reserve: bg=res group=1001 sector=[0-9]+ bytes=4096 read held=[0-9]+$' $T/trace
 check "message: no reservation" dmsetup message res 0 reserve 1001:reserve_iops=0
-sleep 2
-r1=$(rate_of res 1001 6)
+sleep 1
+r1=$(rate_of res 1001 4)
 check "without it uid 1001 gets little (< 10 IOPS: $r1)" awk -v r="$r1" 'BEGIN { exit !(r < 10) }'
 
-# A reservation above the group's share of bios in flight: 200 of the
-# device's 270 to 330 IOPS, the two jobs with eight bios in flight each.
-# The device serves bios in flight alike, so without the reservation
-# phase (the others pass nothing into a full device while uid 1001 is
-# behind) it got half, about 150.
-dmsetup message res 0 reserve 1001:reserve_iops=200
-sleep 2
-measured_within "uid 1001 gets 200 IOPS reserved, above its half of the device, within 5%" \
-	200 5 1 rate_of res 1001 8
-
-# Over capacity: 300 + 150 IOPS reserved on the device, equal weights:
-# they degrade in proportion, 2:1 (1:1 before the reservation phase).
-dmsetup message res 0 weight 1002:1
-dmsetup message res 0 reserve 1001:reserve_iops=300
-dmsetup message res 0 reserve 1002:reserve_iops=150
-sleep 2
-dmsetup message res 0 reset
-sleep 8
-c1=$(grp_field res 1001 3)
-c2=$(grp_field res 1002 3)
-diag "reserved 300 and 150 IOPS on the device: $c1 and $c2 bios in 8 s"
-check "over capacity, 300:150 reserved: 2:1 within 15% ($c1:$c2)" \
-	awk -v a="$c1" -v b="$c2" 'BEGIN { exit !(b > 0 && a / b >= 1.7 && a / b <= 2.3) }'
 kill $p1 $p2 2>/dev/null
 wait $p1 $p2 2>/dev/null
 check "remove" dmsetup remove res
