@@ -1466,7 +1466,8 @@ static int band_msg_reset(struct band_dev *bd)
  * `stats`: the band group's scheduler state, for people and benchmarks:
  * epoch, learned depth, bios in flight, places kept by groups, tokens
  * injected, groups with an open lease (the fast path) and whether any
- * group waits, and for each level up to just above the depth its mean
+ * group waits, groups behind their reservation and the places they keep,
+ * and for each level up to just above the depth its mean
  * latency in microseconds and its samples.
  */
 static int band_msg_stats(struct band_dev *bd, char *result,
@@ -1482,6 +1483,7 @@ static int band_msg_stats(struct band_dev *bd, char *result,
 	       p->depth_max, band_pool_in_flight(p), p->reserved,
 	       (unsigned long long)p->injected);
 	DMEMIT(" leased=%u waiting=%u", p->nr_leased, !list_empty(&p->waiting));
+	DMEMIT(" behind=%u kept=%u", p->nr_behind, p->behind_keep);
 	DMEMIT(" levels=");
 	top = min(p->depth + 2, BAND_LEVELS);
 	for (k = 1; k <= top; k++)

@@ -203,6 +203,22 @@ static u32 band_pgroup_reserve(const struct band_pgroup *g)
 	return 0;
 }
 
+/*
+ * The places a group behind its reservation keeps in a reservation phase:
+ * as many as it had in flight at most since it was last idle, less those
+ * it has now.  A job that keeps 8 bios in flight is not always seen with
+ * 8 (its submitter reaps and resubmits, and under a loaded CPU that
+ * takes a while): without these places the others would take them.
+ */
+static void band_pgroup_keep(struct band_pool *p, struct band_pgroup *g)
+{
+	u32 keep = g->behind && g->peak > g->in_flight ?
+		   g->peak - g->in_flight : 0;
+
+	p->behind_keep = p->behind_keep - g->behind_keep + keep;
+	g->behind_keep = keep;
+}
+
 /* Recompute a group's memberships after any change to it. */
 static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 {
@@ -260,6 +276,7 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 		else if (!--p->nr_ractive)
 			p->ridle = true;
 	}
+	band_pgroup_keep(p, g);
 }
 
 /* Only lingering groups, none with bios in flight, hold up a refill. */
@@ -443,11 +460,13 @@ static u32 band_pool_depth_now(const struct band_pool *p)
  * its learned depth, less the bios in flight, less the places other
  * groups keep (band_pgroup_reserve(): so that on a one-slot device, or
  * when a backlogged job's submitter is briefly late, the refill rule
- * alone decides).
+ * alone decides), less those the groups behind their reservation keep
+ * (band_pgroup_keep(): with room, no reservation phase holds a group).
  */
 u32 band_pool_room(const struct band_pool *p)
 {
-	u32 depth = band_pool_depth_now(p), used = p->in_flight + p->reserved;
+	u32 depth = band_pool_depth_now(p);
+	u32 used = p->in_flight + p->reserved + p->behind_keep;
 
 	return depth > used ? depth - used : 0;
 }
@@ -518,6 +537,7 @@ static void band_pgroup_set_behind(struct band_pool *p, struct band_pgroup *g,
 	if (behind == g->behind)
 		return;
 	g->behind = behind;
+	band_pgroup_keep(p, g);
 	if (behind) {
 		/* the others' bios take the lock, where the phase is */
 		if (!p->nr_behind++)
@@ -540,16 +560,21 @@ static void band_pgroup_track(struct band_pool *p, struct band_pgroup *g,
 
 /*
  * In a reservation phase (a group is behind its reservation), a group that
- * is not behind passes nothing while the device is full (as many bios in
- * flight as its depth, learned): the groups behind take every place that
- * frees.  Below that, the refill rule and injection go on as before (and
- * with room, injection's passes are never refused here).
+ * is not behind passes nothing while the device is full: the bios in
+ * flight and the places the groups behind keep (band_pgroup_keep()) reach
+ * its learned depth.  The groups behind take every place that frees.
+ * Below that, the refill rule and injection go on as before (and with
+ * room, injection's passes are never refused here).
  */
+static bool band_pool_full(const struct band_pool *p)
+{
+	return p->in_flight + p->behind_keep >= band_pool_depth_now(p);
+}
+
 static bool band_pool_phase_holds(const struct band_pool *p,
 				  const struct band_pgroup *g)
 {
-	return p->nr_behind && !g->behind &&
-	       p->in_flight >= band_pool_depth_now(p);
+	return p->nr_behind && !g->behind && band_pool_full(p);
 }
 
 /* A group's turn at injection: its weight in the pool's smallest units. */
@@ -832,18 +857,16 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 	p->in_flight--;
 	band_pool_learn(p, lat_ns, level);
 	band_pgroup_track(p, g, now);
-	/*
-	 * A reservation held back by its bios in flight may go on; in a
-	 * reservation phase, a place in the device is free for the others.
-	 */
-	if ((g->waiting && band_pgroup_reserved(g)) ||
-	    (p->nr_behind && !list_empty(&p->waiting) &&
-	     p->in_flight < band_pool_depth_now(p)))
+	/* a reservation held back by its bios in flight may go on */
+	if (g->waiting && band_pgroup_reserved(g))
 		p->reserve_next = 1;
 	/* idle_ns is the same for all: the list stays in order */
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns)
 		band_pgroup_linger(p, g, now + p->idle_ns);
 	band_pgroup_update(p, g);
+	/* in a reservation phase, a place in the device is free for the others */
+	if (p->nr_behind && !list_empty(&p->waiting) && !band_pool_full(p))
+		p->reserve_next = 1;
 }
 
 /* ------------------------------------------------------------ leases */

@@ -213,6 +213,7 @@ struct band_pool {
 	struct list_head reserving;	/* attached groups with a reservation */
 	u32 nr_behind;			/* groups behind their reservation */
 	u32 nr_ractive;			/* of @reserving, with bios in flight or held */
+	u32 behind_keep;		/* places the groups behind keep, summed */
 	bool ridle;			/* none since the reservation time was seen */
 	u64 rtime;			/* ns: the reservation time, last seen */
 	u64 rfloor;			/* ns: the slowest active clock, then */
@@ -270,6 +271,7 @@ struct band_pgroup {
 	struct list_head reserve_node;	/* on pool->reserving */
 	bool behind;			/* behind its reservation (nr_behind) */
 	bool ractive;			/* counted in nr_ractive */
+	u32 behind_keep;		/* places kept while behind: peak - in flight */
 };
 
 void band_pool_init(struct band_pool *p, enum band_policy policy,

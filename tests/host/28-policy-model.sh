@@ -22,7 +22,7 @@ f() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { v = $(i + 1); sub
 g() { grep "^group $1 " <<<"$2"; }
 n=0
 fails=0
-echo "1..24"
+echo "1..25"
 t() { # t DESC EXPR (awk, on the variables set by the caller's -v)
 	local desc=$1
 	shift
@@ -183,8 +183,8 @@ cap_beside "cap beside, worker 20 ms late" 5 worker_us=20000
 # Reservations over the device (3000 and 1500 of 4000) degrade in
 # proportion: 2:1 (without the phase, 1:1).  Also with the worker late.
 reserve_phase() {
-	local desc=$1 r a b c d
-	shift
+	local desc=$1 use=$2 r a b c d
+	shift 2
 	r=$(m groups=1:8:reserve_iops=2500,1000:8 "$@")
 	a=$(g 0 "$r") b=$(g 1 "$r")
 	r=$(m groups=1:8:reserve_iops=3000,1:8:reserve_iops=1500 "$@")
@@ -193,13 +193,19 @@ reserve_phase() {
 	echo "# $desc, beside it: $b"
 	echo "# $desc, 3000 of 4500 reserved: $c"
 	echo "# $desc, 1500 of 4500 reserved: $d"
-	EXPR='a >= 0.98 * 2500 && a + b >= 0.98 * full && c / d >= 1.96 && c / d <= 2.04 && c + d >= 0.98 * full'
-	t "$desc: 2500 reserved beside weight 1000 within 2%, 3000:1500 over the device 2:1 within 2%, device full" \
+	EXPR="a >= 0.98 * 2500 && a + b >= $use * full && c / d >= 1.96 && c / d <= 2.04 && c + d >= $use * full"
+	t "$desc: 2500 reserved beside weight 1000 within 2%, 3000:1500 over the device 2:1 within 2%, device use >= $use" \
 		-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v c="$(f "$c" iops)" \
 		-v d="$(f "$d" iops)" -v full="$full"
 }
-reserve_phase "reservation phase"
-reserve_phase "reservation phase, worker 20 ms late" worker_us=20000
+reserve_phase "reservation phase" 0.98
+reserve_phase "reservation phase, worker 20 ms late" 0.98 worker_us=20000
+# Jobs whose submitter takes 0.5 ms to send the next bio (a loaded guest's
+# fio): a job of 8 is seen with fewer in flight, and without the places a
+# group behind keeps (its peak) the other took them (the guest's bench:
+# 2500 reserved got 1254).  It alone could do 3200; the device, held for
+# it, does less than 4000 meanwhile.
+reserve_phase "reservation phase, submitters 0.5 ms slow" 0.9 think_us=500
 # A reservation the group cannot use (QD1 at 2 ms: 500 IOPS at most)
 # keeps the phase on for ever: the others still fill the device.
 r=$(m groups=1:1:reserve_iops=2500,1000:8)

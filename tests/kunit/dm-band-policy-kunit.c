@@ -1625,7 +1625,8 @@ static void band_policy_reserve_quota(struct kunit *test)
  * reserved that passes a bio is behind (its clock: the credit it saved
  * while idle is BAND_RESERVE_CREDIT_NS at most, not the 10 s it was
  * idle).  While it is, the other group passes no bio into the full
- * device, and lends nothing; a place that frees is the other's again.
+ * device, and lends nothing; a place that frees is the first group's
+ * while it has fewer in flight than it had (its peak).
  * Caught up, the phase ends; a group behind that goes idle, or loses its
  * reservation, or is detached, ends it too.
  */
@@ -1665,11 +1666,13 @@ static void band_policy_reserve_phase(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, a, 1));
 	band_pgroup_limit_pass(pool, a, 4096, now);
 	KUNIT_EXPECT_EQ(test, pool->in_flight, 3U);
-	/* a place frees (b's bio completes, and a's): b's held bio goes */
+	/* b's bio completes: the place is a's (it has 2 in flight) */
 	band_pgroup_done(pool, b, now, 0, 0);
+	KUNIT_EXPECT_FALSE(test, band_pgroup_release(pool, b, 1));
+	/* one of a's completes: a keeps that place too, its peak less 1 */
 	band_pgroup_done(pool, a, now, 0, 0);
-	KUNIT_EXPECT_EQ(test, pool->reserve_next, 1ULL);
-	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, b, 1));
+	KUNIT_EXPECT_EQ(test, pool->behind_keep, 1U);
+	KUNIT_EXPECT_FALSE(test, band_pgroup_release(pool, b, 1));
 	KUNIT_EXPECT_TRUE(test, a->behind);
 	/* a catches up: 48 more bios of 1 ms each bring its clock to now */
 	for (n = 0; n < 48; n++) {
@@ -1679,9 +1682,10 @@ static void band_policy_reserve_phase(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, a->behind);
 	KUNIT_EXPECT_EQ(test, pool->nr_behind, 0U);
+	KUNIT_EXPECT_EQ(test, pool->behind_keep, 0U);
 	KUNIT_EXPECT_EQ(test, a->limit[BAND_RESERVE_IOPS].tat, now);
-	/* full, but no phase: b goes on its tokens */
-	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, b, 1));
+	/* no phase: b's held bio goes on its tokens, and one more */
+	KUNIT_EXPECT_TRUE(test, band_pgroup_release(pool, b, 1));
 	KUNIT_EXPECT_TRUE(test, band_pgroup_charge(pool, b, 1));
 
 	/* 100 ms on, a is behind again; it goes idle: no phase */
