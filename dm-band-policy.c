@@ -547,14 +547,18 @@ static void band_pgroup_set_behind(struct band_pool *p, struct band_pgroup *g,
 	}
 }
 
-/* Is @g behind its reservation at @now?  After each of its bios. */
+/*
+ * Is @g behind its reservation at @now?  After each of its bios.  Not
+ * while its cap binds: it could not use the places (a cap below the
+ * reservation kept every other group out of the device for good).
+ */
 static void band_pgroup_track(struct band_pool *p, struct band_pgroup *g,
 			      u64 now)
 {
 	if (!band_pgroup_reserved(g) && !g->behind)
 		return;
 	band_pgroup_set_behind(p, g, g->attached && band_pgroup_reserved(g) &&
-			       !band_pgroup_idle(g) &&
+			       !band_pgroup_idle(g) && !g->cap_bound &&
 			       band_pgroup_rtag(g) < band_pool_rtime(p, now));
 }
 

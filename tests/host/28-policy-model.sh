@@ -22,7 +22,7 @@ f() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { v = $(i + 1); sub
 g() { grep "^group $1 " <<<"$2"; }
 n=0
 fails=0
-echo "1..25"
+echo "1..26"
 t() { # t DESC EXPR (awk, on the variables set by the caller's -v)
 	local desc=$1
 	shift
@@ -216,4 +216,13 @@ echo "# beside it: $b"
 EXPR='a >= 0.9 * q && a + b >= 0.97 * full'
 t "a reservation the group cannot reach: it gets >= 90% of what it gets alone, the device stays full" \
 	-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v q="$q" -v full="$full"
+# A reservation above the group's own cap (500): the cap binds, the group
+# is not behind, and the other takes the rest (it got nothing once).
+r=$(m groups=1:8:reserve_iops=2500:limit_iops=500,1000:8)
+a=$(g 0 "$r") b=$(g 1 "$r")
+echo "# reserved 2500, capped 500: $a"
+echo "# beside the capped one: $b"
+EXPR='a >= 490 && a <= 510 && b >= 0.95 * (full - 500)'
+t "a reservation above the group's cap: the cap holds, the other gets >= 95% of the rest" \
+	-v a="$(f "$a" iops)" -v b="$(f "$b" iops)" -v full="$full"
 [ "$fails" = 0 ]
