@@ -233,9 +233,10 @@ static void band_pgroup_update(struct band_pool *p, struct band_pgroup *g)
 		g->throttled = false;
 		list_del_init(&g->throttle_node);
 	}
-	active = !band_pgroup_idle(g) || g->lingering;
+	active = !band_pgroup_idle(g) || g->lingering || g->leased;
 	waiting = g->held > 0 && !g->throttled;
-	blocking = active && g->tokens > 0 && !g->throttled && !g->cap_bound;
+	blocking = active && (g->tokens > 0 || g->leased) && !g->throttled &&
+		   !g->cap_bound;
 
 	if (active != g->active) {
 		if (active)
@@ -287,6 +288,26 @@ static bool band_pool_only_lingering(const struct band_pool *p)
 }
 
 /*
+ * A lease with nothing in flight is revoked (its group lingers from its
+ * last completion, or goes idle, as without a lease); one with bios in
+ * flight keeps the most it has had in flight, for the injection's room.
+ */
+static void band_pgroup_sweep(struct band_pool *p, struct band_pgroup *g)
+{
+	u32 peak;
+
+	if (!(atomic64_read(&g->lease.state) & BAND_LEASE_COUNT_MASK)) {
+		band_pgroup_revoke(p, g);
+		return;
+	}
+	peak = READ_ONCE(g->fast_peak);
+	if (peak > g->lease_keep) {
+		p->lease_keep += peak - g->lease_keep;
+		g->lease_keep = peak;
+	}
+}
+
+/*
  * Groups that have lingered for idle_ns become idle.  And anticipation is
  * bounded: each lingering group holds up the refill for idle_ns at most,
  * but many light jobs (a bio every few hundred milliseconds each) take
@@ -299,6 +320,12 @@ void band_pool_expire(struct band_pool *p, u64 now)
 {
 	struct band_pgroup *g, *tmp;
 
+	if (p->lease_sweep_at && now >= p->lease_sweep_at) {
+		p->lease_sweep_at = 0;
+		list_for_each_entry_safe(g, tmp, &p->leased, lease_node)
+			band_pgroup_sweep(p, g);
+		band_pool_sweep_arm(p, now);
+	}
 	list_for_each_entry_safe(g, tmp, &p->lingering, linger_node) {
 		if (g->linger_until > now)
 			break;
@@ -336,11 +363,27 @@ u64 band_pool_next_expiry(struct band_pool *p)
 	g = list_first_entry_or_null(&p->lingering, struct band_pgroup,
 				     linger_node);
 	if (!g)
-		return 0;
+		return p->nr_leased ? p->lease_sweep_at : 0;
 	t = g->linger_until;
 	if (p->anticipate_since)
 		t = min(t, p->anticipate_since + p->idle_ns);
+	if (p->nr_leased && p->lease_sweep_at)
+		t = min(t, p->lease_sweep_at);
 	return t;
+}
+
+/*
+ * Groups wait while some lease is open: look at the leases again in a
+ * quarter of idle_ns (1 ms at least), and revoke those with nothing in
+ * flight: their groups then linger from their last completion, or go
+ * idle, as they would have without a lease, a quarter of idle_ns late at
+ * most.  O(groups with a lease) per sweep.
+ */
+void band_pool_sweep_arm(struct band_pool *p, u64 now)
+{
+	if (p->lease_sweep_at || list_empty(&p->waiting) || !p->nr_leased)
+		return;
+	p->lease_sweep_at = now + max(p->idle_ns / 4, NSEC_PER_MSEC);
 }
 
 /* Some group waits for tokens and no active group has any left. */
@@ -453,6 +496,18 @@ static u32 band_pool_depth_now(const struct band_pool *p)
 }
 
 /*
+ * The pool has not yet measured a lone bio's latency (level 1), against
+ * which every level is judged: leases are open only while no group
+ * waits, so that every bio passed under the lock has its level, and the
+ * depth can be learned.  (Once it has, bios passed under the lock while
+ * leases are open are measured one in so many: band_pool_level().)
+ */
+static bool band_pool_probing(const struct band_pool *p)
+{
+	return p->lvl_n[1] < BAND_LEVEL_SAMPLES;
+}
+
+/*
  * Work conservation.  The refill rule alone keeps a device idle while a
  * latency-bound group (one that keeps a bio or two in flight and so
  * cannot spend its tokens quickly) holds up every other group's refill.
@@ -466,7 +521,7 @@ static u32 band_pool_depth_now(const struct band_pool *p)
 u32 band_pool_room(const struct band_pool *p)
 {
 	u32 depth = band_pool_depth_now(p);
-	u32 used = p->in_flight + p->reserved + p->behind_keep;
+	u32 used = p->in_flight + p->lease_keep + p->reserved + p->behind_keep;
 
 	return depth > used ? depth - used : 0;
 }
@@ -748,10 +803,17 @@ bool band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
 	return would_wait;
 }
 
-/* A group is about to wait: the refill rule counts every token again. */
+/*
+ * A group is about to wait: its own lease is revoked (it counts its tokens
+ * under the lock again); every lease while the depth is unlearned, so that
+ * the bios passed under the lock meanwhile have a level to learn from.
+ */
 void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g)
 {
-	band_pool_revoke_all(p);
+	if (band_pool_probing(p))
+		band_pool_revoke_all(p);
+	else
+		band_pgroup_revoke(p, g);
 	band_pgroup_catch_up(p, g);
 	g->held++;
 	band_pgroup_update(p, g);
@@ -887,8 +949,8 @@ static u32 band_lease_gen(s64 state)
 }
 
 /*
- * Lend @g's tokens to its lease, if no group waits (the refill rule then
- * decides nothing) and it has BAND_LEASE_MIN or more.  The tokens are
+ * Lend @g's tokens to its lease, if it holds no bio (and, while the depth
+ * is unlearned, no group waits) and it has BAND_LEASE_MIN or more.  The tokens are
  * set before the generation opens: a fast-path bio counted in it finds
  * them.  Under the lock.
  */
@@ -896,7 +958,8 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 {
 	s64 state;
 
-	if (g->leased || !g->attached || !list_empty(&p->waiting) ||
+	if (g->leased || !g->attached || g->held ||
+	    (!list_empty(&p->waiting) && band_pool_probing(p)) ||
 	    p->nr_behind || band_pgroup_limited(g) || band_pgroup_reserved(g))
 		return;
 	band_pgroup_catch_up(p, g);
@@ -907,6 +970,8 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 	g->leased = true;
 	list_add_tail(&g->lease_node, &p->leased);
 	p->nr_leased++;
+	g->lease_keep = max(g->peak, 1U);
+	p->lease_keep += g->lease_keep;
 	WRITE_ONCE(g->fast_peak, 0);
 	WRITE_ONCE(g->fast_done_ns, 0);
 	state = atomic64_read(&g->lease.state);
@@ -941,6 +1006,8 @@ void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g)
 	g->leased = false;
 	list_del_init(&g->lease_node);
 	p->nr_leased--;
+	p->lease_keep -= g->lease_keep;
+	g->lease_keep = 0;
 	g->in_flight += k;
 	p->in_flight += k;
 	g->peak = max3(g->peak, g->in_flight, READ_ONCE(g->fast_peak));
@@ -968,6 +1035,33 @@ u32 band_pool_in_flight(const struct band_pool *p)
 
 	list_for_each_entry(g, &p->leased, lease_node)
 		n += atomic64_read(&g->lease.state) & BAND_LEASE_COUNT_MASK;
+	return n;
+}
+
+/*
+ * The level a bio passed under the lock is issued at, to learn the depth
+ * from (0: not measured).  The leases' bios in flight are counted by
+ * looking at every lease, O(groups with a lease), so that is done for one
+ * bio in as many as there are leases (at least 8): O(1) a bio on average.
+ */
+u32 band_pool_level(struct band_pool *p)
+{
+	if (!p->nr_leased)
+		return p->in_flight;
+	if (++p->level_skip < max(p->nr_leased, 8U))
+		return 0;
+	p->level_skip = 0;
+	return band_pool_in_flight(p);
+}
+
+/* Groups with an open lease and bios held, for stats: none, ever. */
+u32 band_pool_leased_held(const struct band_pool *p)
+{
+	const struct band_pgroup *g;
+	u32 n = 0;
+
+	list_for_each_entry(g, &p->leased, lease_node)
+		n += g->held > 0;
 	return n;
 }
 

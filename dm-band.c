@@ -247,8 +247,7 @@ static void band_count(struct band_grp *grp, struct bio *bio)
 
 /*
  * A bio passed down for @grp under bg->lock.  Its latency teaches the
- * pool the device's depth only if no lease is open: the pool does not
- * count the leases' bios in flight, so its level would be too low.
+ * pool the device's depth if its level is known (band_pool_level()).
  */
 static void band_account(struct band_grp *grp, struct bio *bio)
 {
@@ -259,7 +258,7 @@ static void band_account(struct band_grp *grp, struct bio *bio)
 	io->grp = grp;
 	io->fast = false;
 	io->issued_ns = ktime_get_ns();
-	io->level = p->nr_leased ? 0 : p->in_flight;
+	io->level = band_pool_level(p);
 }
 
 /*
@@ -381,6 +380,8 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 		band_throttle(bg, grp, until, now);
 	else if (band_pgroup_reserved(&grp->pg))
 		band_reserve_wait(bg, grp, bio, now ? now : ktime_get_ns());
+	if (bg->pool.nr_leased)
+		band_pool_sweep_arm(&bg->pool, now ? now : ktime_get_ns());
 	grp->held_total++;
 	trace_band_hold(bg->name, grp->id, grp->is_default, bio, grp->pg.held,
 			until != 0);
@@ -435,8 +436,8 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	bio->bi_iter.bi_sector = bc->start +
 		dm_target_offset(ti, bio->bi_iter.bi_sector);
 	/*
-	 * No lease open in the band group (groups wait): go straight to the
-	 * lock rather than look the group up twice.  A stale count only
+	 * No lease open in the band group: go straight to the lock rather
+	 * than look the group up twice.  A stale count only
 	 * sends a bio one way or the other; either is correct.
 	 */
 	if (READ_ONCE(bg->pool.nr_leased) && !band_must_pass(bio) &&

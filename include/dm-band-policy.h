@@ -114,20 +114,23 @@ struct band_limit {
 };
 
 /*
- * A group's lease: tokens lent to the lock-free fast path.  While no group
- * of the pool waits for tokens, a group that passes a bio under the lock
- * lends all its tokens to its lease (band_pgroup_lend()); its next bios
- * take their tokens from the lease and count themselves in flight in it
- * with one compare-and-exchange each, and complete with one more, without
- * the pool's lock.  The lease is revoked (band_pgroup_revoke(), under the
+ * A group's lease: tokens lent to the lock-free fast path.  A group that
+ * passes a bio under the lock and holds none lends all its tokens to its
+ * lease (band_pgroup_lend()); its next bios take their tokens from the
+ * lease and count themselves in flight in it with one compare-and-exchange
+ * each, and complete with one more, without the pool's lock.  A leased
+ * group counts as blocking (it has tokens), so no refill comes while a
+ * lease is open.  The lease is revoked (band_pgroup_revoke(), under the
  * lock) before anything the lock guards needs the group's true tokens or
- * bios in flight: whenever a bio is about to be held (every lease of the
- * pool: a group waits, so the refill rule counts tokens again), when the
- * group is charged under the lock, detached, or the units change.
- * Revoking closes the generation and hands the unspent tokens and the
- * bios in flight back to the group; bios counted in a closed generation
- * complete under the lock.  So leases exist only while no group waits,
- * the refill rule sees every token, and no token is created or lost.
+ * bios in flight: when the group is charged under the lock (its lease was
+ * too poor for a bio), about to hold a bio, detached, found by a sweep
+ * with nothing in flight (band_pool_expire()), or the units change; every
+ * lease when a group is about to wait while the depth is still unlearned
+ * (band_pool_probing()), or falls behind its reservation.  Revoking closes
+ * the generation and hands the unspent tokens and the bios in flight back
+ * to the group; bios counted in a closed generation complete under the
+ * lock.  So the refill rule sees every token, and no token is created or
+ * lost.
  */
 struct band_lease {
 	atomic64_t tokens;		/* lent and not spent */
@@ -201,6 +204,9 @@ struct band_pool {
 
 	struct list_head leased;	/* groups with an open lease */
 	u32 nr_leased;
+	u64 lease_sweep_at;		/* see band_pool_sweep_arm() */
+	u32 lease_keep;			/* places the leases keep, summed */
+	u32 level_skip;			/* see band_pool_level() */
 
 	/* Groups whose next bio waits for its cap, and the first's time. */
 	struct list_head throttled;
@@ -247,6 +253,7 @@ struct band_pgroup {
 	/* Lock-free: written by the fast path. */
 	struct band_lease lease;
 	u32 fast_peak;			/* most in flight in the lease, racy */
+	u32 lease_keep;			/* places its lease keeps (pool->lease_keep) */
 	u64 fast_done_ns;		/* the lease's last completion */
 
 	/*
@@ -281,6 +288,7 @@ void band_pool_set_inject(struct band_pool *p, bool inject);
 void band_pool_set_depth_max(struct band_pool *p, u32 depth_max);
 u32 band_pool_idle_us(const struct band_pool *p);
 void band_pool_expire(struct band_pool *p, u64 now);
+void band_pool_sweep_arm(struct band_pool *p, u64 now);
 u64 band_pool_next_expiry(struct band_pool *p);
 bool band_pool_set_policy(struct band_pool *p, enum band_policy policy);
 bool band_pool_set_token_base(struct band_pool *p, u64 token_base);
@@ -314,6 +322,8 @@ void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g);
 void band_pool_revoke_all(struct band_pool *p);
 u32 band_pgroup_in_flight(const struct band_pgroup *g);
 u32 band_pool_in_flight(const struct band_pool *p);
+u32 band_pool_level(struct band_pool *p);
+u32 band_pool_leased_held(const struct band_pool *p);
 
 void band_pgroup_set_limit(struct band_pool *p, struct band_pgroup *g,
 			   enum band_limit_kind kind, u64 rate);

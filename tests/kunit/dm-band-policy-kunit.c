@@ -1034,9 +1034,10 @@ static void band_policy_inject_saturated(struct kunit *test)
 }
 
 /*
- * Leases: a group lends its tokens while no group waits; a bio held
- * anywhere revokes every lease, so the refill rule sees every token, and
- * the revoked lease's bios in flight count as the group's.
+ * Leases while the depth is being learned (a new pool): a group lends its
+ * tokens while no group waits; a bio held anywhere revokes every lease, so
+ * that every bio's level is known, and the revoked lease's bios in flight
+ * count as the group's.
  */
 static void band_policy_lease(struct kunit *test)
 {
@@ -1102,6 +1103,107 @@ static void band_policy_lease(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
 	while (s[1].g.held)
 		band_pgroup_unhold(pool, &s[1].g);
+	sim_complete_all(pool, s, 2);
+	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
+}
+
+/*
+ * Leases once the depth is learned: a group keeps its lease while another
+ * waits, and holds up the refill as a group with tokens does, until its
+ * lease runs dry (its next bio is charged under the lock, which revokes
+ * it) or a sweep finds nothing of it in flight.  The lease's places count
+ * against the injection's room.
+ */
+static void band_policy_lease_waits(struct kunit *test)
+{
+	struct sim_group *s = new_sims(test, 2);
+	static const u32 w[2] = { 1, 1 };
+	struct band_pool *pool = new_pool(test);
+	u32 gen[6], room;
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 0);
+	/* the depth is learned: 4 places, level 1 measured */
+	pool->depth = 4;
+	pool->lvl_n[1] = BAND_LEVEL_SAMPLES;
+	pool->lvl_n[5] = BAND_LEVEL_SAMPLES;
+	sim_attach(pool, s, 2, w);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, pool->lease_keep, 1);
+	room = band_pool_room(pool);
+	KUNIT_EXPECT_EQ(test, room, 4 - 1 - 1);
+
+	/* B spends its 4 and waits: A keeps its lease, and blocks. */
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, pool->nr_leased, 1);
+	KUNIT_EXPECT_TRUE(test, s[0].g.blocking);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	/* B's bio is held: B lends nothing */
+	band_pgroup_lend(pool, &s[1].g);
+	KUNIT_EXPECT_FALSE(test, s[1].g.leased);
+
+	/* A passes more bios on the fast path while B waits. */
+	for (i = 0; i < 6; i++)
+		KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen[i]),
+				BAND_LEASE_OK);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 1);
+	KUNIT_EXPECT_EQ(test, band_pool_in_flight(pool), 1 + 6 + 4);
+
+	/* A sweep keeps a lease with bios in flight, at its peak's places. */
+	band_pool_sweep_arm(pool, 1000);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool),
+			1000 + NSEC_PER_MSEC);
+	band_pool_expire(pool, 1000 + NSEC_PER_MSEC);
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, pool->lease_keep, 6);
+	/* and looks again while B waits */
+	KUNIT_EXPECT_EQ(test, pool->lease_sweep_at, 1000 + 2 * NSEC_PER_MSEC);
+
+	/* Its bios complete in the lease: the next sweep revokes it. */
+	for (i = 0; i < 6; i++)
+		band_lease_done(&s[0].g, gen[i]);
+	band_pool_expire(pool, 1000 + 2 * NSEC_PER_MSEC);
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, pool->nr_leased, 0);
+	KUNIT_EXPECT_EQ(test, pool->lease_keep, 0);
+	KUNIT_EXPECT_EQ(test, pool->lease_sweep_at, 0);
+	KUNIT_EXPECT_EQ(test, s[0].g.tokens, 1);
+	/* A still has a token and a bio in flight (its first): it blocks */
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+
+	/* A spends its last token under the lock; its bios complete. */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	KUNIT_EXPECT_EQ(test, s[0].g.tokens, 0);
+	band_pgroup_done(pool, &s[0].g, 0, 0, 0);
+	band_pgroup_done(pool, &s[0].g, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, s[0].g.in_flight, 0);
+	/* with nothing in flight and no tokens, A holds nothing up */
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	band_pool_refill(pool);
+	sim_worker(pool, s, 2, 1);
+	KUNIT_EXPECT_EQ(test, s[1].g.held, 0);
+	/* a new epoch, nobody waits: A lends, its bio runs the lease dry */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	while (band_lease_charge(&s[0].g, 1, &gen[0]) == BAND_LEASE_OK)
+		;
+	KUNIT_EXPECT_TRUE(test, s[0].g.blocking);
+	KUNIT_EXPECT_FALSE(test, band_pool_refill_due(pool));
+	/* its next bio, under the lock, revokes it: the refill is due */
+	KUNIT_EXPECT_FALSE(test, sim_submit(pool, &s[0], 1));
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	for (i = 0; i < 2; i++)
+		while (s[i].g.held)
+			band_pgroup_unhold(pool, &s[i].g);
 	sim_complete_all(pool, s, 2);
 	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
 }
@@ -1737,6 +1839,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_linger_places),
 	KUNIT_CASE(band_policy_linger_bounded),
 	KUNIT_CASE(band_policy_lease),
+	KUNIT_CASE(band_policy_lease_waits),
 	KUNIT_CASE(band_policy_lease_units),
 	KUNIT_CASE(band_policy_lease_cpus),
 	KUNIT_CASE(band_policy_cap_rates),

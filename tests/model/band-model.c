@@ -164,7 +164,7 @@ static void issue(int gi, bool fast, u32 gen)
 	b_grp[b] = gi;
 	b_sub[b] = g->subq[g->sh++ % 4096];
 	b_issued[b] = now;
-	b_level[b] = P.nr_leased ? 0 : P.in_flight;
+	b_level[b] = fast ? 0 : band_pool_level(&P);
 	b_fast[b] = fast;
 	nfast += fast;
 	b_gen[b] = gen;
@@ -351,6 +351,7 @@ static void submit(int gi)
 			throttle(g, until);
 		else if (band_pgroup_reserved(&g->pg))
 			reserve_wait(g);
+		band_pool_sweep_arm(&P, now);
 		schedule();
 		return;
 	}

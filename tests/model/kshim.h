@@ -23,6 +23,7 @@ typedef unsigned char u8;
 #define U8_MAX		((u8)~0U)
 #define U32_MAX		((u32)~0U)
 #define NSEC_PER_USEC	1000ULL
+#define NSEC_PER_MSEC	1000000ULL
 #define NSEC_PER_SEC	1000000000ULL
 
 #define min(a, b) ({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); \
