@@ -1465,8 +1465,9 @@ static int band_msg_reset(struct band_dev *bd)
 /*
  * `stats`: the band group's scheduler state, for people and benchmarks:
  * epoch, learned depth, bios in flight, places kept by groups, tokens
- * injected, groups with an open lease (the fast path) and whether any
- * group waits, groups behind their reservation and the places they keep,
+ * injected, groups with an open lease (the fast path), the places they
+ * keep, how many of them hold bios (never any) and whether any group
+ * waits, groups behind their reservation and the places they keep,
  * and for each level up to just above the depth its mean
  * latency in microseconds and its samples.
  */
@@ -1482,7 +1483,9 @@ static int band_msg_stats(struct band_dev *bd, char *result,
 	       p->inject, (unsigned long long)p->epoch, p->depth,
 	       p->depth_max, band_pool_in_flight(p), p->reserved,
 	       (unsigned long long)p->injected);
-	DMEMIT(" leased=%u waiting=%u", p->nr_leased, !list_empty(&p->waiting));
+	DMEMIT(" leased=%u lease_keep=%u leased_held=%u waiting=%u",
+	       p->nr_leased, p->lease_keep, band_pool_leased_held(p),
+	       !list_empty(&p->waiting));
 	DMEMIT(" behind=%u kept=%u", p->nr_behind, p->behind_keep);
 	DMEMIT(" levels=");
 	top = min(p->depth + 2, BAND_LEVELS);
