@@ -374,16 +374,18 @@ u64 band_pool_next_expiry(struct band_pool *p)
 
 /*
  * Groups wait while some lease is open: look at the leases again in a
- * quarter of idle_ns (1 ms at least), and revoke those with nothing in
- * flight: their groups then linger from their last completion, or go
- * idle, as they would have without a lease, a quarter of idle_ns late at
- * most.  O(groups with a lease) per sweep.
+ * quarter of idle_ns, and revoke those with nothing in flight: their
+ * groups then linger from their last completion, or go idle, as they
+ * would have without a lease, that much late at most.  A sweep is
+ * O(groups with a lease), so it comes no sooner than 1 ms, nor than
+ * BAND_SWEEP_NS_PER_LEASE per lease (1000 leases: 4 ms).
  */
 void band_pool_sweep_arm(struct band_pool *p, u64 now)
 {
 	if (p->lease_sweep_at || list_empty(&p->waiting) || !p->nr_leased)
 		return;
-	p->lease_sweep_at = now + max(p->idle_ns / 4, NSEC_PER_MSEC);
+	p->lease_sweep_at = now + max3(p->idle_ns / 4, NSEC_PER_MSEC,
+				       (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
 }
 
 /* Some group waits for tokens and no active group has any left. */

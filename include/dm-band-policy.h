@@ -144,6 +144,8 @@ struct band_lease {
 #define BAND_LEASE_COUNT_MASK	0x7fffffffULL
 /* A group lends its tokens only if it has at least this many. */
 #define BAND_LEASE_MIN		2
+/* A sweep of the leases comes no sooner than this per lease (ns). */
+#define BAND_SWEEP_NS_PER_LEASE	4000ULL
 
 enum band_lease_result {
 	BAND_LEASE_OK,		/* charged and counted: the bio passes */
