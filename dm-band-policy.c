@@ -308,6 +308,30 @@ static void band_pgroup_sweep(struct band_pool *p, struct band_pgroup *g)
 }
 
 /*
+ * Groups wait while some lease is open: the worker looks at the leases
+ * (now, then every quarter of idle_ns), and revokes those with nothing in
+ * flight: their
+ * groups then linger from their last completion, or go idle, as they
+ * would have without a lease, that much late at most.  A sweep is
+ * O(groups with a lease), so it comes no sooner than 1 ms, nor than
+ * BAND_SWEEP_NS_PER_LEASE per lease (1000 leases: 4 ms).
+ */
+static void band_pool_sweep(struct band_pool *p, u64 now)
+{
+	struct band_pgroup *g, *tmp;
+
+	if (p->lease_sweep_at && now >= p->lease_sweep_at) {
+		p->lease_sweep_at = 0;
+		list_for_each_entry_safe(g, tmp, &p->leased, lease_node)
+			band_pgroup_sweep(p, g);
+	}
+	if (!p->lease_sweep_at && p->nr_leased && !list_empty(&p->waiting))
+		p->lease_sweep_at = now +
+			max3(p->idle_ns / 4, NSEC_PER_MSEC,
+			     (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
+}
+
+/*
  * Groups that have lingered for idle_ns become idle.  And anticipation is
  * bounded: each lingering group holds up the refill for idle_ns at most,
  * but many light jobs (a bio every few hundred milliseconds each) take
@@ -320,12 +344,7 @@ void band_pool_expire(struct band_pool *p, u64 now)
 {
 	struct band_pgroup *g, *tmp;
 
-	if (p->lease_sweep_at && now >= p->lease_sweep_at) {
-		p->lease_sweep_at = 0;
-		list_for_each_entry_safe(g, tmp, &p->leased, lease_node)
-			band_pgroup_sweep(p, g);
-		band_pool_sweep_arm(p, now);
-	}
+	band_pool_sweep(p, now);
 	list_for_each_entry_safe(g, tmp, &p->lingering, linger_node) {
 		if (g->linger_until > now)
 			break;
@@ -352,40 +371,26 @@ void band_pool_expire(struct band_pool *p, u64 now)
 }
 
 /*
- * When the worker should look again: the oldest lingering group becomes
- * idle, or the bound on anticipation is reached; 0 if none lingers.
+ * While groups wait, when the worker should look again: the oldest
+ * lingering group becomes idle, the bound on anticipation is reached, or
+ * the leases are to be swept (1, at once, if no sweep is due yet: the
+ * worker sets one); 0 if none of these.
  */
 u64 band_pool_next_expiry(struct band_pool *p)
 {
 	struct band_pgroup *g;
-	u64 t;
+	u64 t = 0;
 
+	if (p->nr_leased && !list_empty(&p->waiting))
+		t = p->lease_sweep_at ?: 1;
 	g = list_first_entry_or_null(&p->lingering, struct band_pgroup,
 				     linger_node);
 	if (!g)
-		return p->nr_leased ? p->lease_sweep_at : 0;
-	t = g->linger_until;
+		return t;
+	t = t ? min(t, g->linger_until) : g->linger_until;
 	if (p->anticipate_since)
 		t = min(t, p->anticipate_since + p->idle_ns);
-	if (p->nr_leased && p->lease_sweep_at)
-		t = min(t, p->lease_sweep_at);
 	return t;
-}
-
-/*
- * Groups wait while some lease is open: look at the leases again in a
- * quarter of idle_ns, and revoke those with nothing in flight: their
- * groups then linger from their last completion, or go idle, as they
- * would have without a lease, that much late at most.  A sweep is
- * O(groups with a lease), so it comes no sooner than 1 ms, nor than
- * BAND_SWEEP_NS_PER_LEASE per lease (1000 leases: 4 ms).
- */
-void band_pool_sweep_arm(struct band_pool *p, u64 now)
-{
-	if (p->lease_sweep_at || list_empty(&p->waiting) || !p->nr_leased)
-		return;
-	p->lease_sweep_at = now + max3(p->idle_ns / 4, NSEC_PER_MSEC,
-				       (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
 }
 
 /* Some group waits for tokens and no active group has any left. */

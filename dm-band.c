@@ -380,8 +380,6 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 		band_throttle(bg, grp, until, now);
 	else if (band_pgroup_reserved(&grp->pg))
 		band_reserve_wait(bg, grp, bio, now ? now : ktime_get_ns());
-	if (bg->pool.nr_leased)
-		band_pool_sweep_arm(&bg->pool, now ? now : ktime_get_ns());
 	grp->held_total++;
 	trace_band_hold(bg->name, grp->id, grp->is_default, bio, grp->pg.held,
 			until != 0);

@@ -206,7 +206,7 @@ struct band_pool {
 
 	struct list_head leased;	/* groups with an open lease */
 	u32 nr_leased;
-	u64 lease_sweep_at;		/* see band_pool_sweep_arm() */
+	u64 lease_sweep_at;		/* see band_pool_sweep() */
 	u32 lease_keep;			/* places the leases keep, summed */
 	u32 level_skip;			/* see band_pool_level() */
 
@@ -290,7 +290,6 @@ void band_pool_set_inject(struct band_pool *p, bool inject);
 void band_pool_set_depth_max(struct band_pool *p, u32 depth_max);
 u32 band_pool_idle_us(const struct band_pool *p);
 void band_pool_expire(struct band_pool *p, u64 now);
-void band_pool_sweep_arm(struct band_pool *p, u64 now);
 u64 band_pool_next_expiry(struct band_pool *p);
 bool band_pool_set_policy(struct band_pool *p, enum band_policy policy);
 bool band_pool_set_token_base(struct band_pool *p, u64 token_base);

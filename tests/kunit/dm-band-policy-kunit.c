@@ -1153,8 +1153,14 @@ static void band_policy_lease_waits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 1);
 	KUNIT_EXPECT_EQ(test, band_pool_in_flight(pool), 1 + 6 + 4);
 
-	/* A sweep keeps a lease with bios in flight, at its peak's places. */
-	band_pool_sweep_arm(pool, 1000);
+	/*
+	 * The worker is to look at the leases at once, and then sets the
+	 * next sweep; one keeps a lease with bios in flight, at its peak's
+	 * places.
+	 */
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 1);
+	band_pool_expire(pool, 1000);
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
 	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool),
 			1000 + NSEC_PER_MSEC);
 	band_pool_expire(pool, 1000 + NSEC_PER_MSEC);
@@ -1186,13 +1192,18 @@ static void band_policy_lease_waits(struct kunit *test)
 	band_pool_refill(pool);
 	sim_worker(pool, s, 2, 1);
 	KUNIT_EXPECT_EQ(test, s[1].g.held, 0);
-	/* a new epoch, nobody waits: A lends, its bio runs the lease dry */
+	/*
+	 * A new epoch.  B waits first; then A lends: the worker must come to
+	 * sweep (a lease opened while a group waits, and no sweep due).
+	 */
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 0);
 	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
 	band_pgroup_lend(pool, &s[0].g);
 	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
-	while (sim_submit(pool, &s[1], 1))
-		;
-	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, band_pool_next_expiry(pool), 1);
+	/* its bios run the lease dry */
 	while (band_lease_charge(&s[0].g, 1, &gen[0]) == BAND_LEASE_OK)
 		;
 	KUNIT_EXPECT_TRUE(test, s[0].g.blocking);

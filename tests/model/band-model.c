@@ -351,7 +351,6 @@ static void submit(int gi)
 			throttle(g, until);
 		else if (band_pgroup_reserved(&g->pg))
 			reserve_wait(g);
-		band_pool_sweep_arm(&P, now);
 		schedule();
 		return;
 	}
