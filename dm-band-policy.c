@@ -316,6 +316,13 @@ static void band_pgroup_sweep(struct band_pool *p, struct band_pgroup *g)
  * O(groups with a lease), so it comes no sooner than 1 ms, nor than
  * BAND_SWEEP_NS_PER_LEASE per lease (1000 leases: 4 ms).
  */
+/* The shortest period of the sweeps: 1 ms, and 4 us per lease. */
+static u64 band_pool_sweep_min_ns(const struct band_pool *p)
+{
+	return max_t(u64, NSEC_PER_MSEC,
+		     (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
+}
+
 static void band_pool_sweep(struct band_pool *p, u64 now)
 {
 	struct band_pgroup *g, *tmp;
@@ -326,9 +333,8 @@ static void band_pool_sweep(struct band_pool *p, u64 now)
 			band_pgroup_sweep(p, g);
 	}
 	if (!p->lease_sweep_at && p->nr_leased && !list_empty(&p->waiting))
-		p->lease_sweep_at = now +
-			max3(p->idle_ns / 4, NSEC_PER_MSEC,
-			     (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
+		p->lease_sweep_at = now + max(p->idle_ns / 4,
+					      band_pool_sweep_min_ns(p));
 }
 
 /*
@@ -518,8 +524,7 @@ static u32 band_pool_depth_now(const struct band_pool *p)
 static bool band_pool_probing(const struct band_pool *p)
 {
 	return p->lvl_n[1] < BAND_LEVEL_SAMPLES ||
-	       p->idle_ns / 4 < max_t(u64, NSEC_PER_MSEC,
-				      (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
+	       p->idle_ns / 4 < band_pool_sweep_min_ns(p);
 }
 
 /*
