@@ -510,9 +510,9 @@ static u32 band_pool_depth_now(const struct band_pool *p)
 
 /*
  * Leases are open only while no group waits (a group about to wait
- * revokes every one) while the pool has not yet measured a lone bio's
- * latency (level 1), against which every level is judged: so every bio
- * passed under the lock has its level, and the depth can be learned
+ * revokes every one) in two cases.  While the pool has not yet measured a
+ * lone bio's latency (level 1), against which every level is judged: so
+ * every bio passed under the lock has its level, and the depth can be learned
  * (once it has, bios passed under the lock while leases are open are
  * measured one in so many: band_pool_level()).  And while a sweep could
  * not come within a quarter of idle_ns (idle under 4 ms, or more than
@@ -969,10 +969,10 @@ static u32 band_lease_gen(s64 state)
 }
 
 /*
- * Lend @g's tokens to its lease, if it holds no bio (and, while the depth
- * is unlearned, no group waits) and it has BAND_LEASE_MIN or more.  The tokens are
- * set before the generation opens: a fast-path bio counted in it finds
- * them.  Under the lock.
+ * Lend @g's tokens to its lease, if it holds no bio (and, while
+ * band_pool_probing(), no group waits) and it has BAND_LEASE_MIN or more.
+ * The tokens are set before the generation opens: a fast-path bio counted
+ * in it finds them.  Under the lock.
  */
 void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 {

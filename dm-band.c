@@ -475,7 +475,7 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 	}
 	band_account(grp, bio);
 	band_limit_pass(grp, bio, now);
-	/* The group's next bios take the fast path, if no group waits. */
+	/* The group's next bios take the fast path (band_pgroup_lend()). */
 	if (bd->may_hold)
 		band_pgroup_lend(&bg->pool, &grp->pg);
 	band_schedule(bg);
