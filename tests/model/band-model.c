@@ -15,7 +15,8 @@
  *                    groups by weight and bios in flight (QD 0: attached
  *                    and idle, as the table's default group often is),
  *                    with the table's caps and reservations as attributes:
- *                    limit_iops, limit_bps, reserve_iops, reserve_bps;
+ *                    limit_iops, limit_bps, reserve_iops, reserve_bps,
+ *                    and think_us (its jobs' own pause);
  *                    e.g. groups=1:8:reserve_iops=1000,1000:8; or
  *   ngroups=N qd=Q   weights 1..N, Q bios in flight each (default 2, 2)
  *   bs=4096          bytes per bio (what the _bps attributes count)
@@ -98,6 +99,7 @@ static struct ev pop(void)
 static struct grp {
 	struct band_pgroup pg;
 	u32 w, qd, held;
+	u64 think_ns;			/* its jobs' pause (0: think_us) */
 	u64 rate[BAND_NR_LIMITS];	/* its caps and reservations */
 	u64 subq[4096];		/* submit times of its bios not yet issued */
 	unsigned int sh, st;
@@ -451,7 +453,8 @@ static void done(int b)
 		if (g->nlat < MAXLAT)
 			g->lat[g->nlat++] = now - b_sub[b];
 	}
-	push(now + (u64)(think_ns * (0.5 + rnd())), EV_SUBMIT, gi);
+	push(now + (u64)((g->think_ns ?: think_ns) * (0.5 + rnd())),
+	     EV_SUBMIT, gi);
 }
 
 /* Groups other than @g wait for tokens. */
@@ -528,6 +531,10 @@ static int parse_group(struct grp *g, const char *t)
 
 		if (sscanf(a, ":%31[a-z_]=%llu%n", key, &v, &n) != 2)
 			return 1;
+		if (!strcmp(key, "think_us")) {
+			g->think_ns = v * 1000;
+			continue;
+		}
 		for (k = 0; k < BAND_NR_LIMITS; k++)
 			if (!strcmp(key, limit_key[k]))
 				break;
