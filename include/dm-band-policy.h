@@ -247,9 +247,6 @@ struct band_pgroup {
 	u32 in_flight;			/* bios passed down, not completed */
 	u32 peak;			/* most in flight since it last lingered */
 	u32 linger_places;		/* places it keeps while lingering */
-	u64 idle_at;			/* ns: when it last went idle (0: not) */
-	u64 think_ns;			/* mean time from idle to its next bio */
-	bool think_known;		/* think_ns has a sample */
 	u32 reserved;			/* places kept now, in pool->reserved */
 	u32 inject_credit;		/* injected bios left in its turn */
 
@@ -318,7 +315,6 @@ void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g);
 void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g);
 bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 			 u64 cost);
-void band_pgroup_arrived(struct band_pgroup *g, u64 now);
 void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 		      u64 lat_ns, u32 level);
 

@@ -239,61 +239,6 @@ static void band_policy_lingering(struct kunit *test)
 }
 
 /*
- * A group whose think time (from going idle to its next bio) is longer
- * than idle_ns does not linger: it would not be back in time, and only
- * held up the refill (the bench's 999 light cgroups, a read every 500 ms
- * each, beside a busy one at idle 50 ms: the busy one got 0.7% of
- * dm-linear's IOPS).  Once its think time is short again, it lingers.
- */
-static void band_policy_long_think(struct kunit *test)
-{
-	struct sim_group *s = new_sims(test, 2);
-	static const u32 w[2] = { 1, 1 };
-	struct band_pool *pool = new_pool(test);
-	u64 t = 5000000;
-	int i;
-
-	band_pool_init(pool, BAND_POLICY_WEIGHT, 4, 1000);	/* 1 ms */
-	sim_attach(pool, s, 2, w);
-	/* B's first idle: no think time known, it lingers */
-	band_pgroup_arrived(&s[1].g, 0);
-	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
-	band_pgroup_done(pool, &s[1].g, t, 0, 0);
-	KUNIT_EXPECT_TRUE(test, s[1].g.lingering);
-	band_pool_expire(pool, t + 1000000);
-	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
-	/* back 5 ms after going idle: it does not linger after this bio */
-	t += 5000000;
-	band_pgroup_arrived(&s[1].g, t);
-	KUNIT_EXPECT_EQ(test, s[1].g.think_ns, 5000000);
-	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
-	band_pgroup_done(pool, &s[1].g, t + 100000, 0, 0);
-	KUNIT_EXPECT_FALSE(test, s[1].g.lingering);
-	KUNIT_EXPECT_FALSE(test, s[1].g.active);
-	KUNIT_EXPECT_EQ(test, pool->reserved, 0);
-	/* so A, out of tokens, has its refill at once */
-	while (sim_submit(pool, &s[0], 1))
-		;
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
-	sim_worker(pool, s, 2, 1);
-	sim_complete_all(pool, s, 1);
-	/* back every 0.1 ms: its mean comes under 1 ms and it lingers */
-	for (i = 0; i < 40; i++) {
-		t += 100000;
-		band_pool_expire(pool, t);
-		band_pgroup_arrived(&s[1].g, t);
-		if (!sim_submit(pool, &s[1], 1))
-			sim_worker(pool, s, 2, 1);
-		KUNIT_EXPECT_EQ(test, s[1].g.in_flight, 1);
-		t += 10000;
-		band_pgroup_done(pool, &s[1].g, t, 0, 0);
-	}
-	KUNIT_EXPECT_LT(test, s[1].g.think_ns, 1000000);
-	KUNIT_EXPECT_TRUE(test, s[1].g.lingering);
-	sim_complete_all(pool, s, 2);
-}
-
-/*
  * Light jobs that take turns at lingering hold up a refill for idle_ns at
  * most: without the bound a backlogged group starved (the bench's 1000
  * light cgroups beside one busy one: 0 IOPS for the busy one).
@@ -1905,7 +1850,6 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_inject_saturated),
 	KUNIT_CASE(band_policy_linger_places),
 	KUNIT_CASE(band_policy_linger_bounded),
-	KUNIT_CASE(band_policy_long_think),
 	KUNIT_CASE(band_policy_lease),
 	KUNIT_CASE(band_policy_lease_waits),
 	KUNIT_CASE(band_policy_lease_units),
