@@ -307,15 +307,6 @@ static void band_pgroup_sweep(struct band_pool *p, struct band_pgroup *g)
 	}
 }
 
-/*
- * Groups wait while some lease is open: the worker looks at the leases
- * (now, then every quarter of idle_ns), and revokes those with nothing in
- * flight: their
- * groups then linger from their last completion, or go idle, as they
- * would have without a lease, that much late at most.  A sweep is
- * O(groups with a lease), so it comes no sooner than 1 ms, nor than
- * BAND_SWEEP_NS_PER_LEASE per lease (1000 leases: 4 ms).
- */
 /* The shortest period of the sweeps: 1 ms, and 4 us per lease. */
 static u64 band_pool_sweep_min_ns(const struct band_pool *p)
 {
@@ -323,6 +314,14 @@ static u64 band_pool_sweep_min_ns(const struct band_pool *p)
 		     (u64)p->nr_leased * BAND_SWEEP_NS_PER_LEASE);
 }
 
+/*
+ * Groups wait while some lease is open: the worker looks at the leases
+ * (now, then every quarter of idle_ns), and revokes those with nothing in
+ * flight: their groups then linger from their last completion, or go
+ * idle, as they would have without a lease, that much late at most.  A
+ * sweep is O(groups with a lease), so it comes no sooner than 1 ms, nor
+ * than BAND_SWEEP_NS_PER_LEASE per lease (1000 leases: 4 ms).
+ */
 static void band_pool_sweep(struct band_pool *p, u64 now)
 {
 	struct band_pgroup *g, *tmp;
