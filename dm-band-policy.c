@@ -180,6 +180,22 @@ static void band_pgroup_catch_up(struct band_pool *p, struct band_pgroup *g)
 	g->epoch = p->epoch;
 }
 
+/*
+ * After this many returns in a row later than idle_ns, a group is taken
+ * for one that thinks longer than idle: it does not linger until it is
+ * back in time once.
+ */
+#define BAND_LATE_MAX		3
+
+/*
+ * @g came back later than idle_ns its last BAND_LATE_MAX times after
+ * going idle: lingering would end before it was back.
+ */
+static bool band_pgroup_long_think(const struct band_pgroup *g)
+{
+	return g->late >= BAND_LATE_MAX;
+}
+
 /* @g lingers no more (the caller then updates it). */
 static void band_pgroup_unlinger(struct band_pool *p, struct band_pgroup *g)
 {
@@ -915,10 +931,24 @@ static void band_pool_learn(struct band_pool *p, u64 lat_ns, u32 level)
 		p->depth = level - 1;
 }
 
-/* @g goes idle: it lingers until @until (ns), last on the list. */
+/*
+ * @g goes idle at @at (ns): it lingers for idle_ns, last on the list.  Not
+ * a group that came back later than idle_ns its last BAND_LATE_MAX times
+ * after going idle: it would not be back before its lingering ended, and
+ * would only hold up the refill and keep places (as BFQ does not idle
+ * for a queue without a short think time).  Many light jobs (a bio every
+ * few hundred milliseconds each) beside a busy one kept it waiting.
+ */
 static void band_pgroup_linger(struct band_pool *p, struct band_pgroup *g,
-			       u64 until)
+			       u64 at)
 {
+	u64 until = at + p->idle_ns;
+
+	/* (not while bios of its lease are in flight) */
+	g->idle_at = g->leased && (atomic64_read(&g->lease.state) &
+				   BAND_LEASE_COUNT_MASK) ? 0 : max(at, 1ULL);
+	if (band_pgroup_long_think(g))
+		return;
 	list_move_tail(&g->linger_node, &p->lingering);
 	if (!g->lingering) {
 		/* it keeps the places it used, for when it is back */
@@ -928,6 +958,26 @@ static void band_pgroup_linger(struct band_pool *p, struct band_pgroup *g,
 	g->lingering = true;
 	g->peak = 0;
 	g->linger_until = until;
+}
+
+/*
+ * A bio of @g's arrived (passed, or held) at @now (ns): if the group was
+ * idle, count whether it came back later than idle_ns.  Counting returns
+ * in a row, not a mean of the times, a busy job whose bios come a few
+ * milliseconds apart keeps lingering through an odd long gap (a loaded
+ * host).  Under the lock.
+ */
+void band_pgroup_arrived(struct band_pool *p, struct band_pgroup *g, u64 now)
+{
+	u64 at = g->idle_at;
+
+	if (!at)
+		return;
+	g->idle_at = 0;
+	if (now > at && now - at > p->idle_ns)
+		g->late = min_t(u32, g->late + 1, BAND_LATE_MAX);
+	else
+		g->late = 0;
 }
 
 /*
@@ -947,7 +997,7 @@ void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 		p->reserve_next = 1;
 	/* idle_ns is the same for all: the list stays in order */
 	if (band_pgroup_idle(g) && g->attached && p->idle_ns)
-		band_pgroup_linger(p, g, now + p->idle_ns);
+		band_pgroup_linger(p, g, now);
 	band_pgroup_update(p, g);
 	/* in a reservation phase, a place in the device is free for the others */
 	if (p->nr_behind && !list_empty(&p->waiting) && !band_pool_full(p))
@@ -978,7 +1028,8 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 	s64 state;
 
 	if (g->leased || !g->attached || g->held ||
-	    (!list_empty(&p->waiting) && band_pool_probing(p)) ||
+	    (!list_empty(&p->waiting) &&
+	     (band_pool_probing(p) || band_pgroup_long_think(g))) ||
 	    p->nr_behind || band_pgroup_limited(g) || band_pgroup_reserved(g))
 		return;
 	band_pgroup_catch_up(p, g);
@@ -1030,10 +1081,13 @@ void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g)
 	g->in_flight += k;
 	p->in_flight += k;
 	g->peak = max3(g->peak, g->in_flight, READ_ONCE(g->fast_peak));
+	/* its lease passed bios: it was not idle since idle_at */
+	if (READ_ONCE(g->fast_peak))
+		g->idle_at = 0;
 	done = READ_ONCE(g->fast_done_ns);
 	/* (it expires late by idle_ns at most, being put last) */
 	if (band_pgroup_idle(g) && g->attached && done && p->idle_ns)
-		band_pgroup_linger(p, g, done + p->idle_ns);
+		band_pgroup_linger(p, g, done);
 	band_pgroup_update(p, g);
 }
 

@@ -259,6 +259,7 @@ static void band_account(struct band_grp *grp, struct bio *bio)
 	io->fast = false;
 	io->issued_ns = ktime_get_ns();
 	io->level = band_pool_level(p);
+	band_pgroup_arrived(p, &grp->pg, io->issued_ns);
 }
 
 /*
@@ -375,6 +376,7 @@ static bool band_hold(struct band_bg *bg, struct band_grp *grp,
 	if (bio->bi_opf & REQ_NOWAIT)
 		return false;
 	bio_list_add(&grp->held, bio);
+	band_pgroup_arrived(&bg->pool, &grp->pg, now ?: ktime_get_ns());
 	band_pgroup_hold(&bg->pool, &grp->pg);
 	if (until)
 		band_throttle(bg, grp, until, now);

@@ -241,12 +241,14 @@ struct band_pgroup {
 	bool active, waiting, blocking;	/* membership, see band_pool */
 	bool linger_blocking;		/* blocking while lingering */
 	bool inject_pass;		/* its oldest held bio may go, as debt */
+	u8 late;			/* returns in a row later than idle_ns */
 	s64 tokens;			/* left this epoch; < 0 is debt */
 	u64 epoch;			/* the pool epoch @tokens belong to */
 	u32 held;			/* bios held, waiting for tokens */
 	u32 in_flight;			/* bios passed down, not completed */
 	u32 peak;			/* most in flight since it last lingered */
 	u32 linger_places;		/* places it keeps while lingering */
+	u64 idle_at;			/* ns: when it last went idle (0: not) */
 	u32 reserved;			/* places kept now, in pool->reserved */
 	u32 inject_credit;		/* injected bios left in its turn */
 
@@ -315,6 +317,8 @@ void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g);
 void band_pgroup_unhold(struct band_pool *p, struct band_pgroup *g);
 bool band_pgroup_release(struct band_pool *p, struct band_pgroup *g,
 			 u64 cost);
+void band_pgroup_arrived(struct band_pool *p, struct band_pgroup *g,
+			 u64 now);
 void band_pgroup_done(struct band_pool *p, struct band_pgroup *g, u64 now,
 		      u64 lat_ns, u32 level);
 

@@ -239,6 +239,102 @@ static void band_policy_lingering(struct kunit *test)
 }
 
 /*
+ * B goes idle at *t + gap after its last bio; a bio of its arrives at
+ * *t + gap and completes 0.1 ms later.  Returns whether B lingers then.
+ */
+static bool sim_return(struct band_pool *p, struct sim_group *s, int n,
+		       u64 *t, u64 gap)
+{
+	*t += gap;
+	band_pool_expire(p, *t);
+	band_pgroup_arrived(p, &s[1].g, *t);
+	if (!sim_submit(p, &s[1], 1))
+		sim_worker(p, s, n, 1);
+	*t += 100000;
+	band_pgroup_done(p, &s[1].g, *t, 0, 0);
+	return s[1].g.lingering;
+}
+
+/*
+ * A group that came back later than idle_ns three times in a row does
+ * not linger: it would not be back in time, and only held up the refill
+ * (the bench's 999 light cgroups, a read every 500 ms each, beside a busy
+ * one at idle 50 ms: the busy one got 0.7% of dm-linear's IOPS).  Back
+ * in time once, it lingers again.  An odd late return among returns in
+ * time changes nothing: a mean of think times did, and a backlogged
+ * group of weight 1000 on a loaded guest stopped lingering (36-limits,
+ * weight 1 beside it got 14 IOPS, not under 10).
+ */
+static void band_policy_long_think(struct kunit *test)
+{
+	struct sim_group *s = new_sims(test, 2);
+	static const u32 w[2] = { 1, 1 };
+	struct band_pool *pool = new_pool(test);
+	u64 t = 5000000;
+	int i;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 4, 1000);	/* 1 ms */
+	sim_attach(pool, s, 2, w);
+	/* B's first bio: it lingers after it */
+	KUNIT_EXPECT_TRUE(test, sim_return(pool, s, 2, &t, 0));
+	/* back 5 ms after going idle, twice: it still lingers */
+	KUNIT_EXPECT_TRUE(test, sim_return(pool, s, 2, &t, 5000000));
+	KUNIT_EXPECT_EQ(test, s[1].g.late, 1);
+	KUNIT_EXPECT_TRUE(test, sim_return(pool, s, 2, &t, 5000000));
+	/* the third time in a row, it does not */
+	KUNIT_EXPECT_FALSE(test, sim_return(pool, s, 2, &t, 5000000));
+	KUNIT_EXPECT_EQ(test, s[1].g.late, 3);
+	KUNIT_EXPECT_FALSE(test, s[1].g.active);
+	KUNIT_EXPECT_EQ(test, pool->reserved, 0);
+	KUNIT_EXPECT_FALSE(test, sim_return(pool, s, 2, &t, 5000000));
+	KUNIT_EXPECT_EQ(test, s[1].g.late, 3);
+	/* so A, out of tokens, has its refill at once */
+	while (sim_submit(pool, &s[0], 1))
+		;
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	sim_worker(pool, s, 2, 1);
+	sim_complete_all(pool, s, 1);
+	/* back in time (0.5 ms) once: it lingers again */
+	KUNIT_EXPECT_TRUE(test, sim_return(pool, s, 2, &t, 500000));
+	KUNIT_EXPECT_EQ(test, s[1].g.late, 0);
+	/* two late returns between returns in time: it keeps lingering */
+	for (i = 0; i < 40; i++)
+		KUNIT_EXPECT_TRUE(test, sim_return(pool, s, 2, &t,
+						   i % 3 ? 50000000 : 500000));
+	sim_complete_all(pool, s, 2);
+}
+
+/*
+ * A group that comes back late lends no lease while others wait (its
+ * lease would hold up their refill until a sweep); one back in time once
+ * does.
+ */
+static void band_policy_long_think_lend(struct kunit *test)
+{
+	struct sim_group *s = new_sims(test, 2);
+	static const u32 w[2] = { 1, 1 };
+	struct band_pool *pool = new_pool(test);
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
+	pool->depth = 4;
+	pool->lvl_n[1] = BAND_LEVEL_SAMPLES;
+	pool->lvl_n[5] = BAND_LEVEL_SAMPLES;
+	sim_attach(pool, s, 2, w);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	while (sim_submit(pool, &s[1], 1))
+		;
+	s[0].g.late = 3;
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	s[0].g.late = 2;
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
+	band_pgroup_revoke(pool, &s[0].g);
+	KUNIT_EXPECT_FALSE(test, s[0].g.leased);
+	sim_complete_all(pool, s, 2);
+}
+
+/*
  * Light jobs that take turns at lingering hold up a refill for idle_ns at
  * most: without the bound a backlogged group starved (the bench's 1000
  * light cgroups beside one busy one: 0 IOPS for the busy one).
@@ -1850,6 +1946,8 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_inject_saturated),
 	KUNIT_CASE(band_policy_linger_places),
 	KUNIT_CASE(band_policy_linger_bounded),
+	KUNIT_CASE(band_policy_long_think),
+	KUNIT_CASE(band_policy_long_think_lend),
 	KUNIT_CASE(band_policy_lease),
 	KUNIT_CASE(band_policy_lease_waits),
 	KUNIT_CASE(band_policy_lease_units),

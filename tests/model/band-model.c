@@ -166,6 +166,8 @@ static void issue(int gi, bool fast, u32 gen)
 	b_grp[b] = gi;
 	b_sub[b] = g->subq[g->sh++ % 4096];
 	b_issued[b] = now;
+	if (!fast)
+		band_pgroup_arrived(&P, &g->pg, b_sub[b]);
 	b_level[b] = fast ? 0 : band_pool_level(&P);
 	b_fast[b] = fast;
 	nfast += fast;
