@@ -212,6 +212,9 @@ static void band_pgroup_unlinger(struct band_pool *p, struct band_pgroup *g)
  */
 static u32 band_pgroup_reserve(const struct band_pgroup *g)
 {
+	/* a lease keeps its own (lease_keep) */
+	if (g->leased)
+		return 0;
 	if (g->lingering)
 		return g->linger_places;
 	if (g->blocking && g->peak > g->in_flight)

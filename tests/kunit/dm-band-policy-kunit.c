@@ -1204,6 +1204,49 @@ static void band_policy_lease(struct kunit *test)
 }
 
 /*
+ * A leased group keeps the places its lease keeps, no more: a QD1 reader
+ * whose lease was open also kept a place as it lingered, or as one it had
+ * used, and beside a QD32 reader on an 8-slot device the QD32 reader had
+ * six places, not seven (make bench, qd1: the device's total was 82% of
+ * no controller's).
+ */
+static void band_policy_lease_places(struct kunit *test)
+{
+	struct sim_group *s = new_sims(test, 2);
+	static const u32 w[2] = { 4, 1 };
+	struct band_pool *pool = new_pool(test);
+	u32 gen;
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
+	/* the depth is learned: 8 places, level 1 measured */
+	pool->depth = 8;
+	pool->lvl_n[1] = BAND_LEVEL_SAMPLES;
+	pool->lvl_n[9] = BAND_LEVEL_SAMPLES;
+	sim_attach(pool, s, 2, w);
+	/* A's bio passes, and its lease opens while the bio is in flight */
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 8 - 1 - 1);
+	/* it completes: A lingers, and keeps one place, its lease's */
+	band_pgroup_done(pool, &s[0].g, 1000000, 0, 0);
+	KUNIT_EXPECT_TRUE(test, s[0].g.lingering);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 8 - 1);
+	/* its next bio passes in the lease */
+	KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen),
+			BAND_LEASE_OK);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 8 - 1);
+	band_lease_done(&s[0].g, gen);
+	/* B spends its tokens and waits: the rest is B's */
+	while (sim_submit(pool, &s[1], 1))
+		;
+	KUNIT_EXPECT_TRUE(test, s[1].g.waiting);
+	KUNIT_EXPECT_EQ(test, band_pool_room(pool), 8 - 1 - s[1].g.in_flight);
+	band_pgroup_revoke(pool, &s[0].g);
+	sim_complete_all(pool, s, 2);
+}
+
+/*
  * Leases once the depth is learned: a group keeps its lease while another
  * waits, and holds up the refill as a group with tokens does, until its
  * lease runs dry (its next bio is charged under the lock, which revokes
@@ -1950,6 +1993,7 @@ static struct kunit_case band_policy_cases[] = {
 	KUNIT_CASE(band_policy_long_think_lend),
 	KUNIT_CASE(band_policy_lease),
 	KUNIT_CASE(band_policy_lease_waits),
+	KUNIT_CASE(band_policy_lease_places),
 	KUNIT_CASE(band_policy_lease_units),
 	KUNIT_CASE(band_policy_lease_cpus),
 	KUNIT_CASE(band_policy_cap_rates),
