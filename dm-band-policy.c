@@ -1023,6 +1023,9 @@ static u32 band_lease_gen(s64 state)
 /*
  * Lend @g's tokens to its lease, if it holds no bio (and, while
  * band_pool_probing(), no group waits) and it has BAND_LEASE_MIN or more.
+ * Not to a group that comes back late (band_pgroup_long_think()): its
+ * lease would hold up the refill until a sweep, and its few bios cost
+ * little under the lock.
  * The tokens are set before the generation opens: a fast-path bio counted
  * in it finds them.  Under the lock.
  */
@@ -1030,9 +1033,8 @@ void band_pgroup_lend(struct band_pool *p, struct band_pgroup *g)
 {
 	s64 state;
 
-	if (g->leased || !g->attached || g->held ||
-	    (!list_empty(&p->waiting) &&
-	     (band_pool_probing(p) || band_pgroup_long_think(g))) ||
+	if (g->leased || !g->attached || g->held || band_pgroup_long_think(g) ||
+	    (!list_empty(&p->waiting) && band_pool_probing(p)) ||
 	    p->nr_behind || band_pgroup_limited(g) || band_pgroup_reserved(g))
 		return;
 	band_pgroup_catch_up(p, g);
