@@ -121,6 +121,14 @@ static void sim_attach(struct band_pool *p, struct sim_group *s, int n,
 	}
 }
 
+/* The pool has learned its depth: @depth places, level 1 measured. */
+static void pool_learned(struct band_pool *p, u32 depth)
+{
+	p->depth = depth;
+	p->lvl_n[1] = BAND_LEVEL_SAMPLES;
+	p->lvl_n[depth + 1] = BAND_LEVEL_SAMPLES;
+}
+
 /*
  * The refill rule, exactly: no refill while any group with bios pending
  * (held or in flight) has tokens; a refill as soon as none has.
@@ -318,9 +326,7 @@ static void band_policy_long_think_lend(struct kunit *test)
 	struct band_pool *pool = new_pool(test);
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
-	pool->depth = 4;
-	pool->lvl_n[1] = BAND_LEVEL_SAMPLES;
-	pool->lvl_n[5] = BAND_LEVEL_SAMPLES;
+	pool_learned(pool, 4);
 	sim_attach(pool, s, 2, w);
 	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
 	/* nobody waits */
@@ -1224,10 +1230,7 @@ static void band_policy_lease_places(struct kunit *test)
 	u32 gen;
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
-	/* the depth is learned: 8 places, level 1 measured */
-	pool->depth = 8;
-	pool->lvl_n[1] = BAND_LEVEL_SAMPLES;
-	pool->lvl_n[9] = BAND_LEVEL_SAMPLES;
+	pool_learned(pool, 8);
 	sim_attach(pool, s, 2, w);
 	/* A's bio passes, and its lease opens while the bio is in flight */
 	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
@@ -1269,10 +1272,7 @@ static void band_policy_lease_waits(struct kunit *test)
 
 	/* idle 8 ms: a sweep every 2 ms comes within a quarter of it */
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
-	/* the depth is learned: 4 places, level 1 measured */
-	pool->depth = 4;
-	pool->lvl_n[1] = BAND_LEVEL_SAMPLES;
-	pool->lvl_n[5] = BAND_LEVEL_SAMPLES;
+	pool_learned(pool, 4);
 	sim_attach(pool, s, 2, w);
 	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
 	band_pgroup_lend(pool, &s[0].g);
