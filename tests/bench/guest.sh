@@ -40,6 +40,8 @@
 #   EVENT runid ms name                         settle: what happened when
 #   ERR runid message                           a run that failed
 #   LIMITS key=value...                         limits: the caps and reservation
+#   COST round ctrl variant writers key=value... cost: a per-bio cost run
+#   PARTS round n=.. err=.. part=ns...          cost: the fast path's parts
 #   RUNS n                                      runs attempted, at the end
 export PATH=/usr/sbin:/usr/bin
 B=/dm-band/bench
@@ -1008,6 +1010,23 @@ cost_one() {
 	dmsetup remove --retry bench-dev >/dev/null 2>&1 || say "# could not remove bench-dev"
 	say "# run $id took 0s"
 }
+# cost_parts ROUND: the fast path's parts one at a time, COST_NR
+# iterations each (dm-band-bench-parts.c), on one CPU.
+cost_parts() {
+	local id="cost-parts-r$1" out
+	runs=$((runs + 1))
+	finished "$id" && return 0
+	insmod "$B/dm_band_bench.ko" dev="/dev/${DEVNAME[cost]}" ||
+		{ say "ERR cost parts: insmod"; return; }
+	if echo "$COST_NR" >"$COST_DEBUGFS/parts" &&
+	   out=$(cat "$COST_DEBUGFS/parts"); then
+		say "PARTS $1 $out"
+	else
+		say "ERR cost parts: $(cat "$COST_DEBUGFS/parts" 2>&1 | tr '\n' ' ')"
+	fi
+	rmmod dm_band_bench
+	say "# run $id took 0s"
+}
 s_cost() {
 	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
 		mount -t debugfs none /sys/kernel/debug
@@ -1016,6 +1035,7 @@ s_cost() {
 	cost_one band 1000attached 1 "$1"
 	cost_one linear 64writers 64 "$1"
 	cost_one band 64active 64 "$1"
+	cost_parts "$1"
 }
 
 # ---------------------------------------------------------------- main

@@ -115,6 +115,7 @@ class Bench:
         self.qos = {}
         self.rows = []
         self.cost = []          # per-bio cost runs (COST lines)
+        self.parts = []         # the fast path's parts (PARTS lines)
         self.runs = {}          # runid -> dict
         self.errs = []
         self.ts = collections.defaultdict(list)
@@ -175,6 +176,14 @@ class Bench:
                                           "errors": int(kv["errors"])})
                     except (KeyError, ValueError):
                         self.errs.append("unreadable: " + line)
+                elif w[0] == "PARTS" and len(w) >= 4:
+                    kv = dict(x.split("=", 1) for x in w[2:] if "=" in x)
+                    try:
+                        self.parts.append({"round": int(w[1]), "err": int(kv.pop("err")),
+                                           "n": int(kv.pop("n")),
+                                           "ns": {k: float(v) for k, v in kv.items()}})
+                    except (KeyError, ValueError):
+                        self.errs.append("unreadable: " + line)
                 elif w[0] == "TS":
                     self.ts[w[1]].append([int(x) for x in w[2:]])
                 elif w[0] == "EVENT" and len(w) == 4:
@@ -232,6 +241,12 @@ class Bench:
             for c in self.cost:
                 if c["errors"]:
                     p.append(f"cost/{c['ctrl']} {c['variant']}: {c['errors']} bios failed")
+            if not self.parts:
+                p.append("cost/parts: no numbers")
+            for c in self.parts:
+                if c["err"] or set(c["ns"]) != set(PARTS):
+                    p.append(f"cost/parts round {c['round']}: err {c['err']}, "
+                             f"parts {' '.join(c['ns']) or 'none'}")
         return p
 
     # -------------------------------------------------------- metrics
@@ -885,6 +900,23 @@ def cost_table(b):
     return out
 
 
+# The fast path's parts timed one at a time (dm-band-bench-parts.c), the
+# empty loop first.
+PARTS = ["loop", "clock", "counters", "percpu", "lease", "lock"]
+
+
+def parts_table(b):
+    """Per part: ns per iteration per round, and less the empty loop's."""
+    out = []
+    for part in PARTS:
+        raw = [c["ns"][part] for c in b.parts if part in c["ns"]]
+        own = [c["ns"][part] - c["ns"]["loop"] for c in b.parts
+               if part in c["ns"] and "loop" in c["ns"]]
+        if raw:
+            out.append((part, raw, own))
+    return out
+
+
 def cost_lines(b):
     """The summary's lines for the per-bio cost runs."""
     rows = cost_table(b)
@@ -900,6 +932,9 @@ def cost_lines(b):
     L = ["per-bio cost, ns (dm_band_bench, synchronous 4 KiB reads; band: vs dm-linear):"]
     for i in range(0, len(parts), 3):
         L.append("  " + ", ".join(parts[i:i + 3]))
+    own = [f"{p} {med(o):.1f}" for p, _, o in parts_table(b) if p != "loop"]
+    if own:
+        L.append("  its parts, ns each, one CPU: " + ", ".join(own))
     return L
 
 
@@ -1087,6 +1122,22 @@ def write_report(b, res, st, series, charts, summary, problems, args):
             w = 64 if variant.startswith("64") else 1
             L.append(f"| {ctrl}{' ' + variant if variant else ''} | {w} | {fr(ns)} | "
                      f"{fr(ratio, 3) if ratio else 'ref'} | {fr(delta) if delta else '-'} |")
+        L.append("")
+    pt = parts_table(b)
+    if pt:
+        L.append(f"The fast path's parts, one at a time (dm-band-bench-parts.c): "
+                 f"{b.parts[0]['n']} iterations of each in a loop on one CPU, uncontended, "
+                 "per round; *own* is the part's time less the empty loop's.  *clock*: "
+                 "ktime_get_ns(), read at a lease's last completion; *counters*: band_count()'s "
+                 "two atomic64 adds; *percpu*: the same adds to per-CPU counters; *lease*: "
+                 "band_lease_charge() and band_lease_done() on an open lease (the policy's own "
+                 "code); *lock*: one uncontended spin_lock_irqsave() and unlock pair, what the "
+                 "slow path takes at least twice.")
+        L.append("")
+        L.append("| part | ns per iteration | own, ns |")
+        L.append("|---|---|---|")
+        for part, raw, own in pt:
+            L.append(f"| {part} | {fr(raw, 1)} | {fr(own, 1) if part != 'loop' else '-'} |")
         L.append("")
     L.append("## Files")
     L.append("")

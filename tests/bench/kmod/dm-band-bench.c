@@ -7,6 +7,7 @@
  *   echo 100000 > /sys/kernel/debug/dm_band_bench/run    (from each job)
  *   cat /sys/kernel/debug/dm_band_bench/result
  *   echo > /sys/kernel/debug/dm_band_bench/result        (reset)
+ *   echo 1000000 > /sys/kernel/debug/dm_band_bench/parts (dm-band-bench-parts.c)
  *
  * A write of N to "run" submits N synchronous 4 KiB reads at random
  * sectors of @dev, one after another, in the writer's own context: a band
@@ -33,13 +34,11 @@
 
 #define DM_BAND_COMPAT_BDEV_OPEN
 #include "dm-band-compat.h"
+#include "dm-band-bench.h"
 
 static char *dev;
 module_param(dev, charp, 0444);
 MODULE_PARM_DESC(dev, "block device to read from");
-
-/* At most this many bios per write to "run". */
-#define BENCH_MAX_RUN 100000000UL
 
 static struct band_bdev_handle bench_h;
 static struct block_device *bench_bdev;
@@ -163,6 +162,7 @@ static int __init bench_init(void)
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 	debugfs_create_file("result", 0600, bench_dir, NULL,
 			    &bench_result_fops);
+	bench_parts_init(bench_dir);
 	return 0;
 fail:
 	band_bdev_close(&bench_h);
