@@ -86,7 +86,7 @@ fi
 is "no group with bios held had a lease open" "$bad" 0
 check "the pool measured a lone bio's latency (leases may stay open)" \
 	grep -Eq '(^| )levels=1:[0-9]+/([89]|[1-9][0-9]+)' <<<"$(dmsetup message fp 0 stats)" 
-r1=$(grp_field fp 1001 3) r2=$(grp_field fp 1002 3)
+read -r r1 r2 <<< "$(grp_fields fp 3 1001 1002)"
 diag "bios: 1001 (weight 1) $r1, 1002 (weight 4) $r2"
 kill $p1 $p2 2>/dev/null
 wait $p1 $p2 2>/dev/null

@@ -87,8 +87,7 @@ sleep 2
 dmsetup message lim 0 reset
 t0=$(now_ns)
 sleep 8
-c1=$(grp_field lim 1001 3)
-c2=$(grp_field lim 1002 3)
+read -r c1 c2 <<< "$(grp_fields lim 3 1001 1002)"
 t1=$(now_ns)
 r1=$(awk -v c="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }')
 r2=$(awk -v c="$c2" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }')
@@ -202,8 +201,7 @@ sleep 2
 dmsetup message res 0 reset
 t0=$(now_ns)
 sleep 6
-c1=$(grp_field res 1001 3)
-c2=$(grp_field res 1002 3)
+read -r c1 c2 <<< "$(grp_fields res 3 1001 1002)"
 t1=$(now_ns)
 r1=$(awk -v c="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }')
 r2=$(awk -v c="$c2" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", c * 1e9 / (t1 - t0) }')

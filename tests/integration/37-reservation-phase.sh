@@ -24,13 +24,13 @@ now_ns() { awk '{ printf "%.0f", $1 * 1e9 }' /proc/uptime; }
 # uid 1001's rate over the window as timed from the reset to its count
 # (as 36's rate_field: the dmsetup calls take a while under TCG)
 counts() {
-	local t0 t1 a
+	local t0 t1 a b
 	dmsetup message rph 0 reset
 	t0=$(now_ns)
 	sleep "$1"
-	a=$(grp_field rph 1001 3)
+	read -r a b <<< "$(grp_fields rph 3 1001 1002)"
 	t1=$(now_ns)
-	awk -v a="$a" -v b="$(grp_field rph 1002 3)" -v t0="$t0" -v t1="$t1" \
+	awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" \
 		'BEGIN { printf "%d %d %.1f", a, b, a * 1e9 / (t1 - t0) }'
 }
 within() { awk -v g="$1" -v w="$2" -v p="$3" 'BEGIN { exit !(g >= w * (1 - p / 100) && g <= w * (1 + p / 100)) }'; }
