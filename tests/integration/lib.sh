@@ -332,7 +332,10 @@ GUEST_IDLE_US=200000
 # shares_test TYPE [WEIGHTS]: three (or as many as weights) fio jobs of
 # TYPE read from one band device over a bandwidth-limited null_blk; each
 # job's share of the bios passed down must be within 10% of its weight
-# share.  uid and gid groups come from the table line, the others are
+# share.  Each job keeps 32 bios in flight: at 8, a job's fio thread that
+# a loaded host left unscheduled for ~100 ms ran out of held bios, and a
+# work-conserving scheduler rightly gave its turn away (a first window of
+# 792:492:204 for 40:20:10 under five busy loops beside the guest).  uid and gid groups come from the table line, the others are
 # attached by message once the jobs run (their ids are only known then).
 shares_test() {
 	local type=$1 weights=(${2:-40 20 10}) ids=() pids=() i n counts
@@ -356,7 +359,7 @@ shares_test() {
 		dm_create "$dev" "0 $n band /dev/nullb0 0 $dev $type weight 1 :10$groups idle=$GUEST_IDLE_US"
 	chmod 666 "/dev/mapper/$dev"
 	for i in "${!weights[@]}"; do
-		start_job "$type" $((i + 1)) "/dev/mapper/$dev" 30
+		start_job "$type" $((i + 1)) "/dev/mapper/$dev" 30 --iodepth=32
 		pids+=("$JOB_PID")
 		ids+=("$JOB_ID")
 	done
