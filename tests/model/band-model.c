@@ -23,6 +23,7 @@
  *   slots=8 service_us=2000 jitter=0.2 (service time spread, +-half)
  *   depth_max=8 (the device's queue depth; 0: unknown)
  *   idle_us=8000 inject=1
+ *   token_base=0     the table's token_base (0: the policy's default)
  *   lease=1          the fast path: groups lend their tokens to leases
  *   worker_us=20     the worker's latency from a kick (or its timer)
  *   tick_us=4000     the worker's timer: band_schedule() asks for whole
@@ -608,7 +609,8 @@ int main(int argc, char **argv)
 	think_ns = atof(arg(argc, argv, "think_us", "20")) * 1000;
 	rnd_state = atoll(arg(argc, argv, "seed", "1"));
 	heap = calloc(MAXB * 4, sizeof(*heap));
-	band_pool_init(&P, BAND_POLICY_WEIGHT, 0,
+	band_pool_init(&P, BAND_POLICY_WEIGHT,
+		       atoll(arg(argc, argv, "token_base", "0")),
 		       atoi(arg(argc, argv, "idle_us", "8000")));
 	band_pool_set_inject(&P, atoi(arg(argc, argv, "inject", "1")));
 	band_pool_set_depth_max(&P, atoi(arg(argc, argv, "depth_max", "8")));
