@@ -196,7 +196,7 @@ grp_field() { grp_stat "$1" "$2" | cut -d' ' -f"$3"; }
 # Counters of groups that are still running must be read this way: one
 # grp_field after another, under TCG, reads each later group a few hundred
 # milliseconds later, and its count is that much longer (the small group
-# of a 40:20:10 share test read 3-5% above its share from that alone).
+# of a 40:20:10 share test read up to 5% above its share from that alone).
 grp_fields() {
 	local dev=$1 field=$2
 	shift 2
@@ -335,8 +335,9 @@ GUEST_IDLE_US=200000
 # share.  Each job keeps 32 bios in flight: at 8, a job's fio thread that
 # a loaded host left unscheduled for ~100 ms ran out of held bios, and a
 # work-conserving scheduler rightly gave its turn away (a first window of
-# 792:492:204 for 40:20:10 under five busy loops beside the guest).  uid and gid groups come from the table line, the others are
-# attached by message once the jobs run (their ids are only known then).
+# 792:492:204 for 40:20:10 under five busy loops beside the guest).  uid
+# and gid groups come from the table line, the others are attached by
+# message once the jobs run (their ids are only known then).
 shares_test() {
 	local type=$1 weights=(${2:-40 20 10}) ids=() pids=() i n counts
 	local dev=sh$type groups=""
