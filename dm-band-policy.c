@@ -423,26 +423,20 @@ bool band_pool_refill_due(const struct band_pool *p)
 	return !list_empty(&p->waiting) && !p->nr_blocking;
 }
 
-/*
- * Start a new epoch.  If even a full allotment leaves every waiting group
- * in debt, skip as many epochs as the first of them needs, in one go.
- */
-void band_pool_refill(struct band_pool *p)
+/* Refills until @g has tokens: 1, or more if a full allotment leaves debt. */
+static u64 band_pgroup_epochs_due(struct band_pool *p, struct band_pgroup *g)
+{
+	u64 a = band_pool_allotment(p, g->weight);
+
+	band_pgroup_catch_up(p, g);
+	/* epochs until min(t, 0) + k * a > 0 */
+	return div64_u64((u64)(-min(g->tokens, 0LL)), a) + 1;
+}
+
+/* Start @n epochs at once: every active group gets its allotments. */
+static void band_pool_advance(struct band_pool *p, u64 n)
 {
 	struct band_pgroup *g, *tmp;
-	u64 n = U64_MAX;
-
-	list_for_each_entry(g, &p->waiting, waiting_node) {
-		u64 a = band_pool_allotment(p, g->weight);
-		s64 t;
-
-		band_pgroup_catch_up(p, g);
-		t = min(g->tokens, 0LL);
-		/* epochs until min(t, 0) + k * a > 0 */
-		n = min(n, div64_u64((u64)(-t), a) + 1);
-	}
-	if (n == U64_MAX)
-		return;
 
 	band_pool_update_gcd(p);
 	p->epoch += n;
@@ -450,6 +444,56 @@ void band_pool_refill(struct band_pool *p)
 		band_pgroup_catch_up(p, g);
 		band_pgroup_update(p, g);
 	}
+}
+
+/*
+ * Start @n epochs for @g, the group a refill is for.  With the automatic
+ * token_base, a group alone (the only active one) whose allotment is
+ * small (weight 1 beside an idle default group of weight 100: 2 tokens
+ * an epoch) would start an epoch every few bios, each under the lock and
+ * none on the fast path (its lease needs BAND_LEASE_MIN tokens).  So it
+ * starts as many at once as give it the automatic base's share of one
+ * group (BAND_AUTO_TOKENS_PER_GROUP tokens, or units): the refills it
+ * would have started alone, one after the other, in one go.  Exact while
+ * it stays alone; a group that becomes active before they are spent
+ * finds it with that many tokens at most (not one allotment), once.
+ */
+static void band_pool_start(struct band_pool *p, struct band_pgroup *g,
+			    u64 n)
+{
+	u64 a, k;
+	s64 t;
+
+	if (p->token_base || !g->active || !list_is_singular(&p->active)) {
+		band_pool_advance(p, n);
+		return;
+	}
+	a = band_pool_allotment(p, g->weight);
+	k = div64_u64(band_pool_effective_base(p), max(p->nr_groups, 1U));
+	k = max(n, div64_u64(k + a - 1, a));
+	band_pgroup_catch_up(p, g);
+	t = min(g->tokens, 0LL);
+	band_pool_advance(p, k);
+	/* each refill alone: min(t, 0) + a, the last ones from 0 */
+	g->tokens = t + (s64)(k * a);
+	band_pgroup_update(p, g);
+}
+
+/*
+ * Start a new epoch.  If even a full allotment leaves every waiting group
+ * in debt, skip as many epochs as the first of them needs, in one go.
+ */
+void band_pool_refill(struct band_pool *p)
+{
+	struct band_pgroup *g;
+	u64 n = U64_MAX;
+
+	list_for_each_entry(g, &p->waiting, waiting_node)
+		n = min(n, band_pgroup_epochs_due(p, g));
+	if (n != U64_MAX)
+		band_pool_start(p, list_first_entry(&p->waiting,
+						    struct band_pgroup,
+						    waiting_node), n);
 }
 
 /*
@@ -820,6 +864,42 @@ bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
 	if (g->held || g->tokens <= 0 || band_pool_phase_holds(p, g))
 		return false;
 	band_pgroup_spend(p, g, cost);
+	band_pgroup_update(p, g);
+	return true;
+}
+
+/*
+ * A bio of @cost found @g's open lease without the tokens for it and came
+ * to the lock.  If @g is the only group that holds up a refill (no other
+ * is active with tokens or a lease) and none waits, the end of its lease
+ * is the end of the epoch: take back what the lease has left, start the
+ * next epoch if that is not enough (the refill band_refill_now() would
+ * start by holding the bio: @g is the only group it waits for), charge
+ * the bio, and put the rest back in the same lease (true).  The lease
+ * stays open: the group's bios in flight still complete without the
+ * lock, and its next bios take the fast path again.  Revoking it instead
+ * (band_pgroup_charge()) would send every bio then in flight to the lock
+ * at every epoch of a group alone.  Fast-path bios meanwhile find no
+ * tokens and wait for the lock.  Under the lock.
+ */
+bool band_pgroup_renew(struct band_pool *p, struct band_pgroup *g, u64 cost)
+{
+	if (!g->leased || !g->blocking || p->nr_blocking != 1 ||
+	    !list_empty(&p->waiting) || band_pool_phase_holds(p, g))
+		return false;
+	g->tokens += atomic64_xchg(&g->lease.tokens, 0);
+	/* as a revoke would: its lease passed bios, it was not idle */
+	if (READ_ONCE(g->fast_peak))
+		g->idle_at = 0;
+	g->peak = max(g->peak, READ_ONCE(g->fast_peak));
+	band_pgroup_catch_up(p, g);
+	if (g->tokens <= 0)
+		band_pool_start(p, g, band_pgroup_epochs_due(p, g));
+	band_pgroup_spend(p, g, cost);
+	if (g->tokens > 0) {
+		atomic64_add(g->tokens, &g->lease.tokens);
+		g->tokens = 0;
+	}
 	band_pgroup_update(p, g);
 	return true;
 }

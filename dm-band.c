@@ -311,6 +311,44 @@ static bool band_map_fast(struct band_dev *bd, struct bio *bio,
 }
 
 /*
+ * Under bg->lock, a bio of @grp, whose lease is open, that found too few
+ * tokens in it on the fast path (or came while no lease was open): a bio
+ * that renewed the lease while this one waited for the lock has put
+ * tokens back in it (band_renew()); take them as the fast path does
+ * (true).  The lease cannot be revoked while the lock is held, so the
+ * charge is not undone by one.
+ */
+static bool band_map_leased(struct band_grp *grp, struct bio *bio,
+			    struct band_io *io, u64 cost)
+{
+	u32 gen;
+
+	if (band_lease_charge(&grp->pg, cost, &gen) != BAND_LEASE_OK)
+		return false;
+	band_count(grp, bio);
+	io->grp = grp;
+	io->fast = true;
+	io->gen = gen;
+	return true;
+}
+
+/*
+ * @grp's lease has too few tokens for a bio of @cost: if it is alone in
+ * holding up the refill, start the next epoch in its lease, which stays
+ * open (band_pgroup_renew()), and pass the bio (true).  Under bg->lock.
+ */
+static bool band_renew(struct band_bg *bg, struct band_grp *grp, u64 cost)
+{
+	u64 epoch = bg->pool.epoch;
+
+	if (!band_pgroup_renew(&bg->pool, &grp->pg, cost))
+		return false;
+	if (bg->pool.epoch != epoch)
+		band_trace_refill(bg);
+	return true;
+}
+
+/*
  * Bios that must never wait for tokens: they pass, and their cost is
  * charged to their group as debt, paid from its next tokens (as iocost and
  * blk-throttle do).  Swap and memory reclaim, where waiting can deadlock;
@@ -454,13 +492,19 @@ static int band_map(struct dm_target *ti, struct bio *bio)
 		until = band_pgroup_limit_due(&grp->pg, bio->bi_iter.bi_size,
 					      now);
 	}
+	if (!must_pass && !until && grp->pg.leased &&
+	    band_map_leased(grp, bio, io, cost)) {
+		spin_unlock_irqrestore(&bg->lock, flags);
+		return DM_MAPIO_REMAPPED;
+	}
 	if (must_pass) {
 		if (band_pgroup_charge_debt(&bg->pool, &grp->pg, cost)) {
 			grp->debt_bios++;
 			trace_band_debt(bg->name, grp->id, grp->is_default, bio,
 					grp->pg.held);
 		}
-	} else if (until || (!band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
+	} else if (until || (!band_renew(bg, grp, cost) &&
+			     !band_pgroup_charge(&bg->pool, &grp->pg, cost) &&
 			     !band_refill_now(bg, grp, cost) &&
 			     !band_reserve_pass(bg, grp, bio, &now))) {
 		/*

@@ -311,6 +311,7 @@ void band_pgroup_set_weight(struct band_pool *p, struct band_pgroup *g,
 			    u32 weight);
 s64 band_pgroup_tokens(struct band_pool *p, struct band_pgroup *g);
 bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost);
+bool band_pgroup_renew(struct band_pool *p, struct band_pgroup *g, u64 cost);
 bool band_pgroup_charge_debt(struct band_pool *p, struct band_pgroup *g,
 			     u64 cost);
 void band_pgroup_hold(struct band_pool *p, struct band_pgroup *g);

@@ -22,7 +22,7 @@ f() { awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { v = $(i + 1); sub
 g() { grep "^group $1 " <<<"$2"; }
 n=0
 fails=0
-echo "1..28"
+echo "1..30"
 t() { # t DESC EXPR (awk, on the variables set by the caller's -v)
 	local desc=$1
 	shift
@@ -129,6 +129,17 @@ r=$(m groups=4:32)
 echo "# alone, QD32: $(head -1 <<<"$r")"
 EXPR='x >= 90'
 t "a group alone: >= 90% of its bios take the fast path" -v x="$(f "$r" fast)"
+# and its lease is renewed at each epoch's end, not revoked: the bios in
+# flight then complete without the lock (before: 50% of them took it)
+EXPR='x <= 5'
+t "a group alone: <= 5% of its completions take the lock" -v x="$(f "$r" locked_ends)"
+# weight 1 beside an idle group of weight 100 (the default group): 2
+# tokens an epoch; alone, it starts 32 epochs at once (before: a refill
+# every two bios, 0.1% on the fast path)
+r=$(m groups=1:32,100:0)
+echo "# alone, weight 1 of 101: $(head -1 <<<"$r")"
+EXPR='x >= 90'
+t "a weight-1 group alone beside an idle weight-100 one: >= 90% of its bios take the fast path" -v x="$(f "$r" fast)"
 # 64 groups with bios flowing on a fast device: groups wait all the time,
 # and those with tokens keep their leases (before: 0.1% took the fast path)
 r=$(m ngroups=64 qd=4 slots=64 service_us=100 secs=5)

@@ -116,6 +116,11 @@ static inline int list_empty(const struct list_head *head)
 	return head->next == head;
 }
 
+static inline int list_is_singular(const struct list_head *head)
+{
+	return !list_empty(head) && head->next == head->prev;
+}
+
 static inline int list_is_last(const struct list_head *e,
 			       const struct list_head *head)
 {
@@ -168,6 +173,11 @@ static inline void atomic64_set(atomic64_t *v, s64 i)
 static inline s64 atomic64_xchg(atomic64_t *v, s64 i)
 {
 	return __atomic_exchange_n(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic64_add(s64 i, atomic64_t *v)
+{
+	__atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST);
 }
 
 static inline bool atomic64_try_cmpxchg(atomic64_t *v, s64 *old, s64 new)
