@@ -92,6 +92,19 @@ static void sim_run(struct band_pool *p, struct sim_group *s, int n,
 }
 
 /* A pool for one test case, freed with it (too large for the stack). */
+/* End of a case: held bios leave uncharged, every bio completes. */
+static void sim_drain(struct kunit *test, struct band_pool *p,
+		      struct sim_group *s, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		while (s[i].g.held)
+			band_pgroup_unhold(p, &s[i].g);
+	sim_complete_all(p, s, n);
+	KUNIT_EXPECT_EQ(test, p->in_flight, 0);
+}
+
 static struct band_pool *new_pool(struct kunit *test)
 {
 	struct band_pool *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
@@ -1209,10 +1222,26 @@ static void band_policy_lease(struct kunit *test)
 	for (i = 0; i < 5; i++)
 		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
 	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
-	while (s[1].g.held)
-		band_pgroup_unhold(pool, &s[1].g);
-	sim_complete_all(pool, s, 2);
-	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
+	sim_drain(test, pool, s, 2);
+}
+
+/*
+ * Two groups of weight 1, token_base 8, idle 8 ms (a sweep every 2 ms
+ * comes within a quarter of it), the depth learned: a group that waits
+ * leaves the others' leases open.  A passes a bio under the lock and
+ * lends its other 7 tokens.
+ */
+static void lease_pair(struct kunit *test, struct band_pool *pool,
+		       struct sim_group *s, u32 depth)
+{
+	static const u32 w[2] = { 1, 1 };
+
+	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
+	pool_learned(pool, depth);
+	sim_attach(pool, s, 2, w);
+	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
+	band_pgroup_lend(pool, &s[0].g);
+	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
 }
 
 /*
@@ -1227,20 +1256,13 @@ static void band_policy_lease(struct kunit *test)
 static void band_policy_lease_renew(struct kunit *test)
 {
 	struct sim_group *s = new_sims(test, 2);
-	static const u32 w[2] = { 1, 1 };
 	struct band_pool *pool = new_pool(test);
 	u32 gen[8], g2;
 	u64 epoch;
 	int i;
 
-	/* idle 8 ms, depth learned: a waiting group leaves others' leases */
-	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
-	pool_learned(pool, 8);
-	sim_attach(pool, s, 2, w);
 	/* B attached and idle; A: 8 tokens, one bio under the lock, 7 lent */
-	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
-	band_pgroup_lend(pool, &s[0].g);
-	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
+	lease_pair(test, pool, s, 8);
 	for (i = 0; i < 7; i++)
 		KUNIT_EXPECT_EQ(test, band_lease_charge(&s[0].g, 1, &gen[i]),
 				BAND_LEASE_OK);
@@ -1297,10 +1319,27 @@ static void band_policy_lease_renew(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, band_pgroup_renew(pool, &s[0].g, 1));
 	KUNIT_EXPECT_TRUE(test, s[0].g.leased);
 	band_pgroup_revoke(pool, &s[0].g);
-	while (s[1].g.held)
-		band_pgroup_unhold(pool, &s[1].g);
-	sim_complete_all(pool, s, 2);
-	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
+	sim_drain(test, pool, s, 2);
+}
+
+/*
+ * Group 0 of @s runs out and waits: the refill starts @epochs epochs and
+ * leaves it @tokens; the worker then releases its bio.
+ */
+static void batch_step(struct kunit *test, struct band_pool *pool,
+		       struct sim_group *s, u64 epochs, s64 tokens)
+{
+	u64 epoch;
+
+	while (sim_submit(pool, &s[0], 1))
+		;
+	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
+	epoch = pool->epoch;
+	band_pool_refill(pool);
+	KUNIT_EXPECT_EQ(test, pool->epoch, epoch + epochs);
+	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), tokens);
+	sim_worker(pool, s, 2, 1);
+	KUNIT_EXPECT_EQ(test, s[0].g.held, 0);
 }
 
 /*
@@ -1317,60 +1356,32 @@ static void band_policy_alone_batch(struct kunit *test)
 	struct sim_group *s = new_sims(test, 2);
 	static const u32 w[2] = { 1, 100 };
 	struct band_pool *pool = new_pool(test);
-	u64 epoch;
 	int i;
 
 	band_pool_init(pool, BAND_POLICY_WEIGHT, 0, 8000);
 	pool_learned(pool, 8);
 	sim_attach(pool, s, 2, w);
 	KUNIT_ASSERT_EQ(test, band_pool_allotment(pool, 1), 2);
-	/* A spends what it had when attached alone, then runs out */
-	while (sim_submit(pool, &s[0], 1))
-		;
-	KUNIT_EXPECT_TRUE(test, band_pool_refill_due(pool));
-	epoch = pool->epoch;
-	band_pool_refill(pool);
-	KUNIT_EXPECT_EQ(test, pool->epoch, epoch + 32);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 64);
-	sim_worker(pool, s, 2, 1);
-	KUNIT_EXPECT_EQ(test, s[0].g.held, 0);
+	/* A spends what it had when attached alone, then runs out: 64 */
+	batch_step(test, pool, s, 32, 64);
 	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 63);
 	/* 37 tokens in debt: the same 32 epochs, as 32 refills would: 27. */
 	band_pgroup_charge_debt(pool, &s[0].g, 100);
-	while (sim_submit(pool, &s[0], 1))
-		;
-	epoch = pool->epoch;
-	band_pool_refill(pool);
-	KUNIT_EXPECT_EQ(test, pool->epoch, epoch + 32);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 27);
-	sim_worker(pool, s, 2, 1);
+	batch_step(test, pool, s, 32, 27);
 	sim_complete_all(pool, s, 2);
 
 	/* B active beside it (bios in flight, tokens spent): one epoch. */
 	for (i = 0; i < 200; i++)
 		KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[1], 1));
-	while (sim_submit(pool, &s[0], 1))
-		;
-	epoch = pool->epoch;
-	band_pool_refill(pool);
-	KUNIT_EXPECT_EQ(test, pool->epoch, epoch + 1);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 2);
-	sim_worker(pool, s, 2, 1);
+	batch_step(test, pool, s, 1, 2);
 	sim_complete_all(pool, s, 2);
 
 	/* A token_base set: the epochs it asks for, one at a time. */
 	band_pool_expire(pool, NSEC_PER_SEC);	/* both linger no more */
 	KUNIT_EXPECT_TRUE(test, list_empty(&pool->active));
 	KUNIT_EXPECT_TRUE(test, band_pool_set_token_base(pool, 101));
-	while (sim_submit(pool, &s[0], 1))
-		;
-	epoch = pool->epoch;
-	band_pool_refill(pool);
-	KUNIT_EXPECT_EQ(test, pool->epoch, epoch + 1);
-	KUNIT_EXPECT_EQ(test, band_pgroup_tokens(pool, &s[0].g), 1);
-	sim_worker(pool, s, 2, 1);
-	sim_complete_all(pool, s, 2);
-	KUNIT_EXPECT_EQ(test, pool->in_flight, 0);
+	batch_step(test, pool, s, 1, 1);
+	sim_drain(test, pool, s, 2);
 }
 
 /*
@@ -1423,18 +1434,11 @@ static void band_policy_lease_places(struct kunit *test)
 static void band_policy_lease_waits(struct kunit *test)
 {
 	struct sim_group *s = new_sims(test, 2);
-	static const u32 w[2] = { 1, 1 };
 	struct band_pool *pool = new_pool(test);
 	u32 gen[6], room;
 	int i;
 
-	/* idle 8 ms: a sweep every 2 ms comes within a quarter of it */
-	band_pool_init(pool, BAND_POLICY_WEIGHT, 8, 8000);
-	pool_learned(pool, 4);
-	sim_attach(pool, s, 2, w);
-	KUNIT_EXPECT_TRUE(test, sim_submit(pool, &s[0], 1));
-	band_pgroup_lend(pool, &s[0].g);
-	KUNIT_ASSERT_TRUE(test, s[0].g.leased);
+	lease_pair(test, pool, s, 4);
 	KUNIT_EXPECT_EQ(test, pool->lease_keep, 1);
 	room = band_pool_room(pool);
 	KUNIT_EXPECT_EQ(test, room, 4 - 1 - 1);
