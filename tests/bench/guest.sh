@@ -870,7 +870,8 @@ s_settle() {
 #   band 1group               type cgroup, o1 attached (weight 100, as
 #                             all here, like the default group)
 #   band 1group-w1            the same with weight 1: against the default
-#                             group's 100, o1 gets one token an epoch
+#                             group's 100, o1 gets two tokens an epoch
+#                             (alone, it starts 32 epochs at once)
 #   band 1group-noinject      1group with inject=0
 #   band <N>attached          all NFLOW cgroups attached, only o1 busy
 #   band <N>flowing           all attached, and a 4 KiB read in each other
