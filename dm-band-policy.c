@@ -843,6 +843,20 @@ s64 band_pgroup_tokens(struct band_pool *p, struct band_pgroup *g)
 	       (g->leased ? atomic64_read(&g->lease.tokens) : 0);
 }
 
+/*
+ * What @g's lease's bios say of it, as its lease ends or is renewed: the
+ * most it had in flight, and, if it passed any, that it was not idle
+ * since idle_at (a renewal is not a late return).  Under the lock.
+ */
+static void band_pgroup_lease_seen(struct band_pgroup *g)
+{
+	u32 fast_peak = READ_ONCE(g->fast_peak);
+
+	g->peak = max3(g->peak, g->in_flight, fast_peak);
+	if (fast_peak)
+		g->idle_at = 0;
+}
+
 static void band_pgroup_spend(struct band_pool *p, struct band_pgroup *g,
 			      u64 cost)
 {
@@ -888,10 +902,7 @@ bool band_pgroup_renew(struct band_pool *p, struct band_pgroup *g, u64 cost)
 	    !list_empty(&p->waiting) || band_pool_phase_holds(p, g))
 		return false;
 	g->tokens += atomic64_xchg(&g->lease.tokens, 0);
-	/* as a revoke would: its lease passed bios, it was not idle */
-	if (READ_ONCE(g->fast_peak))
-		g->idle_at = 0;
-	g->peak = max(g->peak, READ_ONCE(g->fast_peak));
+	band_pgroup_lease_seen(g);
 	band_pgroup_catch_up(p, g);
 	if (g->tokens <= 0)
 		band_pool_start(p, g, band_pgroup_epochs_due(p, g));
@@ -1165,10 +1176,7 @@ void band_pgroup_revoke(struct band_pool *p, struct band_pgroup *g)
 	g->lease_keep = 0;
 	g->in_flight += k;
 	p->in_flight += k;
-	g->peak = max3(g->peak, g->in_flight, READ_ONCE(g->fast_peak));
-	/* its lease passed bios: it was not idle since idle_at */
-	if (READ_ONCE(g->fast_peak))
-		g->idle_at = 0;
+	band_pgroup_lease_seen(g);
 	done = READ_ONCE(g->fast_done_ns);
 	/* (it expires late by idle_ns at most, being put last) */
 	if (band_pgroup_idle(g) && g->attached && done && p->idle_ns)

@@ -276,6 +276,16 @@ static bool band_completed(struct band_bg *bg, struct band_grp *grp,
 	return grp->dead && band_pgroup_idle(&grp->pg);
 }
 
+/* @bio passed on @grp's lease, counted in generation @gen. */
+static void band_passed_leased(struct band_grp *grp, struct bio *bio,
+			       struct band_io *io, u32 gen)
+{
+	band_count(grp, bio);
+	io->grp = grp;
+	io->fast = true;
+	io->gen = gen;
+}
+
 /*
  * The fast path: a bio whose group has an open lease with tokens for it
  * passes without bg->lock (true).  Else the caller takes the lock.
@@ -294,10 +304,7 @@ static bool band_map_fast(struct band_dev *bd, struct bio *bio,
 	grp = band_classify(bd, bio);
 	r = band_lease_charge(&grp->pg, band_bio_cost(bg, bio), &gen);
 	if (r == BAND_LEASE_OK) {
-		band_count(grp, bio);
-		io->grp = grp;
-		io->fast = true;
-		io->gen = gen;
+		band_passed_leased(grp, bio, io, gen);
 	} else if (r == BAND_LEASE_UNDO) {
 		/* Counted in flight by a revoke: as if it completed. */
 		spin_lock_irqsave(&bg->lock, flags);
@@ -325,10 +332,7 @@ static bool band_map_leased(struct band_grp *grp, struct bio *bio,
 
 	if (band_lease_charge(&grp->pg, cost, &gen) != BAND_LEASE_OK)
 		return false;
-	band_count(grp, bio);
-	io->grp = grp;
-	io->fast = true;
-	io->gen = gen;
+	band_passed_leased(grp, bio, io, gen);
 	return true;
 }
 
