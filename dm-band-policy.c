@@ -894,12 +894,17 @@ bool band_pgroup_charge(struct band_pool *p, struct band_pgroup *g, u64 cost)
  * lock, and its next bios take the fast path again.  Revoking it instead
  * (band_pgroup_charge()) would send every bio then in flight to the lock
  * at every epoch of a group alone.  Fast-path bios meanwhile find no
- * tokens and wait for the lock.  Under the lock.
+ * tokens and wait for the lock.  Not before the pool has measured a lone
+ * bio's latency (level 1): the bio after a revoke passes under the lock
+ * with no lease open, and so with its level; after a renewal, only one
+ * in eight is measured (band_pool_level()), and a QD1 reader alone took
+ * too long to teach the pool (35-fast-path on 6.12).  Under the lock.
  */
 bool band_pgroup_renew(struct band_pool *p, struct band_pgroup *g, u64 cost)
 {
 	if (!g->leased || !g->blocking || p->nr_blocking != 1 ||
-	    !list_empty(&p->waiting) || band_pool_phase_holds(p, g))
+	    !list_empty(&p->waiting) || band_pool_phase_holds(p, g) ||
+	    p->lvl_n[1] < BAND_LEVEL_SAMPLES)
 		return false;
 	g->tokens += atomic64_xchg(&g->lease.tokens, 0);
 	band_pgroup_lease_seen(g);

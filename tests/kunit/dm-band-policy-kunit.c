@@ -1703,6 +1703,7 @@ static struct lease_sim *lease_cpus_run(struct kunit *test, bool revoker)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->p = new_pool(test);
 	band_pool_init(s->p, BAND_POLICY_WEIGHT, 64, 0);
+	pool_learned(s->p, 8);	/* leases renew once level 1 is measured */
 	band_pool_set_inject(s->p, false);
 	band_pgroup_attach(s->p, &s->g, 1);
 	a = band_pool_allotment(s->p, 1);
