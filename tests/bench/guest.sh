@@ -40,7 +40,7 @@
 #   EVENT runid ms name                         settle: what happened when
 #   ERR runid message                           a run that failed
 #   LIMITS key=value...                         limits: the caps and reservation
-#   COST round ctrl variant writers key=value... cost: a per-bio cost run
+#   COST round ctrl variant writers key=value... cost, split: a per-bio cost run
 #   PARTS round n=.. err=.. part=ns...          cost: the fast path's parts
 #   RUNS n                                      runs attempted, at the end
 export PATH=/usr/sbin:/usr/bin
@@ -1039,6 +1039,31 @@ s_cost() {
 	cost_parts "$1"
 }
 
+# 11. split: what the per-bio cost is made of, in place.  One writer
+# through dm-linear, then through dm-band (the cost scenario's 1group) as
+# four variants that each stop the fast path one step earlier
+# (tests/bench/split.py: remap, lookup, noatomic, noslow) and as it is
+# (full), one after the other in the same round: each step's cost is its
+# variant's time less the one before it.  The module under test is loaded
+# again at the end.
+split_load() {
+	local ko=$B/split/dm_band_$1.ko
+	[ "$1" = full ] && ko=$MODULE
+	rmmod dm_band && insmod "$ko" && return 0
+	say "ERR split $1: cannot load $ko"
+	return 1
+}
+s_split() {
+	local v
+	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug
+	cost_one linear split 1 "$1"
+	for v in remap lookup noatomic noslow full; do
+		split_load "$v" && cost_one band "split-$v" 1 "$1"
+	done
+	lsmod | grep -q '^dm_band ' || insmod "$MODULE" || say "ERR split: cannot load dm_band.ko again"
+}
+
 # ---------------------------------------------------------------- main
 
 say "BENCH kernel=$(uname -r) secs=$SECS warm=$WARM rounds=$ROUNDS fast_rounds=${FAST_ROUNDS:-$ROUNDS} smoke=$SMOKE idle_us=$IDLE_US phase=$PHASE sample_ms=$SAMPLE_MS log_ms=$LOG_MS probe=$PROBE ngroups=${NGROUPS// /:} nflow=$NFLOW cost_nr=${COST_NR:-0} scenarios=${SCENARIOS// /:} cpus=$(nproc) mem_mb=$(($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1024))"
@@ -1073,19 +1098,19 @@ want limits && say "LIMITS limit_iops=$LIM_IOPS limit_bps=$LIM_BPS reserve_iops=
 if want overhead; then
 	nullb_make fast nbfast 64 0 0 1 2 0 1024 || { say "ERR setup: fast device"; exit 1; }
 fi
-if want cost; then
+if want cost || want split; then
 	# irqmode 0: completes in the submitter's context, so that a bio's
 	# time is the CPU's (the cost module waits for each).
 	nullb_make cost nbcost 64 0 0 0 2 0 1024 || { say "ERR setup: cost device"; exit 1; }
 fi
 
-# Overhead and cost run FAST_ROUNDS rounds, the others ROUNDS, all
+# Overhead, cost and split run FAST_ROUNDS rounds, the others ROUNDS, all
 # interleaved while both last.
 FAST_ROUNDS=${FAST_ROUNDS:-$ROUNDS}
 for ((round = 1; round <= (ROUNDS > FAST_ROUNDS ? ROUNDS : FAST_ROUNDS); round++)); do
 	for s in $SCENARIOS; do
 		case $s in
-		overhead | cost) [ "$round" -le "$FAST_ROUNDS" ] || continue ;;
+		overhead | cost | split) [ "$round" -le "$FAST_ROUNDS" ] || continue ;;
 		*) [ "$round" -le "$ROUNDS" ] || continue ;;
 		esac
 		now_ms

@@ -49,6 +49,15 @@ TITLE = {
 COST_CONFIGS = {("linear", ""): None, ("band", "1group"): ("linear", ""),
                 ("band", "1000attached"): ("linear", ""),
                 ("linear", "64writers"): None, ("band", "64active"): ("linear", "64writers")}
+# The split runs (scenario split, guest.sh's s_split): dm-band's fast path
+# one step shorter each (tests/bench/split.py), in this order, beside
+# dm-linear ("linear", "split"): each step costs its variant less the one
+# before it.
+SPLIT_STEPS = [("remap", "dm's per-bio data and end_io call"),
+               ("lookup", "the group's lookup and the bio's cost"),
+               ("noatomic", "counters, per-bio fields, end_io's fast branch"),
+               ("noslow", "the lease's atomics and its last completion's clock"),
+               ("full", "the lease's renewal under the lock each epoch")]
 # Reference runs that are no controller's result: the QD1 reader alone, and
 # beside a QD32 reader on a twin device (what the guest's CPU alone costs it).
 REF_VARIANTS = ("alone", "beside")
@@ -247,6 +256,11 @@ class Bench:
                 if c["err"] or set(c["ns"]) != set(PARTS):
                     p.append(f"cost/parts round {c['round']}: err {c['err']}, "
                              f"parts {' '.join(c['ns']) or 'none'}")
+        if "split" in want:
+            got = {c["variant"] for c in self.cost}
+            for v in ["split"] + ["split-" + x for x, _ in SPLIT_STEPS]:
+                if v not in got:
+                    p.append(f"split/{v}: no numbers")
         return p
 
     # -------------------------------------------------------- metrics
@@ -670,6 +684,7 @@ def summary_lines(b, res, st):
             L.append(f"  QD1 alone: p50 linear {med(gl['p50']):.0f} us, band {med(ga['p50']):.0f} us; "
                      f"IOPS linear {med(gl['iops']):.0f}, band {med(ga['iops']):.0f}")
     L += cost_lines(b)
+    L += split_lines(b)
     L += limits_lines(b, res)
     return L
 
@@ -877,6 +892,9 @@ def fastpath_lines(b, res):
         if ratio:
             row(f"per-bio cost, {variant} (map + end_io, synchronous reads): x dm-linear",
                 fq(ratio, 3, 1, "x") + f", {med(delta):+.0f} ns", None)
+    for v, what, total, step in split_rows(b):
+        row(f"per-bio cost split, {v}: {what} (ns: the step [min..max]; the variant vs dm-linear)",
+            f"{med(step):+.0f} [{min(step):+.0f}..{max(step):+.0f}]; {med(total):+.0f}", None)
     return L
 
 
@@ -915,6 +933,37 @@ def parts_table(b):
         if raw:
             out.append((part, raw, own))
     return out
+
+
+def split_rows(b):
+    """Per split step: its name, what it adds, and per round its variant
+    less dm-linear and less the variant before it (ns per bio)."""
+    per = collections.defaultdict(dict)
+    for c in b.cost:
+        if c["variant"] == "split" or c["variant"].startswith("split-"):
+            per[c["variant"]][c["round"]] = c["ns_per_bio"]
+    ref = per.get("split", {})
+    out, prev = [], ref
+    for v, what in SPLIT_STEPS:
+        cur = per.get("split-" + v, {})
+        total = [cur[r] - ref[r] for r in cur if r in ref]
+        step = [cur[r] - prev[r] for r in cur if r in prev]
+        if total and step:
+            out.append((v, what, total, step))
+        prev = cur
+    return out
+
+
+def split_lines(b):
+    """The summary's lines for the split runs."""
+    rows = split_rows(b)
+    if not rows:
+        return []
+    L = ["per-bio cost split, ns (one writer; each variant vs dm-linear, and its step):"]
+    for v, what, total, step in rows:
+        L.append(f"  {v:9s} {med(total):+6.0f}  step {med(step):+5.0f}  "
+                 f"[{min(step):+.0f}..{max(step):+.0f}]  {what}")
+    return L
 
 
 def cost_lines(b):

@@ -17,9 +17,10 @@
 # scenarios, default 15: their targets are a few percent, inside one
 # round's noise), BENCH_SECS (seconds measured per run, default 5),
 # BENCH_SCENARIOS (a subset of: friendly skewed qd1 seqrand buffered groups
-# settle overhead cost limits, or their numbers 1-10), BENCH_COST_NR (bios per cost
-# run, default 1000000), BENCH_KO (a dm_band.ko already
-# built for the kernel, e.g. make check's), BENCH_RETRIES (boots after a
+# settle overhead cost limits split, or their numbers 1-11), BENCH_COST_NR
+# (bios per cost run, default 1000000), BENCH_KO (a dm_band.ko already
+# built for the kernel, e.g. make check's; split's variants are always
+# built from this tree, tests/bench/split.py), BENCH_RETRIES (boots after a
 # guest that died, default 2, 1 with --smoke), BUILD, DM_BAND_CACHE.
 #
 # A guest that dies (the emulator has crashed a long run's kernel: see
@@ -38,10 +39,10 @@ export DM_BAND_CACHE=$CACHE
 smoke=0
 [ "${1:-}" = --smoke ] && smoke=1
 
-all="friendly skewed qd1 seqrand buffered groups settle overhead cost limits"
+all="friendly skewed qd1 seqrand buffered groups settle overhead cost limits split"
 scen=()
 for s in ${BENCH_SCENARIOS:-$all}; do
-	case $s in [1-9] | 10) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
+	case $s in [1-9] | 1[01]) s=$(echo "$all" | cut -d' ' -f"$s") ;; esac
 	[[ " $all " == *" $s "* ]] || { echo "bench: unknown scenario $s (one of: $all)" >&2; exit 2; }
 	scen+=("$s")
 done
@@ -125,6 +126,21 @@ for k in ${KERNELS:-6.12}; do
 		rc=1
 		continue
 	fi
+	# The split scenario's variants (tests/bench/split.py): the fast path
+	# one step shorter each, built from this tree's source.
+	split_kos=()
+	if [[ " ${scen[*]} " == *" split "* ]]; then
+		for sv in remap lookup noatomic noslow; do
+			stage_src "$out/split-$sv"
+			if ! python3 "$top/tests/bench/split.py" "$out/split-$sv" "$sv" ||
+			   ! kbuild "${kdir[$k]}" "$out/split-$sv" "$out/split-$sv.log"; then
+				tail -n 20 "$out/split-$sv.log" >&2 2>/dev/null || true
+				rc=1
+				continue 2
+			fi
+			split_kos+=("$out/split-$sv/dm_band.ko:$sv")
+		done
+	fi
 	# A static fio starts in a fraction of Debian's time (63 libraries):
 	# the bench starts a fio per cgroup, up to 128 at once.
 	if fio_bin=$("$top/tests/vm/build-fio.sh" "$CACHE" 2>"$out/fio.log"); then
@@ -140,6 +156,10 @@ for k in ${KERNELS:-6.12}; do
 	cp "$top/tests/vm/run.sh" "$pl/dm-band/run.sh"
 	cp "$ko" "$pl/dm-band/modules/dm_band.ko"
 	cp "$top/tests/bench/guest.sh" "$pl/dm-band/bench/"
+	if [ "${#split_kos[@]}" -gt 0 ]; then
+		mkdir -p "$pl/dm-band/bench/split"
+		for sk in "${split_kos[@]}"; do cp "${sk%:*}" "$pl/dm-band/bench/split/dm_band_${sk##*:}.ko"; done
+	fi
 	cp "$out/kmod-src/tests/bench/kmod/dm_band_bench.ko" "$pl/dm-band/bench/"
 	if ! gcc -static -O2 -Wall -o "$pl/dm-band/bench/bgread" "$top/tests/bench/bgread.c" \
 			2>"$out/bgread.log"; then
