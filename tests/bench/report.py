@@ -599,7 +599,7 @@ def summary_lines(b, res, st):
     info = b.info
     fast = info.get("fast_rounds", info.get("rounds"))
     L.append(f"dm-band bench on {info.get('kernel', '?')}: {info.get('rounds')} round(s) x "
-             f"{info.get('secs')} s per run ({fast} of overhead and cost); medians of rounds.")
+             f"{info.get('secs')} s per run ({fast} of overhead, cost and split); medians of rounds.")
     L.append("Cells: max share error (vs weights) / device use (vs no controller); "
              "~ = spread wider than the effect.")
     cols = ["none", "band", "band-noinject", "band-iosize", "bfq", "iocost"]
@@ -893,8 +893,8 @@ def fastpath_lines(b, res):
             row(f"per-bio cost, {variant} (map + end_io, synchronous reads): x dm-linear",
                 fq(ratio, 3, 1, "x") + f", {med(delta):+.0f} ns", None)
     for v, what, total, step in split_rows(b):
-        row(f"per-bio cost split, {v}: {what} (ns: the step [min..max]; the variant vs dm-linear)",
-            f"{med(step):+.0f} [{min(step):+.0f}..{max(step):+.0f}]; {med(total):+.0f}", None)
+        row(f"per-bio cost split, {v}: {what} (ns: the step; the variant vs dm-linear)",
+            f"{fq(step)}; {med(total):+.0f}", None)
     return L
 
 
@@ -959,10 +959,9 @@ def split_lines(b):
     rows = split_rows(b)
     if not rows:
         return []
-    L = ["per-bio cost split, ns (one writer; each variant vs dm-linear, and its step):"]
+    L = ["per-bio cost split, ns (one writer; each variant vs dm-linear; its step, median (IQR)):"]
     for v, what, total, step in rows:
-        L.append(f"  {v:9s} {med(total):+6.0f}  step {med(step):+5.0f}  "
-                 f"[{min(step):+.0f}..{max(step):+.0f}]  {what}")
+        L.append(f"  {v:9s} {med(total):+6.0f}  step {fq(step)}  {what}")
     return L
 
 
@@ -1020,7 +1019,7 @@ def write_report(b, res, st, series, charts, summary, problems, args):
     L.append(f"Measured {date} by `make bench`{' (smoke: 1 short round)' if args.get('smoke') else ''}"
              f" on stock {k} in a QEMU TCG guest ({info.get('cpus')} vCPUs, "
              f"{info.get('mem_mb')} MiB) on {host_cpu()}; {info.get('rounds')} round(s) "
-             f"({info.get('fast_rounds', info.get('rounds'))} of overhead and cost), "
+             f"({info.get('fast_rounds', info.get('rounds'))} of overhead, cost and split), "
              f"{info.get('secs')} s measured per run after {info.get('warm')} s warm-up"
              + (f"; the whole run took {dur / 60:.1f} min" if dur else "") + ".  "
              f"Source: {args.get('rev', '?')}.  Host load average (1, 5, 15 min) at the start "

@@ -196,7 +196,7 @@ for k in ${KERNELS:-6.12}; do
 	if [ "$smoke" = 1 ]; then tmo=1200; else
 		tmo=$((600 + rounds * (secs + 4) * 400 + fast_rounds * (secs + 4) * 40)); fi
 	echo "bench: booting $v under QEMU (TCG): ${scen[*]}, $rounds round(s) of ${secs}s runs" \
-		"($fast_rounds of overhead and cost)"
+		"($fast_rounds of overhead, cost and split)"
 	rm -f "$out"/raw.*.txt "$out"/console.*.log "$pl/dm-band/bench/done.txt"
 	retries=${BENCH_RETRIES:-$((smoke ? 1 : 2))}
 	for ((boot = 1; ; boot++)); do
