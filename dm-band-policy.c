@@ -126,22 +126,6 @@ u64 band_pool_allotment(const struct band_pool *p, u32 weight)
 }
 
 /*
- * What a bio costs.  @data is false for bios that move no data through the
- * device's bus (discard, write-zeroes, secure erase): one token each.
- */
-u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data)
-{
-	u64 units;
-
-	if (p->policy != BAND_POLICY_WEIGHT_IOSIZE || !data)
-		return 1;
-	/* rounded up without sectors + unit - 1, which could wrap */
-	units = div_u64(sectors, BAND_IOSIZE_UNIT_SECTORS) +
-		!!(sectors % BAND_IOSIZE_UNIT_SECTORS);
-	return max(units, 1ULL);
-}
-
-/*
  * Tokens after @n refills from @t with allotment @a: each refill gives
  * min(t, 0) + a (leftovers are dropped, debt is kept).
  */
@@ -1111,11 +1095,6 @@ static s64 band_lease_state(u32 gen, u32 count)
 	return (s64)((u64)gen << 32 | count);
 }
 
-static u32 band_lease_gen(s64 state)
-{
-	return (u64)state >> 32;
-}
-
 /*
  * Lend @g's tokens to its lease, if it holds no bio (and, while
  * band_pool_probing(), no group waits) and it has BAND_LEASE_MIN or more.
@@ -1242,69 +1221,6 @@ u32 band_pgroup_in_flight(const struct band_pgroup *g)
 	s64 state = atomic64_read(&g->lease.state);
 
 	return g->in_flight + (g->leased ? state & BAND_LEASE_COUNT_MASK : 0);
-}
-
-/*
- * The fast path, lock-free: count a bio in flight in @g's open lease,
- * then take its tokens from it.  Counting first is what keeps tokens
- * exact: a bio counted before a revoke is handed to the group in flight
- * (whichever lease its tokens then come from, they are the group's, of
- * the current epoch: refills start only after every lease is revoked),
- * and one that finds too few tokens takes its count back, or, if the
- * lease was revoked meanwhile, completes under the lock.  *@gen is the
- * generation to give band_lease_done().
- */
-enum band_lease_result band_lease_charge(struct band_pgroup *g, u64 cost,
-					 u32 *gen)
-{
-	s64 state = atomic64_read_acquire(&g->lease.state);
-	s64 t;
-	u32 n;
-
-	do {
-		if (!(band_lease_gen(state) & 1) ||
-		    (state & BAND_LEASE_COUNT_MASK) == BAND_LEASE_COUNT_MASK)
-			return BAND_LEASE_NONE;
-	} while (!atomic64_try_cmpxchg_acquire(&g->lease.state, &state,
-					       state + 1));
-	*gen = band_lease_gen(state);
-	n = (state & BAND_LEASE_COUNT_MASK) + 1;
-	if (n > READ_ONCE(g->fast_peak))
-		WRITE_ONCE(g->fast_peak, n);
-
-	t = atomic64_read(&g->lease.tokens);
-	do {
-		if (t < (s64)cost)
-			goto undo;
-	} while (!atomic64_try_cmpxchg(&g->lease.tokens, &t, t - cost));
-	return BAND_LEASE_OK;
-
-undo:
-	return band_lease_done(g, *gen) == BAND_LEASE_SLOW ?
-	       BAND_LEASE_UNDO : BAND_LEASE_NONE;
-}
-
-/*
- * A bio charged by band_lease_charge() in generation @gen completes:
- * counted out of the lease if it is still that generation's, else
- * (BAND_LEASE_SLOW) the caller completes it under the lock.
- */
-enum band_lease_end band_lease_done(struct band_pgroup *g, u32 gen)
-{
-	s64 state = atomic64_read(&g->lease.state);
-
-	do {
-		if (band_lease_gen(state) != gen)
-			return BAND_LEASE_SLOW;
-	} while (!atomic64_try_cmpxchg(&g->lease.state, &state, state - 1));
-	return (state & BAND_LEASE_COUNT_MASK) == 1 ? BAND_LEASE_LAST :
-						       BAND_LEASE_DONE;
-}
-
-/* When the lease's last bio in flight completed (for lingering). */
-void band_lease_idle(struct band_pgroup *g, u64 now)
-{
-	WRITE_ONCE(g->fast_done_ns, max(now, 1ULL));
 }
 
 /* ------------------------------------------------------------ limits */

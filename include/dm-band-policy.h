@@ -13,6 +13,8 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/types.h>
 
 enum band_policy {
@@ -297,7 +299,6 @@ bool band_pool_set_policy(struct band_pool *p, enum band_policy policy);
 bool band_pool_set_token_base(struct band_pool *p, u64 token_base);
 u64 band_pool_effective_base(const struct band_pool *p);
 u64 band_pool_allotment(const struct band_pool *p, u32 weight);
-u64 band_pool_cost(const struct band_pool *p, u64 sectors, bool data);
 bool band_pool_refill_due(const struct band_pool *p);
 void band_pool_refill(struct band_pool *p);
 u32 band_pool_room(const struct band_pool *p);
@@ -346,11 +347,97 @@ void band_pgroup_throttle(struct band_pool *p, struct band_pgroup *g,
 			  u64 until);
 void band_pool_unthrottle(struct band_pool *p, u64 now);
 
-/* Lock-free. */
-enum band_lease_result band_lease_charge(struct band_pgroup *g, u64 cost,
-					 u32 *gen);
-enum band_lease_end band_lease_done(struct band_pgroup *g, u32 gen);
-void band_lease_idle(struct band_pgroup *g, u64 now);
+/*
+ * The calls of every bio's path, inline: with the kernel's call and
+ * return mitigations a call out of the target's file costs more than
+ * most of these bodies (make bench's split scenario).
+ */
+
+/*
+ * What a bio costs.  @data is false for bios that move no data through the
+ * device's bus (discard, write-zeroes, secure erase): one token each.
+ */
+static inline u64 band_pool_cost(const struct band_pool *p, u64 sectors,
+				 bool data)
+{
+	u64 units;
+
+	if (p->policy != BAND_POLICY_WEIGHT_IOSIZE || !data)
+		return 1;
+	/* rounded up without sectors + unit - 1, which could wrap */
+	units = div_u64(sectors, BAND_IOSIZE_UNIT_SECTORS) +
+		!!(sectors % BAND_IOSIZE_UNIT_SECTORS);
+	return max(units, 1ULL);
+}
+
+static inline u32 band_lease_gen(s64 state)
+{
+	return (u64)state >> 32;
+}
+
+/*
+ * Lock-free.  A bio charged by band_lease_charge() in generation @gen completes:
+ * counted out of the lease if it is still that generation's, else
+ * (BAND_LEASE_SLOW) the caller completes it under the lock.
+ */
+static inline enum band_lease_end band_lease_done(struct band_pgroup *g,
+						  u32 gen)
+{
+	s64 state = atomic64_read(&g->lease.state);
+
+	do {
+		if (band_lease_gen(state) != gen)
+			return BAND_LEASE_SLOW;
+	} while (!atomic64_try_cmpxchg(&g->lease.state, &state, state - 1));
+	return (state & BAND_LEASE_COUNT_MASK) == 1 ? BAND_LEASE_LAST :
+						       BAND_LEASE_DONE;
+}
+
+/*
+ * The fast path, lock-free: count a bio in flight in @g's open lease,
+ * then take its tokens from it.  Counting first is what keeps tokens
+ * exact: a bio counted before a revoke is handed to the group in flight
+ * (whichever lease its tokens then come from, they are the group's, of
+ * the current epoch: refills start only after every lease is revoked),
+ * and one that finds too few tokens takes its count back, or, if the
+ * lease was revoked meanwhile, completes under the lock.  *@gen is the
+ * generation to give band_lease_done().
+ */
+static inline enum band_lease_result
+band_lease_charge(struct band_pgroup *g, u64 cost, u32 *gen)
+{
+	s64 state = atomic64_read_acquire(&g->lease.state);
+	s64 t;
+	u32 n;
+
+	do {
+		if (!(band_lease_gen(state) & 1) ||
+		    (state & BAND_LEASE_COUNT_MASK) == BAND_LEASE_COUNT_MASK)
+			return BAND_LEASE_NONE;
+	} while (!atomic64_try_cmpxchg_acquire(&g->lease.state, &state,
+					       state + 1));
+	*gen = band_lease_gen(state);
+	n = (state & BAND_LEASE_COUNT_MASK) + 1;
+	if (n > READ_ONCE(g->fast_peak))
+		WRITE_ONCE(g->fast_peak, n);
+
+	t = atomic64_read(&g->lease.tokens);
+	do {
+		if (t < (s64)cost)
+			goto undo;
+	} while (!atomic64_try_cmpxchg(&g->lease.tokens, &t, t - cost));
+	return BAND_LEASE_OK;
+
+undo:
+	return band_lease_done(g, *gen) == BAND_LEASE_SLOW ?
+	       BAND_LEASE_UNDO : BAND_LEASE_NONE;
+}
+
+/* When the lease's last bio in flight completed (for lingering). */
+static inline void band_lease_idle(struct band_pgroup *g, u64 now)
+{
+	WRITE_ONCE(g->fast_done_ns, max(now, 1ULL));
+}
 
 /* Nothing held and nothing in flight (it may still be lingering). */
 static inline bool band_pgroup_idle(const struct band_pgroup *g)

@@ -4,9 +4,9 @@
 
     split.py SRCDIR VARIANT
 
-Edits SRCDIR's dm-band.c and dm-band-policy.c (a staged copy, never the
-tree) so that the module built from them does one step less of the fast
-path than the next variant.  The split scenario times each, one writer of
+Edits SRCDIR's dm-band.c and include/dm-band-policy.h (a staged copy,
+never the tree) so that the module built from them does one step less of
+the fast path than the next variant.  The split scenario times each, one writer of
 synchronous 4 KiB reads in the default group (as the cost scenario's
 1group), beside dm-linear in the same round; each step's cost is the
 difference from the variant before it:
@@ -45,8 +45,8 @@ TOKENS = """\tt = atomic64_read(&g->lease.tokens);
 \t} while (!atomic64_try_cmpxchg(&g->lease.tokens, &t, t - cost));
 \treturn BAND_LEASE_OK;
 """
-CHARGE = "enum band_lease_result band_lease_charge("
-DONE = "enum band_lease_end band_lease_done("
+CHARGE = "static inline enum band_lease_result\nband_lease_charge("
+DONE = "static inline enum band_lease_end band_lease_done("
 
 
 def fail(what):
@@ -75,7 +75,7 @@ def main():
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     d, v = sys.argv[1], sys.argv[2]
-    target, policy = d + "/dm-band.c", d + "/dm-band-policy.c"
+    target, policy = d + "/dm-band.c", d + "/include/dm-band-policy.h"
     t = open(target).read()
     p = open(policy).read()
     if v == "remap":
@@ -84,12 +84,12 @@ def main():
         t = replace(t, REMAP, REMAP + LOOKUP, "band_map()'s remap")
     elif v == "noatomic":
         p = p.replace(body(p, CHARGE, "band_lease_charge()"),
-                      CHARGE + "struct band_pgroup *g, u64 cost,\n"
-                      "\t\t\t\t\t u32 *gen)\n{\n"
+                      CHARGE + "struct band_pgroup *g, u64 cost, u32 *gen)\n{\n"
                       "\t*gen = (u32)(atomic64_read(&g->lease.state) >> 32);\n"
                       "\treturn BAND_LEASE_OK;\n}\n")
         p = p.replace(body(p, DONE, "band_lease_done()"),
-                      DONE + "struct band_pgroup *g, u32 gen)\n{\n"
+                      DONE + "struct band_pgroup *g,\n"
+                      "\t\t\t\t\t\t  u32 gen)\n{\n"
                       "\treturn BAND_LEASE_DONE;\n}\n")
     elif v == "noslow":
         p = replace(p, TOKENS, "\tt = 0;\n\treturn BAND_LEASE_OK;\n",
