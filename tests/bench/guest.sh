@@ -1041,8 +1041,8 @@ s_cost() {
 
 # 11. split: what the per-bio cost is made of, in place.  One writer
 # through dm-linear, then through dm-band (the cost scenario's 1group) as
-# four variants that each stop the fast path one step earlier
-# (tests/bench/split.py: remap, lookup, noatomic, noslow) and as it is
+# the variants that each stop the fast path one step earlier
+# (SPLIT_VARIANTS, from tests/bench/split.py, in order) and as it is
 # (full), one after the other in the same round: each step's cost is its
 # variant's time less the one before it.  The module under test is loaded
 # again at the end.
@@ -1058,7 +1058,7 @@ s_split() {
 	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
 		mount -t debugfs none /sys/kernel/debug
 	cost_one linear split 1 "$1"
-	for v in remap lookup noatomic noslow full; do
+	for v in $SPLIT_VARIANTS full; do
 		split_load "$v" && cost_one band "split-$v" 1 "$1"
 	done
 	lsmod | grep -q '^dm_band ' || insmod "$MODULE" || say "ERR split: cannot load dm_band.ko again"

@@ -53,11 +53,8 @@ COST_CONFIGS = {("linear", ""): None, ("band", "1group"): ("linear", ""),
 # one step shorter each (tests/bench/split.py), in this order, beside
 # dm-linear ("linear", "split"): each step costs its variant less the one
 # before it.
-SPLIT_STEPS = [("remap", "dm's per-bio data and end_io call"),
-               ("lookup", "the group's lookup and the bio's cost"),
-               ("noatomic", "counters, per-bio fields, end_io's fast branch"),
-               ("noslow", "the lease's atomics and its last completion's clock"),
-               ("full", "the lease's renewal under the lock each epoch")]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from split import STEPS as SPLIT_STEPS  # noqa: E402
 # Reference runs that are no controller's result: the QD1 reader alone, and
 # beside a QD32 reader on a twin device (what the guest's CPU alone costs it).
 REF_VARIANTS = ("alone", "beside")

@@ -128,9 +128,10 @@ for k in ${KERNELS:-6.12}; do
 	fi
 	# The split scenario's variants (tests/bench/split.py): the fast path
 	# one step shorter each, built from this tree's source.
-	split_kos=()
+	split_kos=() split_vs=
 	if [[ " ${scen[*]} " == *" split "* ]]; then
-		for sv in remap lookup noatomic noslow; do
+		split_vs=$(python3 "$top/tests/bench/split.py" --list)
+		for sv in $split_vs; do
 			stage_src "$out/split-$sv"
 			if ! python3 "$top/tests/bench/split.py" "$out/split-$sv" "$sv" ||
 			   ! kbuild "${kdir[$k]}" "$out/split-$sv" "$out/split-$sv.log"; then
@@ -182,6 +183,7 @@ for k in ${KERNELS:-6.12}; do
 		NGROUPS="${BENCH_NGROUPS:-$ngroups}"
 		NFLOW=${BENCH_NFLOW:-$nflow}
 		COST_NR=$cost_nr
+		SPLIT_VARIANTS="$split_vs"
 		DIE_AFTER=${BENCH_DIE_AFTER:-}
 	EOF
 	if ! "$top/tests/vm/mkinitramfs.sh" "$out/initramfs.cpio" "$v" "${kmodroot[$k]}" \

@@ -3,6 +3,7 @@
 """Make a bench-only variant of dm-band's source for the split scenario.
 
     split.py SRCDIR VARIANT
+    split.py --list          the variants it makes, in order
 
 Edits SRCDIR's dm-band.c and include/dm-band-policy.h (a staged copy,
 never the tree) so that the module built from them does one step less of
@@ -45,6 +46,14 @@ TOKENS = """\tt = atomic64_read(&g->lease.tokens);
 \t} while (!atomic64_try_cmpxchg(&g->lease.tokens, &t, t - cost));
 \treturn BAND_LEASE_OK;
 """
+# The variants in the order the guest times them, and what each adds to
+# the one before it ("full": the module under test, not made here).  The
+# bench reads this list: run.sh (split.py --list) and report.py.
+STEPS = [("remap", "dm's per-bio data and end_io call"),
+         ("lookup", "the group's lookup and the bio's cost"),
+         ("noatomic", "counters, per-bio fields, end_io's fast branch"),
+         ("noslow", "the lease's atomics and its last completion's clock"),
+         ("full", "the lease's renewal under the lock each epoch")]
 CHARGE = "static inline enum band_lease_result\nband_lease_charge("
 DONE = "static inline enum band_lease_end band_lease_done("
 
@@ -71,6 +80,9 @@ def body(src, start, what):
 
 
 def main():
+    if sys.argv[1:] == ["--list"]:
+        print(" ".join(v for v, _ in STEPS if v != "full"))
+        return
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
